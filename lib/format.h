@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * format.h - the on-disk trace format, shared by the runtime and the reader.
+ *
+ * This header is the only contract between the two halves of the project.  It holds
+ * fixed-width little-endian structures only: no pointers, no long, no size_t, no
+ * bitfields, and every size is checked below.  docs/FORMAT.md describes the same
+ * format in prose.
+ *
+ * A trace file is a header followed by chunks:
+ *
+ *	struct tsf_header                      (64 bytes, at offset 0)
+ *	struct tsf_chunk + payload + padding   (repeated; every chunk starts 8-aligned)
+ *	...
+ *	TSF_END chunk                          (last; absent if the process died hard)
+ *
+ * Chunks appear in the order the runtime wrote them.  EVENTS chunks of one thread
+ * appear in recording order and carry a per-thread sequence number; metadata chunks
+ * (MODULE, NAME, THREAD, CLOCK) may appear before or after the events that need them,
+ * so a reader collects all metadata before it interprets events.
+ */
+#ifndef TSCOPE_FORMAT_H
+#define TSCOPE_FORMAT_H
+
+#include <stdint.h>
+
+#define TSF_MAGIC      "TSCOPE\0\0" /* 8 bytes, NUL-padded */
+#define TSF_MAGIC_SIZE 8
+#define TSF_VERSION    1 /* a reader rejects a newer version */
+
+/* Environment variables read by the runtime (set by `tscope record`). */
+#define TSF_ENV_OUTPUT   "TSCOPE_OUTPUT"
+#define TSF_ENV_BUFFER   "TSCOPE_BUFFER"
+#define TSF_ENV_MODE     "TSCOPE_MODE"
+#define TSF_ENV_ENABLE   "TSCOPE_ENABLE"
+#define TSF_ENV_COMPRESS "TSCOPE_COMPRESS"
+#define TSF_ENV_SNAPSIG  "TSCOPE_SNAPSHOT_SIGNAL"
+#define TSF_ENV_RECORD   "TSCOPE_RECORD" /* set by `tscope record`: see docs/FORMAT.md */
+#define TSF_DEFAULT_PATH "tscope.trace"
+
+struct tsf_header {
+	char magic[TSF_MAGIC_SIZE]; /* TSF_MAGIC */
+	uint16_t version;           /* TSF_VERSION */
+	uint16_t header_size;       /* sizeof(struct tsf_header); lets the header grow */
+	uint32_t flags;             /* TSF_HF_* */
+	uint32_t pid;               /* recording process */
+	uint32_t ppid;              /* its parent at start */
+	uint32_t clock_source;      /* TSF_CLOCK_* */
+	uint32_t reserved0;
+	uint64_t start_ticks; /* counter value when the trace was started */
+	uint64_t reserved[3];
+};
+
+#define TSF_HF_RING 0x1u /* recorded in ring (flight recorder) mode */
+
+#define TSF_CLOCK_TSC      1 /* x86-64 rdtsc, invariant */
+#define TSF_CLOCK_CNTVCT   2 /* aarch64 virtual counter */
+#define TSF_CLOCK_MONOTONIC 3 /* clock_gettime(CLOCK_MONOTONIC): ticks are ns */
+
+struct tsf_chunk {
+	uint32_t type;     /* TSF_CHUNK_* */
+	uint32_t flags;    /* TSF_CF_* */
+	uint32_t size;     /* payload bytes as stored, excluding padding */
+	uint32_t raw_size; /* payload bytes once decoded (== size unless compressed) */
+};
+
+#define TSF_CF_LZ4 0x1u /* payload is an LZ4 block of raw_size bytes */
+#define TSF_CHUNK_MAX (256u << 20) /* largest raw_size a reader needs to accept */
+
+enum tsf_chunk_type {
+	TSF_CHUNK_CLOCK = 1,   /* struct tsf_clock: one counter/clock sync point */
+	TSF_CHUNK_MODULE = 2,  /* struct tsf_module + path + build id */
+	TSF_CHUNK_THREAD = 3,  /* struct tsf_thread + name */
+	TSF_CHUNK_EVENTS = 4,  /* struct tsf_events + struct tsf_event[] */
+	TSF_CHUNK_NAME = 5,    /* struct tsf_name + text: resolves a scope name pointer */
+	TSF_CHUNK_PROCESS = 6, /* struct tsf_process + executable path */
+	TSF_CHUNK_END = 7      /* struct tsf_end: the trace is complete */
+};
+
+/*
+ * CLOCK: the counter and the system clocks read at (nearly) the same instant.  The
+ * runtime writes one at start, one per writer wake-up at most every 100 ms, and one at
+ * stop.  The reader converts ticks to ns with the first and the last sync point.
+ */
+struct tsf_clock {
+	uint64_t ticks;   /* counter */
+	uint64_t mono_ns; /* CLOCK_MONOTONIC */
+	uint64_t real_ns; /* CLOCK_REALTIME */
+	uint64_t read_cost_ticks; /* cheapest of several back-to-back counter reads */
+};
+
+/*
+ * MODULE: one loaded object.  A runtime address A in [lo, hi) belongs to this module
+ * and is the ELF virtual address A - bias.  Followed by path_len bytes of path (no NUL)
+ * and build_id_len bytes of GNU build id.
+ */
+struct tsf_module {
+	uint64_t bias; /* load bias (dlpi_addr) */
+	uint64_t lo;   /* lowest address of its PT_LOAD segments */
+	uint64_t hi;   /* highest address + 1 */
+	uint16_t path_len;
+	uint16_t build_id_len;
+	uint32_t reserved;
+};
+
+/* THREAD: the name of a thread (the newest one wins).  Followed by the name bytes. */
+struct tsf_thread {
+	uint32_t tid; /* gettid() */
+	uint32_t pid;
+	uint64_t ticks; /* when this name was observed */
+};
+
+/* PROCESS: the recording process.  Followed by the executable's path. */
+struct tsf_process {
+	uint32_t pid;
+	uint32_t ppid;
+	uint64_t reserved;
+};
+
+/*
+ * EVENTS: a run of one thread's events.  seq counts the thread's EVENTS chunks from 0,
+ * so a gap shows a lost chunk; lost is the number of events the thread dropped just
+ * before this chunk's first event (buffer could not be handed over, no memory, ...).
+ */
+struct tsf_events {
+	uint32_t tid;
+	uint32_t flags; /* TSF_EF_* */
+	uint64_t seq;
+	uint64_t lost;
+	uint64_t reserved;
+};
+
+#define TSF_EF_RING_WRAPPED 0x1u /* ring mode: older events were overwritten */
+#define TSF_EF_FINAL        0x2u /* the thread's last chunk (it exited or the trace stopped) */
+
+/*
+ * One event: 16 bytes.  kind = word >> 60.
+ *
+ *	ENTER (0x0)   word = function address                  (compiler hook)
+ *	EXIT  (0x8)   word = function address | bit 63         (compiler hook)
+ *	BEGIN (0x1)   word = address of a static name string   (TSCOPE_SCOPE, tscope_begin)
+ *	END   (0x9)   word = 0                                 (closes the innermost scope)
+ *	BEGIN_COPY (0x2)  low 16 bits = name length n; the name follows in the next
+ *	              (n + 15) / 16 slots, NUL-padded (those slots are not events)
+ *	INSTANT (0x3) word = address of a static name string
+ *	COUNTER (0x4) word = address of a static name string; the next slot holds the
+ *	              value: time = (uint64_t)int64 value, word = 0
+ *
+ * An all-zero event never occurs (time 0 is never recorded); readers stop there.
+ */
+struct tsf_event {
+	uint64_t time; /* raw counter ticks, see CLOCK */
+	uint64_t word;
+};
+
+#define TSF_KIND_SHIFT   60
+#define TSF_ADDR_MASK    ((UINT64_C(1) << TSF_KIND_SHIFT) - 1)
+#define TSF_EXIT_BIT     (UINT64_C(1) << 63)
+#define TSF_KIND_ENTER   0x0u
+#define TSF_KIND_BEGIN   0x1u
+#define TSF_KIND_COPY    0x2u
+#define TSF_KIND_INSTANT 0x3u
+#define TSF_KIND_COUNTER 0x4u
+#define TSF_KIND_EXIT    0x8u
+#define TSF_KIND_END     0x9u
+#define TSF_WORD(kind, payload) (((uint64_t)(kind) << TSF_KIND_SHIFT) | (uint64_t)(payload))
+#define TSF_COPY_MAX     255 /* longest copied name; longer ones are cut */
+
+/* NAME: the text behind a name pointer used by BEGIN, INSTANT or COUNTER events. */
+struct tsf_name {
+	uint64_t ptr;
+};
+
+/* END: written last by a clean stop.  Its totals let a reader check it saw everything. */
+struct tsf_end {
+	uint64_t chunks; /* chunks before this one */
+	uint64_t events; /* event slots written, across all EVENTS chunks */
+	uint64_t lost;   /* events dropped in total */
+	uint64_t reserved;
+};
+
+_Static_assert(sizeof(struct tsf_header) == 64, "tsf_header");
+_Static_assert(sizeof(struct tsf_chunk) == 16, "tsf_chunk");
+_Static_assert(sizeof(struct tsf_clock) == 32, "tsf_clock");
+_Static_assert(sizeof(struct tsf_module) == 32, "tsf_module");
+_Static_assert(sizeof(struct tsf_thread) == 16, "tsf_thread");
+_Static_assert(sizeof(struct tsf_process) == 16, "tsf_process");
+_Static_assert(sizeof(struct tsf_events) == 32, "tsf_events");
+_Static_assert(sizeof(struct tsf_event) == 16, "tsf_event");
+_Static_assert(sizeof(struct tsf_name) == 8, "tsf_name");
+_Static_assert(sizeof(struct tsf_end) == 32, "tsf_end");
+
+/* Chunk payloads are padded so that every chunk header starts 8-aligned. */
+#define TSF_ALIGN8(n) (((n) + UINT64_C(7)) & ~UINT64_C(7))
+
+#endif /* TSCOPE_FORMAT_H */

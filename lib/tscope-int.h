@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tscope-int.h - declarations shared by the runtime's files (never installed).
+ *
+ * Every name here is tscope__* and hidden: with static linking, hidden visibility does
+ * not apply, so the double underscore after the namespace keeps them out of user code.
+ */
+#ifndef TSCOPE_INT_H
+#define TSCOPE_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tscope.h"
+#include "compiler.h"
+#include "format.h"
+
+#define TS_NAME_MAX 64 /* thread names, including the NUL */
+
+/*
+ * A buffer: one thread's run of events, laid out so that chunk, events header and
+ * events go to the file in one write.  Buffers are mmap'd, recycled through a pool,
+ * and travel to the writer through a lock-free queue.
+ */
+struct tscope__buf {
+	struct tscope__buf *next; /* queue or pool link */
+	uint32_t cap;             /* event slots */
+	uint16_t slab;            /* carved from a slab: never unmapped */
+	uint16_t name_changed;    /* write a THREAD chunk with name before the events */
+	char name[TS_NAME_MAX];
+	struct tsf_chunk chunk; /* from here on: the bytes of the EVENTS chunk */
+	struct tsf_events head;
+	struct tsf_event ev[];
+};
+
+/*
+ * Per-thread state, in initial-exec TLS so that the hooks reach it with one
+ * %fs-relative access.  pos and end are the hot pair: the hooks store at pos while
+ * pos < end.  end is lowered to NULL by other threads to pause or stop this one; the
+ * owner then takes the cold path, which knows why.  Only the owner moves pos.
+ */
+struct tscope__thread {
+	struct tsf_event *pos; /* next free slot */
+	struct tsf_event *end; /* hooks record while pos < end */
+	struct tscope__buf *buf;
+	struct tsf_event *limit; /* true end of buf */
+	uint64_t seq;            /* EVENTS chunks handed over so far */
+	uint64_t lost;           /* events dropped since the last chunk started */
+	unsigned gen;            /* session this state belongs to; 0: none */
+	uint32_t tid;
+	int busy;   /* inside the cold path: events from there are ours, not the program's */
+	int ignore; /* a runtime thread: never record */
+	int listed; /* in the registry */
+	int name_changed;
+	char name[TS_NAME_MAX];
+	struct tscope__thread *next; /* registry link */
+};
+
+extern __thread struct tscope__thread tscope__self TS_TLS_IE;
+
+/* The cold path of every event: see hook.c.  ev[0].time is filled in here. */
+void tscope__slow(const struct tsf_event *ev, unsigned n);
+
+/* Configuration of one session. */
+struct tscope__config {
+	char path[4096];
+	size_t buffer_bytes;
+	int mode; /* TSCOPE_MODE_STREAM or _RING */
+	int compress;
+};
+
+/* writer.c */
+int tscope__writer_open(const struct tscope__config *cfg, int is_fork_child);
+struct tscope__buf *tscope__writer_get_buf(void);
+void tscope__writer_put_buf(struct tscope__buf *b);
+void tscope__writer_submit(struct tscope__buf *b);
+int tscope__writer_sync(void);
+int tscope__writer_close(void);
+void tscope__writer_atfork_prepare(void);
+void tscope__writer_atfork_parent(void);
+void tscope__writer_atfork_child(void);
+int tscope__writer_retarget(const struct tscope__config *cfg);
+
+/* maps.c */
+int tscope__maps_write(int (*emit)(void *ctx, uint32_t type, const void *a, size_t alen,
+				   const void *b, size_t blen, const void *c, size_t clen),
+		       void *ctx, int force);
+
+#endif /* TSCOPE_INT_H */

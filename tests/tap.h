@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tap.h - a tiny TAP producer for the test programs.
+ * ok() prints "ok N - name" or "not ok N - name" with the failed expression and place;
+ * done() prints the plan and returns the exit status for main().
+ */
+#ifndef TSCOPE_TAP_H
+#define TSCOPE_TAP_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+#define ok(cond, ...) tap_ok(!!(cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
+#define is_int(got, want, ...)                                                              \
+	do {                                                                                \
+		long long tap_g = (long long)(got), tap_w = (long long)(want);              \
+		if (!tap_ok(tap_g == tap_w, #got " == " #want, __FILE__, __LINE__, __VA_ARGS__)) \
+			printf("#   got %lld, want %lld\n", tap_g, tap_w);                      \
+	} while (0)
+#define is_str(got, want, ...)                                                              \
+	do {                                                                                \
+		const char *tap_g = (got), *tap_w = (want);                                 \
+		int tap_same = tap_g && tap_w && strcmp(tap_g, tap_w) == 0;                 \
+		if (!tap_ok(tap_same, #got " eq " #want, __FILE__, __LINE__, __VA_ARGS__))  \
+			printf("#   got \"%s\", want \"%s\"\n", tap_g ? tap_g : "(null)",     \
+			       tap_w ? tap_w : "(null)");                                   \
+	} while (0)
+
+__attribute__((format(printf, 5, 6), no_instrument_function, unused)) static int
+tap_ok(int pass, const char *expr, const char *file, int line, const char *fmt, ...);
+
+#include <stdarg.h>
+static int tap_ok(int pass, const char *expr, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!pass) {
+		tap_failed++;
+		printf("#   failed: %s at %s:%d\n", expr, file, line);
+	}
+	fflush(stdout);
+	return pass;
+}
+
+__attribute__((no_instrument_function, unused)) static void tap_skip(const char *why)
+{
+	printf("ok %d - # SKIP %s\n", ++tap_n, why);
+}
+
+__attribute__((no_instrument_function, unused)) static int done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif /* TSCOPE_TAP_H */
