@@ -174,6 +174,8 @@ static TS_NOINSTR void read_comm(struct tscope__thread *t)
 {
 	char name[TS_NAME_MAX] = "";
 
+	if (t->name_api)
+		return;
 	if (prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && strcmp(name, t->name) != 0) {
 		strcpy(t->name, name);
 		t->name_changed = 1;
@@ -376,7 +378,7 @@ static TS_NOINSTR void flush_thread(struct tscope__thread *t, int self, uint32_t
 		len = fd >= 0 ? read(fd, name, sizeof(name) - 1) : -1;
 		if (fd >= 0)
 			close(fd);
-		if (len > 0) {
+		if (len > 0 && !t->name_api) {
 			name[len - (name[len - 1] == '\n')] = 0;
 			if (strcmp(name, t->name) != 0) {
 				strcpy(t->name, name);
@@ -675,6 +677,7 @@ TSCOPE_API TS_NOINSTR int tscope_thread_name(const char *name)
 		return TSCOPE_ESTATE;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->name_changed = 1;
+	t->name_api = 1;
 	release(t);
 	return 0;
 }

@@ -53,6 +53,7 @@ struct tscope__thread {
 	int ignore; /* a runtime thread: never record */
 	int listed; /* in the registry */
 	int name_changed;
+	int name_api; /* named by tscope_thread_name(): the kernel's name no longer counts */
 	char name[TS_NAME_MAX];
 	struct tscope__thread *next; /* registry link */
 };

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prog-calls.c - a traced program with known call counts, driven by test-record.c.
+ *
+ * Built with -finstrument-functions.  The first argument picks a scenario; the program
+ * prints "fn NAME 0xADDR" for the functions whose events the test counts (their
+ * runtime addresses, as the trace records them) and "val NAME N" for other facts.
+ * Functions named run_* or starting threads are not instrumented, so that the
+ * counts below are exact.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef PROG_PLAIN
+/* Not linked with libtscope (it is preloaded, or absent): no API, threads are named
+ * the usual way, and the runtime must find the names by itself. */
+#define TSCOPE_DISABLE
+#include "tscope.h"
+#define tscope_thread_name(n) pthread_setname_np(pthread_self(), (n))
+#else
+#include "tscope.h"
+#endif
+
+#define NOINSTR __attribute__((no_instrument_function))
+
+static volatile int sink;
+
+__attribute__((noinline)) static void c(void)
+{
+	sink++;
+}
+
+__attribute__((noinline)) static void b(void)
+{
+	for (int i = 0; i < 3; i++)
+		c();
+}
+
+__attribute__((noinline)) static void a(void)
+{
+	b();
+	b();
+}
+
+__attribute__((noinline)) static int leaf(int x)
+{
+	__asm__ __volatile__("");
+	return x + 1;
+}
+
+NOINSTR static void print_fn(const char *name, void (*fn)(void))
+{
+	printf("fn %s %p\n", name, (void *)fn);
+}
+
+NOINSTR static void print_leaf(void)
+{
+	printf("fn leaf %p\n", (void *)leaf);
+}
+
+NOINSTR static int run_abc(void)
+{
+	for (int i = 0; i < 3; i++)
+		a(); /* a 3, b 6, c 18 */
+	print_fn("a", a);
+	print_fn("b", b);
+	print_fn("c", c);
+	return 0;
+}
+
+struct worker {
+	pthread_t thread;
+	int index;
+	long calls;
+};
+
+NOINSTR static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	char name[32];
+	int s = 0;
+
+	snprintf(name, sizeof(name), "worker-%d", w->index);
+	tscope_thread_name(name);
+	for (long i = 0; i < w->calls; i++)
+		s = leaf(s);
+	sink = s;
+	return NULL;
+}
+
+/* n threads of calls leaf() calls each; main makes main_calls. */
+NOINSTR static int run_threads(int n, long calls, long main_calls, int sleep_ms)
+{
+	struct worker w[64];
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++) {
+		w[i].index = i;
+		w[i].calls = calls;
+		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+	}
+	if (sleep_ms) {
+		/* the workers exit early: main goes on recording after they are gone */
+		for (int i = 0; i < n; i++)
+			pthread_join(w[i].thread, NULL);
+	}
+	for (long i = 0; i < main_calls; i++)
+		sink = leaf(sink);
+	if (sleep_ms) {
+		struct timespec ts = { 0, sleep_ms * 1000000L };
+
+		nanosleep(&ts, NULL);
+	} else {
+		for (int i = 0; i < n; i++)
+			pthread_join(w[i].thread, NULL);
+	}
+	print_leaf();
+	return 0;
+}
+
+/* Called through a pointer: gcc 12 takes exit() at the bottom of deep() for an
+ * infinite recursion when the calls are instrumented. */
+static void (*volatile bottom)(int) = exit;
+
+__attribute__((noinline)) static void deep(int n)
+{
+	if (n == 0) {
+		fflush(stdout);
+		bottom(3);
+	} else {
+		deep(n - 1);
+	}
+	sink++;
+}
+
+NOINSTR static int run_exit_deep(void)
+{
+	printf("fn deep %p\n", (void *)deep);
+	print_leaf();
+	for (int i = 0; i < 100; i++)
+		sink = leaf(sink);
+	deep(10); /* 11 enters, no exit: exit() is called at the bottom */
+	return 0;
+}
+
+#ifndef PROG_PLAIN
+__attribute__((noinline)) static void scoped_fn(void)
+{
+	TSCOPE_FUNC();
+	sink++;
+}
+
+NOINSTR static int run_api(void)
+{
+	char dyn[64];
+
+	{
+		TSCOPE_SCOPE("outer");
+		for (int i = 0; i < 5; i++)
+			scoped_fn();
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(dyn, sizeof(dyn), "dyn-%d", i);
+		tscope_begin_copy(dyn);
+		memset(dyn, 'x', sizeof(dyn) - 1); /* the copy must not see this */
+		tscope_end();
+	}
+	tscope_begin("explicit");
+	tscope_instant("mark");
+	tscope_instant("mark");
+	tscope_end();
+	for (int i = 1; i <= 4; i++)
+		tscope_counter("queue", i * 1000);
+	tscope_counter("neg", -5);
+	return 0;
+}
+
+NOINSTR static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Two instants 200 ms apart, each next to a CLOCK_MONOTONIC reading. */
+NOINSTR static int run_calib(void)
+{
+	uint64_t t0, t1;
+
+	tscope_instant("t0");
+	t0 = mono_ns();
+	while (mono_ns() - t0 < 200000000u)
+		sink = leaf(sink);
+	tscope_instant("t1");
+	t1 = mono_ns();
+	printf("val t0 %llu\nval t1 %llu\n", (unsigned long long)t0, (unsigned long long)t1);
+	return 0;
+}
+
+NOINSTR static int run_pause(void)
+{
+	for (int i = 0; i < 100; i++)
+		sink = leaf(sink);
+	tscope_pause();
+	for (int i = 0; i < 1000; i++)
+		sink = leaf(sink);
+	tscope_resume();
+	for (int i = 0; i < 10; i++)
+		sink = leaf(sink); /* 110 recorded */
+	print_leaf();
+	return 0;
+}
+
+/* tscope_start() with an explicit path takes over the automatic session. */
+NOINSTR static int run_start(const char *path)
+{
+	struct tscope_config cfg = TSCOPE_CONFIG_INIT;
+	int rc;
+
+	cfg.path = path;
+	rc = tscope_start(&cfg);
+	printf("val start %d\n", rc);
+	printf("val again %d\n", tscope_start(&cfg));
+	for (int i = 0; i < 50; i++)
+		sink = leaf(sink);
+	printf("val flush %d\n", tscope_flush());
+	for (int i = 0; i < 50; i++)
+		sink = leaf(sink);
+	printf("val stop %d\n", tscope_stop());
+	printf("val stop2 %d\n", tscope_stop());
+	for (int i = 0; i < 7; i++)
+		sink = leaf(sink); /* after stop: not recorded */
+	print_leaf();
+	return 0;
+}
+
+#endif
+
+NOINSTR int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "abc";
+	int rc = 2;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(mode, "abc") == 0)
+		rc = run_abc();
+	else if (strcmp(mode, "threads") == 0 && argc == 4)
+		rc = run_threads(atoi(argv[2]), atol(argv[3]), 0, 0);
+	else if (strcmp(mode, "early") == 0)
+		rc = run_threads(3, 1000, 5000, 50);
+	else if (strcmp(mode, "exit-deep") == 0)
+		rc = run_exit_deep();
+#ifndef PROG_PLAIN
+	else if (strcmp(mode, "api") == 0)
+		rc = run_api();
+	else if (strcmp(mode, "calib") == 0)
+		rc = run_calib();
+	else if (strcmp(mode, "pause") == 0)
+		rc = run_pause();
+	else if (strcmp(mode, "start") == 0 && argc == 3)
+		rc = run_start(argv[2]);
+#endif
+	else
+		fprintf(stderr, "prog-calls: unknown scenario\n");
+	return rc;
+}

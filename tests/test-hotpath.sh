@@ -1,0 +1,40 @@
+#!/bin/sh
+# test-hotpath.sh - the enter/exit hooks stay small: no call through the PLT, no
+# __tls_get_addr, no lock; the common path reaches its one call (the cold path) only
+# behind a branch.  Checked on the disassembly of the shared and the static library.
+so=$top_builddir/lib/.libs/libtscope.so
+ar=$top_builddir/lib/.libs/libtscope.a
+n=0
+check() { # name, disassembly
+	n=$((n + 1))
+	body=$(printf '%s\n' "$2" | grep -v -E '[[:space:]](nop|xchg +%ax,%ax|data16|int3)')
+	if [ -z "$body" ]; then
+		echo "not ok $n - $1: function found"
+		return
+	fi
+	# the fast path: from the entry to the first ret
+	fast=$(printf '%s\n' "$body" | awk '{print} /[[:space:]]ret/ {exit}')
+	bad=$(printf '%s\n' "$body" | grep -E '@plt|__tls_get_addr|lock ')
+	fcalls=$(printf '%s\n' "$fast" | grep -c -E '[[:space:]]call')
+	finsns=$(printf '%s\n' "$fast" | grep -c -E '^ +[0-9a-f]+:')
+	if [ -z "$bad" ] && [ "$fcalls" -eq 0 ] && [ "$finsns" -le 16 ]; then
+		echo "ok $n - $1: fast path of $finsns instructions, no call, no PLT, no lock"
+	else
+		echo "not ok $n - $1: fast path of $finsns instructions, $fcalls calls"
+		printf '%s\n' "$body" | sed 's/^/# /'
+	fi
+}
+if ! command -v objdump >/dev/null 2>&1 || [ ! -f "$so" ]; then
+	echo "1..1"
+	echo "ok 1 # SKIP no objdump or no shared library"
+	exit 0
+fi
+dis() { # file, symbol
+	objdump -d --no-show-raw-insn "$1" | awk -v s="<$2>:" '$2 == s {on=1; next} on && /^$/ {exit} on'
+}
+for f in __cyg_profile_func_enter __cyg_profile_func_exit; do
+	check "$f (shared)" "$(dis "$so" $f)"
+	[ -f "$ar" ] && check "$f (static)" "$(dis "$ar" $f)"
+done
+echo "1..$n"
+exit 0

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-record.c - the recording runtime against real traced programs.
+ *
+ * Runs tests/prog-calls (built with -finstrument-functions, libtscope linked
+ * statically) in every scenario, and the same program preloaded, then reads each
+ * trace with the reader and checks exact event counts, names and values.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reader.h"
+#include "tscope.h"
+#include "tap.h"
+
+static char dir[4096];  /* where traces go */
+static char prog[4096]; /* tests/prog-calls */
+static char plain[4096]; /* tests/prog-plain: the same, not linked with libtscope */
+static const char *lib; /* libtscope.so, for the preload runs */
+
+struct run {
+	int status; /* exit status, or 128 + signal */
+	char out[1 << 16];
+};
+
+/* Run argv with extra environment "NAME=value" strings; capture its stdout. */
+static int run(const char *const *argv, const char *const *env, struct run *r)
+{
+	int fd[2];
+	pid_t pid;
+	size_t n = 0;
+	int st;
+
+	if (pipe(fd) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		for (; env && *env; env++)
+			putenv((char *)(uintptr_t)*env);
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		alarm(120);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	for (;;) {
+		ssize_t k = read(fd[0], r->out + n, sizeof(r->out) - 1 - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	r->out[n] = 0;
+	close(fd[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+/* The value printed as "fn NAME 0x..." or "val NAME N" by prog-calls. */
+static uint64_t printed(const struct run *r, const char *kind, const char *name)
+{
+	char key[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "%s %s ", kind, name);
+	p = strstr(r->out, key);
+	if (!p)
+		return 0;
+	return strtoull(p + strlen(key), NULL, 0);
+}
+
+/* What a trace holds, summed the way the tests need. */
+struct tally {
+	int rc; /* of reader_open */
+	int complete;
+	uint64_t lost, threads;
+	uint64_t enters[4], exits[4]; /* for the addresses asked for */
+	uint64_t thread_events[64];   /* events per thread, in reader order */
+	const char *thread_names[64];
+	uint64_t begins, ends, copies, instants, counters;
+	int64_t counter_sum;
+	char names[512]; /* names of BEGIN, COPY, INSTANT and COUNTER events, in order */
+	uint64_t first_instant[2];    /* ticks of instants "t0" and "t1" */
+	struct reader *r;
+};
+
+static void tally_name(struct tally *t, const char *s)
+{
+	size_t n = strlen(t->names);
+
+	snprintf(t->names + n, sizeof(t->names) - n, "%s%s", n ? "," : "", s ? s : "?");
+}
+
+static void tally_trace(const char *path, const uint64_t *addr, int naddr, struct tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->rc = reader_open(path, &t->r);
+	if (t->rc)
+		return;
+	t->complete = reader_info(t->r)->complete;
+	t->lost = reader_info(t->r)->lost;
+	t->threads = reader_thread_count(t->r);
+	for (size_t i = 0; i < t->threads && i < 64; i++) {
+		struct reader_cursor c;
+		struct reader_event ev;
+
+		t->thread_names[i] = reader_thread(t->r, i)->name;
+		reader_cursor_init(&c, t->r, i, 0);
+		while (reader_next(&c, &ev) > 0) {
+			const char *name = NULL;
+
+			if (READER_IS_EVENT(ev.kind))
+				t->thread_events[i]++;
+			for (int k = 0; k < naddr; k++) {
+				if (ev.addr != addr[k])
+					continue;
+				t->enters[k] += ev.kind == READER_EV_ENTER;
+				t->exits[k] += ev.kind == READER_EV_EXIT;
+			}
+			switch (ev.kind) {
+			case READER_EV_BEGIN:
+				t->begins++;
+				tally_name(t, reader_name(t->r, ev.addr));
+				break;
+			case READER_EV_COPY:
+				t->copies++;
+				tally_name(t, ev.text);
+				break;
+			case READER_EV_END:
+				t->ends++;
+				break;
+			case READER_EV_INSTANT:
+				t->instants++;
+				name = reader_name(t->r, ev.addr);
+				tally_name(t, name);
+				if (name && strcmp(name, "t0") == 0)
+					t->first_instant[0] = ev.ticks;
+				if (name && strcmp(name, "t1") == 0)
+					t->first_instant[1] = ev.ticks;
+				break;
+			case READER_EV_COUNTER:
+				t->counters++;
+				t->counter_sum += ev.value;
+				tally_name(t, reader_name(t->r, ev.addr));
+				break;
+			}
+		}
+		reader_cursor_fini(&c);
+	}
+}
+
+static void tally_free(struct tally *t)
+{
+	reader_close(t->r);
+	t->r = NULL;
+}
+
+static void trace_path(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s.trace", dir, name);
+	unlink(out);
+}
+
+static void test_abc(const char *binary, const char *how)
+{
+	char path[4200], env_out[4300], env_pre[4300];
+	const char *argv[] = { binary, "abc", NULL };
+	const char *env[] = { env_out, env_pre, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[3];
+
+	trace_path(path, sizeof(path), how);
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
+	ok(run(argv, env, r) == 0 && r->status == 0, "%s: a->b->c program runs", how);
+	addr[0] = printed(r, "fn", "a");
+	addr[1] = printed(r, "fn", "b");
+	addr[2] = printed(r, "fn", "c");
+	tally_trace(path, addr, 3, &t);
+	is_int(t.rc, 0, "%s: trace opens", how);
+	ok(t.complete, "%s: trace is complete", how);
+	is_int(t.enters[0], 3, "%s: a entered 3 times", how);
+	is_int(t.exits[0], 3, "%s: a exited 3 times", how);
+	is_int(t.enters[1], 6, "%s: b entered 6 times", how);
+	is_int(t.exits[1], 6, "%s: b exited 6 times", how);
+	is_int(t.enters[2], 18, "%s: c entered 18 times", how);
+	is_int(t.exits[2], 18, "%s: c exited 18 times", how);
+	is_int(t.lost, 0, "%s: nothing lost", how);
+	tally_free(&t);
+	free(r);
+}
+
+/* n threads x calls, with buffer bytes per thread: every event of every thread. */
+static void test_threads(const char *binary, int n, long calls, const char *buffer,
+			 const char *how)
+{
+	char path[4200], env_out[4300], env_buf[64], env_pre[4300], sn[16], sc[32];
+	const char *argv[] = { binary, "threads", sn, sc, NULL };
+	const char *env[] = { env_out, env_buf, env_pre, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+	int exact = 0, named = 0;
+
+	snprintf(sn, sizeof(sn), "%d", n);
+	snprintf(sc, sizeof(sc), "%ld", calls);
+	trace_path(path, sizeof(path), how);
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	snprintf(env_buf, sizeof(env_buf), "TSCOPE_BUFFER=%s", buffer);
+	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
+	ok(run(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	is_int(t.rc, 0, "%s: trace opens", how);
+	ok(t.complete, "%s: trace is complete", how);
+	is_int(t.threads, n, "%s: %d threads recorded", how, n);
+	for (size_t i = 0; i < t.threads && i < 64; i++) {
+		char want[32];
+
+		exact += t.thread_events[i] == (uint64_t)(2 * calls);
+		for (int k = 0; k < n; k++) {
+			snprintf(want, sizeof(want), "worker-%d", k);
+			named += t.thread_names[i] && strcmp(t.thread_names[i], want) == 0;
+		}
+	}
+	is_int(exact, n, "%s: each thread has exactly %ld events", how, 2 * calls);
+	is_int(named, n, "%s: each thread carries its name", how);
+	is_int(t.enters[0], n * calls, "%s: leaf entered %ld times", how, n * calls);
+	is_int(t.exits[0], n * calls, "%s: leaf exited %ld times", how, n * calls);
+	is_int(t.lost, 0, "%s: nothing lost", how);
+	tally_free(&t);
+	free(r);
+}
+
+static void test_early_exit(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "early", NULL };
+	const char *env[] = { env_out, "TSCOPE_BUFFER=64k", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "early");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "early: program runs");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	is_int(t.threads, 4, "early: main and 3 threads that exited early");
+	is_int(t.enters[0], 3 * 1000 + 5000, "early: every leaf call, theirs and main's");
+	is_int(t.exits[0], 3 * 1000 + 5000, "early: every leaf return");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_exit_deep(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "exit-deep", NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[2];
+
+	trace_path(path, sizeof(path), "exit-deep");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 3, "exit-deep: exit(3) deep in the stack");
+	addr[0] = printed(r, "fn", "deep");
+	addr[1] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 2, &t);
+	ok(t.complete, "exit-deep: trace is complete");
+	is_int(t.enters[0], 11, "exit-deep: all 11 entries of deep() up to exit()");
+	is_int(t.exits[0], 0, "exit-deep: no return from deep()");
+	is_int(t.enters[1], 100, "exit-deep: the 100 earlier calls");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_api(const char *binary, const char *how)
+{
+	char path[4200], env_out[4300], env_pre[4300];
+	const char *argv[] = { binary, "api", NULL };
+	const char *env[] = { env_out, env_pre, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+
+	trace_path(path, sizeof(path), how);
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
+	ok(run(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
+	tally_trace(path, NULL, 0, &t);
+	is_int(t.begins, 7, "%s: 7 scopes by static name", how);
+	is_int(t.copies, 3, "%s: 3 scopes by copied name", how);
+	is_int(t.ends, 10, "%s: 10 scope ends", how);
+	is_int(t.instants, 2, "%s: 2 instants", how);
+	is_int(t.counters, 5, "%s: 5 counter samples", how);
+	is_int(t.counter_sum, 1000 + 2000 + 3000 + 4000 - 5, "%s: counter values", how);
+	is_str(t.names,
+	       "outer,scoped_fn,scoped_fn,scoped_fn,scoped_fn,scoped_fn,dyn-0,dyn-1,dyn-2,"
+	       "explicit,mark,mark,queue,queue,queue,queue,neg",
+	       "%s: names in order", how);
+	tally_free(&t);
+	free(r);
+}
+
+static void test_calibration(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "calib", NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t t0, t1, n0, n1;
+	double want, got;
+
+	trace_path(path, sizeof(path), "calib");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "calib: program runs 200 ms");
+	t0 = printed(r, "val", "t0");
+	t1 = printed(r, "val", "t1");
+	tally_trace(path, NULL, 0, &t);
+	ok(t.rc == 0 && t.first_instant[0] && t.first_instant[1], "calib: both instants found");
+	if (t.rc == 0) {
+		n0 = reader_ns(t.r, t.first_instant[0]);
+		n1 = reader_ns(t.r, t.first_instant[1]);
+		want = (double)(t1 - t0);
+		got = (double)(n1 - n0);
+		ok(want >= 2e8 && got / want > 0.999 && got / want < 1.001,
+		   "calib: counter-to-ns within 0.1%% of CLOCK_MONOTONIC over 200 ms");
+		printf("# monotonic %.0f ns, trace %.0f ns, ratio %.6f\n", want, got, got / want);
+		ok(!reader_clock(t.r)->estimated, "calib: rate from two sync points");
+	}
+	tally_free(&t);
+	free(r);
+}
+
+static void test_pause(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "pause", NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "pause");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "pause: program runs");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	is_int(t.enters[0], 110, "pause: calls while paused are not recorded");
+	is_int(t.exits[0], 110, "pause: nor their returns");
+	is_int(t.lost, 0, "pause: and are not counted as lost");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_start_stop(void)
+{
+	char path[4200], auto_path[4200], env_out[4300];
+	const char *argv[] = { prog, "start", path, NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+	struct stat st;
+
+	trace_path(path, sizeof(path), "start");
+	trace_path(auto_path, sizeof(auto_path), "start-auto");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", auto_path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "start: program runs");
+	is_int(printed(r, "val", "start"), 0, "start: tscope_start() takes over");
+	is_int((int)printed(r, "val", "again"), TSCOPE_EBUSY, "start: a second start is EBUSY");
+	is_int(printed(r, "val", "flush"), 0, "start: tscope_flush() succeeds");
+	is_int(printed(r, "val", "stop"), 0, "start: tscope_stop() succeeds");
+	is_int(printed(r, "val", "stop2"), 0, "start: a second stop is a no-op");
+	ok(stat(auto_path, &st) < 0, "start: the automatic session's file was never made");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "start: the explicit file is complete");
+	is_int(t.enters[0], 100, "start: calls between start and stop, none after");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_disabled(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "abc", NULL };
+	const char *env[] = { env_out, "TSCOPE_ENABLE=0", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct stat st;
+
+	trace_path(path, sizeof(path), "disabled");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "TSCOPE_ENABLE=0: program runs");
+	ok(stat(path, &st) < 0 && errno == ENOENT, "TSCOPE_ENABLE=0: no file is written");
+	free(r);
+}
+
+int main(void)
+{
+	const char *top = getenv("top_builddir");
+
+	if (!top)
+		top = ".";
+	lib = getenv("TSCOPE_LIB");
+	snprintf(dir, sizeof(dir), "%s/tests/tmp-record", top);
+	mkdir(dir, 0777);
+	snprintf(prog, sizeof(prog), "%s/tests/prog-calls", top);
+	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
+
+	test_abc(prog, "abc-static");
+	test_threads(prog, 4, 1000000, "4k", "4x1M-4k");
+	test_threads(prog, 8, 20000, "1M", "8x20k");
+	test_early_exit();
+	test_exit_deep();
+	test_api(prog, "api-static");
+	test_calibration();
+	test_pause();
+	test_start_stop();
+	test_disabled();
+	if (lib && access(lib, R_OK) == 0) {
+		test_abc(plain, "abc-preload");
+		test_threads(plain, 4, 100000, "16k", "4x100k-preload");
+	} else {
+		tap_skip("no TSCOPE_LIB: preload runs");
+	}
+	return done();
+}
