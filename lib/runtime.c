@@ -512,6 +512,55 @@ static TS_NOINSTR void atfork_child(void)
 	}
 }
 
+/*
+ * Signals that end the process by default.  Where the program left the default in
+ * place at start, a handler writes every thread's events first, then restores the
+ * default and raises the signal again, so that the process ends as it would have
+ * untraced (same signal, same core dump).  A handler the program installs replaces
+ * ours: its signals are its own business.
+ */
+static const int fatal_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGINT, SIGTERM,
+				     SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU, SIGXFSZ, SIGSYS };
+
+static TS_NOINSTR void on_fatal_signal(int sig)
+{
+	struct tscope__thread *t = &tscope__self;
+	static int crashing;
+	int saved_errno = errno;
+
+	/* Only once, and not when the signal hit our own cold path (its locks may be
+	 * held right here). */
+	if (!__atomic_exchange_n(&crashing, 1, __ATOMIC_SEQ_CST) && !t->busy) {
+		t->ignore = 1;
+		for (int i = 0; i < 2000; i++) {
+			if (pthread_mutex_trylock(&rt.control) == 0) {
+				stop_locked();
+				pthread_mutex_unlock(&rt.control);
+				break;
+			}
+			usleep(1000); /* another thread is starting or stopping */
+		}
+	}
+	signal(sig, SIG_DFL);
+	raise(sig); /* pending until we return: then the default action */
+	errno = saved_errno;
+}
+
+static TS_NOINSTR void install_signal_handlers(void)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < TS_ARRAY_SIZE(fatal_signals); i++) {
+		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
+		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
+			sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+
 static TS_NOINSTR void init_body(void)
 {
 	tscope__clock_init();
@@ -520,6 +569,7 @@ static TS_NOINSTR void init_body(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	__atomic_store_n(&rt.inited, 1, __ATOMIC_RELEASE);
 	if (!rt.disabled) {
+		install_signal_handlers();
 		pthread_mutex_lock(&rt.control);
 		if (rt.state == ST_OFF && start_locked(&rt.env_cfg, 1) != 0)
 			say(rt.env_cfg.path, ": cannot record", "");

@@ -13,9 +13,11 @@
 #endif
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +154,78 @@ NOINSTR static int run_exit_deep(void)
 	return 0;
 }
 
+static volatile int *volatile nowhere;
+
+NOINSTR static void crash_segv(int code)
+{
+	(void)code;
+	*nowhere = 1;
+}
+
+NOINSTR static void crash_abort(int code)
+{
+	(void)code;
+	abort();
+}
+
+NOINSTR static void crash_term(int code)
+{
+	(void)code;
+	kill(getpid(), SIGTERM);
+	for (;;)
+		pause();
+}
+
+NOINSTR static void own_handler(int sig)
+{
+	(void)sig;
+	fflush(stdout);
+	exit(7); /* the program's handler decides: exit status 7 */
+}
+
+/* deep(10) ending in a crash of the given kind. */
+NOINSTR static int run_crash(const char *how)
+{
+	printf("fn deep %p\n", (void *)deep);
+	print_leaf();
+	for (int i = 0; i < 100; i++)
+		sink = leaf(sink);
+	if (strcmp(how, "segv") == 0) {
+		bottom = crash_segv;
+	} else if (strcmp(how, "abort") == 0) {
+		bottom = crash_abort;
+	} else if (strcmp(how, "term") == 0) {
+		bottom = crash_term;
+	} else {
+		signal(SIGSEGV, own_handler);
+		bottom = crash_segv;
+	}
+	deep(10);
+	return 0;
+}
+
+/* Parent: 10 calls, fork, 5 calls.  Child: 20 calls, in its own trace. */
+NOINSTR static int run_fork(void)
+{
+	pid_t pid;
+	int st;
+
+	print_leaf();
+	for (int i = 0; i < 10; i++)
+		sink = leaf(sink);
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 20; i++)
+			sink = leaf(sink);
+		exit(0);
+	}
+	printf("val child %d\n", (int)pid);
+	waitpid(pid, &st, 0);
+	for (int i = 0; i < 5; i++)
+		sink = leaf(sink);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 #ifndef PROG_PLAIN
 __attribute__((noinline)) static void scoped_fn(void)
 {
@@ -260,6 +334,10 @@ NOINSTR int main(int argc, char **argv)
 		rc = run_threads(3, 1000, 5000, 50);
 	else if (strcmp(mode, "exit-deep") == 0)
 		rc = run_exit_deep();
+	else if (strcmp(mode, "crash") == 0 && argc == 3)
+		rc = run_crash(argv[2]);
+	else if (strcmp(mode, "fork") == 0)
+		rc = run_fork();
 #ifndef PROG_PLAIN
 	else if (strcmp(mode, "api") == 0)
 		rc = run_api();

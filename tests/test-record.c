@@ -11,6 +11,7 @@
 #endif
 
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,13 +210,15 @@ static void test_abc(const char *binary, const char *how)
 	free(r);
 }
 
+static const char *compress = "TSCOPE_COMPRESS=none";
+
 /* n threads x calls, with buffer bytes per thread: every event of every thread. */
 static void test_threads(const char *binary, int n, long calls, const char *buffer,
 			 const char *how)
 {
 	char path[4200], env_out[4300], env_buf[64], env_pre[4300], sn[16], sc[32];
 	const char *argv[] = { binary, "threads", sn, sc, NULL };
-	const char *env[] = { env_out, env_buf, env_pre, NULL };
+	const char *env[] = { env_out, env_buf, env_pre, compress, NULL };
 	struct run *r = malloc(sizeof(*r));
 	struct tally t;
 	uint64_t addr[1];
@@ -292,6 +295,61 @@ static void test_exit_deep(void)
 	is_int(t.exits[0], 0, "exit-deep: no return from deep()");
 	is_int(t.enters[1], 100, "exit-deep: the 100 earlier calls");
 	tally_free(&t);
+	free(r);
+}
+
+/* A crash deep in the stack: every event up to it, and the untraced exit status. */
+static void test_crash(const char *how, int status)
+{
+	char path[4200], env_out[4300], name[64];
+	const char *argv[] = { prog, "crash", how, NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[2];
+
+	snprintf(name, sizeof(name), "crash-%s", how);
+	trace_path(path, sizeof(path), name);
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0, "%s: program runs", name);
+	is_int(r->status, status, "%s: exit status as untraced", name);
+	addr[0] = printed(r, "fn", "deep");
+	addr[1] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 2, &t);
+	ok(t.complete, "%s: trace is complete", name);
+	is_int(t.enters[0], 11, "%s: all 11 entries of deep() up to the crash", name);
+	is_int(t.exits[0], 0, "%s: no return from deep()", name);
+	is_int(t.enters[1], 100, "%s: the 100 earlier calls", name);
+	tally_free(&t);
+	free(r);
+}
+
+static void test_fork(void)
+{
+	char path[4200], child_path[4300], env_out[4300];
+	const char *argv[] = { prog, "fork", NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "fork");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "fork: program runs");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "fork: parent trace is complete");
+	is_int(t.enters[0], 15, "fork: parent trace has the parent's 15 calls");
+	tally_free(&t);
+	snprintf(child_path, sizeof(child_path), "%s.%d", path, (int)printed(r, "val", "child"));
+	tally_trace(child_path, addr, 1, &t);
+	is_int(t.rc, 0, "fork: child wrote PATH.<pid>");
+	ok(t.complete, "fork: child trace is complete");
+	is_int(t.enters[0], 20, "fork: child trace has the child's 20 calls only");
+	if (t.rc == 0)
+		is_int(reader_info(t.r)->pid, printed(r, "val", "child"), "fork: with the child's pid");
+	tally_free(&t);
+	unlink(child_path);
 	free(r);
 }
 
@@ -434,11 +492,23 @@ int main(void)
 	test_threads(prog, 8, 20000, "1M", "8x20k");
 	test_early_exit();
 	test_exit_deep();
+	test_crash("segv", 128 + SIGSEGV);
+	test_crash("abort", 128 + SIGABRT);
+	test_crash("term", 128 + SIGTERM);
+	test_crash("own-handler", 7);
+	test_fork();
 	test_api(prog, "api-static");
 	test_calibration();
 	test_pause();
 	test_start_stop();
 	test_disabled();
+#ifdef HAVE_LZ4
+	compress = "TSCOPE_COMPRESS=lz4";
+	test_threads(prog, 4, 1000000, "64k", "4x1M-lz4");
+	compress = "TSCOPE_COMPRESS=none";
+#else
+	tap_skip("built without LZ4");
+#endif
 	if (lib && access(lib, R_OK) == 0) {
 		test_abc(plain, "abc-preload");
 		test_threads(plain, 4, 100000, "16k", "4x100k-preload");
