@@ -43,6 +43,7 @@ static struct {
 	int state;    /* ST_*, read by every cold path */
 	unsigned gen; /* session number; threads compare theirs */
 	int explicit_start; /* the session came from tscope_start() */
+	int ring;           /* the session is in ring mode */
 	pthread_mutex_t control;
 	pthread_mutex_t registry;
 	pthread_key_t key;
@@ -104,6 +105,29 @@ static TS_NOINSTR size_t parse_size(const char *s)
 	return (size_t)v;
 }
 
+/* "USR2", "SIGUSR2" or a number: a signal a program may use for snapshots, or 0. */
+static TS_NOINSTR int parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = { { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP },
+		      { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "URG", SIGURG } };
+	char *end;
+	long n;
+
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < TS_ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i].name) == 0)
+			return names[i].sig;
+	n = strtol(s, &end, 10);
+	if (*end || n <= 0 || n >= 65 || n == SIGKILL || n == SIGSTOP || n == SIGSEGV ||
+	    n == SIGBUS || n == SIGFPE || n == SIGILL || n == SIGABRT)
+		return 0;
+	return (int)n;
+}
+
 #define BUF_MIN     1024u
 #define BUF_DEFAULT (1u << 20)
 
@@ -143,6 +167,16 @@ static TS_NOINSTR void read_env(struct tscope__config *c)
 			c->mode = TSCOPE_MODE_RING;
 		else
 			bad_env(TSF_ENV_MODE, v, "stream");
+	}
+	v = getenv(TSF_ENV_SNAPSIG);
+	if (v && *v) {
+		c->snapshot_signal = parse_signal(v);
+		if (!c->snapshot_signal)
+			bad_env(TSF_ENV_SNAPSIG, v, "none");
+		else if (c->snapshot_signal && c->mode != TSCOPE_MODE_RING) {
+			say(TSF_ENV_SNAPSIG, ": only for TSCOPE_MODE=ring, ignored", "");
+			c->snapshot_signal = 0;
+		}
 	}
 	v = getenv(TSF_ENV_COMPRESS);
 	if (v && *v && strcmp(v, "none") != 0 && strcmp(v, "0") != 0) {
@@ -220,11 +254,87 @@ static TS_NOINSTR void submit(struct tscope__thread *t, struct tscope__buf *b, s
 	tscope__writer_submit(b);
 }
 
+/*
+ * Ring mode: move on to the next block of t's ring, overwriting its oldest events.
+ * Returns 0 when no memory could be had.  Caller owns t.
+ */
+static TS_NOINSTR int ring_advance(struct tscope__thread *t)
+{
+	unsigned next = t->buf ? (t->ring_cur + 1) % TS_RING_BLOCKS : 0;
+	struct tscope__buf *b = t->ring[next];
+
+	if (t->buf)
+		t->buf->used = (uint32_t)(t->pos - t->buf->ev);
+	if (!b) {
+		b = tscope__writer_get_buf();
+		if (!b)
+			return 0;
+		t->ring[next] = b;
+	} else if (b->used > b->first) {
+		t->ring_overwrote = 1;
+	}
+	b->first = b->used = 0;
+	b->head.lost = t->lost;
+	t->lost = 0;
+	t->ring_cur = next;
+	t->buf = b;
+	t->pos = b->ev;
+	t->limit = b->ev + b->cap;
+	return 1;
+}
+
+/*
+ * Ring mode: hand over copies of what t's ring holds and no earlier snapshot took,
+ * oldest block first, and mark it taken.  Copies, because t may be recording into its
+ * current block meanwhile (past the pos read here).  Caller owns t.
+ */
+static TS_NOINSTR void ring_flush(struct tscope__thread *t, uint32_t flags)
+{
+	struct tsf_event *pos = TS_LOAD(t->pos);
+	uint32_t wrapped = t->ring_overwrote ? TSF_EF_RING_WRAPPED : 0;
+
+	if (t->buf)
+		t->buf->used = (uint32_t)(pos - t->buf->ev);
+	for (unsigned k = 1; k <= TS_RING_BLOCKS; k++) {
+		struct tscope__buf *b = t->ring[(t->ring_cur + k) % TS_RING_BLOCKS], *c;
+		size_t n;
+
+		if (!b || b->used <= b->first)
+			continue;
+		n = b->used - b->first;
+		c = tscope__writer_get_buf();
+		if (!c) {
+			t->lost += n;
+			continue;
+		}
+		memcpy(c->ev, b->ev + b->first, n * sizeof(*pos));
+		c->head.lost = b->head.lost;
+		b->head.lost = 0;
+		b->first = b->used;
+		submit(t, c, n, wrapped | (k == TS_RING_BLOCKS ? flags : 0));
+		wrapped = 0;
+	}
+	t->ring_overwrote = 0;
+}
+
+static TS_NOINSTR void ring_free(struct tscope__thread *t)
+{
+	for (unsigned k = 0; k < TS_RING_BLOCKS; k++) {
+		if (t->ring[k])
+			tscope__writer_put_buf(t->ring[k]);
+		t->ring[k] = NULL;
+	}
+	t->buf = NULL;
+	t->ring_overwrote = 0;
+}
+
 /* A fresh buffer for t, or 0 with the event counted as lost.  Caller owns t. */
 static TS_NOINSTR int refill(struct tscope__thread *t)
 {
 	struct tscope__buf *b;
 
+	if (rt.ring)
+		return ring_advance(t);
 	if (t->buf) {
 		submit(t, t->buf, (size_t)(t->pos - t->buf->ev), 0);
 		t->buf = NULL;
@@ -260,7 +370,9 @@ static TS_NOINSTR void thread_register(struct tscope__thread *t)
  * already taken it.  Caller owns t. */
 static TS_NOINSTR void thread_attach(struct tscope__thread *t, unsigned gen)
 {
-	if (t->buf) {
+	if (t->ring[0]) {
+		ring_free(t);
+	} else if (t->buf) {
 		tscope__writer_put_buf(t->buf);
 		t->buf = NULL;
 	}
@@ -300,7 +412,9 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 	if (t->gen != gen)
 		thread_attach(t, gen);
 	if (!t->buf || (size_t)(t->limit - t->pos) < n) {
-		if (!refill(t)) {
+		/* an event wider than a whole buffer (a long copied name in a tiny
+		 * buffer) cannot be recorded either */
+		if (!refill(t) || (size_t)(t->limit - t->pos) < n) {
 			t->lost += n;
 			goto out;
 		}
@@ -345,6 +459,10 @@ static TS_NOINSTR void flush_thread(struct tscope__thread *t, int self, uint32_t
 
 	if (t->gen != rt.gen)
 		return;
+	if (rt.ring && t->buf) {
+		ring_flush(t, flags);
+		return;
+	}
 	if (!t->buf) {
 		if (!t->lost && !t->name_changed)
 			return;
@@ -427,6 +545,7 @@ static TS_NOINSTR int start_locked(const struct tscope__config *c, int lazy)
 
 	if (rc)
 		return rc;
+	rt.ring = c->mode == TSCOPE_MODE_RING;
 	__atomic_store_n(&rt.gen, rt.gen + 1 ? rt.gen + 1 : 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&rt.state, ST_RUNNING, __ATOMIC_SEQ_CST);
 	return 0;
@@ -454,7 +573,9 @@ static TS_NOINSTR void thread_key_destructor(void *arg)
 	}
 	t->listed = 0;
 	pthread_mutex_unlock(&rt.registry);
-	if (t->buf) {
+	if (t->ring[0]) {
+		ring_free(t);
+	} else if (t->buf) {
 		tscope__writer_put_buf(t->buf);
 		t->buf = NULL;
 	}
@@ -546,15 +667,34 @@ static TS_NOINSTR void on_fatal_signal(int sig)
 	errno = saved_errno;
 }
 
+static TS_NOINSTR void on_snapshot_signal(int sig)
+{
+	int saved_errno = errno;
+
+	(void)sig;
+	tscope__writer_request_snapshot();
+	errno = saved_errno;
+}
+
 static TS_NOINSTR void install_signal_handlers(void)
 {
 	struct sigaction sa, old;
+
+	if (rt.env_cfg.snapshot_signal) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_snapshot_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		sigaction(rt.env_cfg.snapshot_signal, &sa, NULL);
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	for (size_t i = 0; i < TS_ARRAY_SIZE(fatal_signals); i++) {
+		if (fatal_signals[i] == rt.env_cfg.snapshot_signal)
+			continue;
 		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
 		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			sigaction(fatal_signals[i], &sa, NULL);
@@ -714,7 +854,31 @@ TSCOPE_API TS_NOINSTR int tscope_flush(void)
 
 TSCOPE_API TS_NOINSTR int tscope_snapshot(void)
 {
-	return TSCOPE_ESTATE; /* ring mode is not part of this build's recorder yet */
+	struct tscope__thread *self = &tscope__self;
+	int rc = 0;
+
+	if (!rt.inited)
+		return TSCOPE_ESTATE;
+	pthread_mutex_lock(&rt.control);
+	if (rt.state == ST_OFF || !rt.ring)
+		rc = TSCOPE_ESTATE;
+	pthread_mutex_lock(&rt.registry);
+	for (struct tscope__thread *t = rt.threads; t && !rc; t = t->next) {
+		if (t == self) {
+			if (!try_own(t))
+				continue;
+		} else {
+			own(t);
+		}
+		if (t->gen == rt.gen && t->buf)
+			ring_flush(t, 0);
+		release(t);
+	}
+	pthread_mutex_unlock(&rt.registry);
+	if (!rc)
+		rc = tscope__writer_sync();
+	pthread_mutex_unlock(&rt.control);
+	return rc;
 }
 
 TSCOPE_API TS_NOINSTR int tscope_thread_name(const char *name)

@@ -17,6 +17,7 @@
 #include "format.h"
 
 #define TS_NAME_MAX 64 /* thread names, including the NUL */
+#define TS_RING_BLOCKS 8 /* ring mode: a thread's ring is this many buffers */
 
 /*
  * A buffer: one thread's run of events, laid out so that chunk, events header and
@@ -28,6 +29,7 @@ struct tscope__buf {
 	uint32_t cap;             /* event slots */
 	uint16_t slab;            /* carved from a slab: never unmapped */
 	uint16_t name_changed;    /* write a THREAD chunk with name before the events */
+	uint32_t first, used;     /* ring mode: slots [first, used) not yet written */
 	char name[TS_NAME_MAX];
 	struct tsf_chunk chunk; /* from here on: the bytes of the EVENTS chunk */
 	struct tsf_events head;
@@ -54,6 +56,9 @@ struct tscope__thread {
 	int listed; /* in the registry */
 	int name_changed;
 	int name_api; /* named by tscope_thread_name(): the kernel's name no longer counts */
+	struct tscope__buf *ring[TS_RING_BLOCKS]; /* ring mode: buf is one of these */
+	unsigned ring_cur;  /* index of buf in ring */
+	int ring_overwrote; /* events were overwritten since the last snapshot */
 	char name[TS_NAME_MAX];
 	struct tscope__thread *next; /* registry link */
 };
@@ -69,6 +74,7 @@ struct tscope__config {
 	size_t buffer_bytes;
 	int mode; /* TSCOPE_MODE_STREAM or _RING */
 	int compress;
+	int snapshot_signal; /* ring mode: a signal that asks for a snapshot; 0: none */
 };
 
 /* writer.c */
@@ -78,6 +84,7 @@ void tscope__writer_put_buf(struct tscope__buf *b);
 void tscope__writer_submit(struct tscope__buf *b);
 int tscope__writer_sync(void);
 int tscope__writer_close(void);
+void tscope__writer_request_snapshot(void);
 void tscope__writer_atfork_prepare(void);
 void tscope__writer_atfork_parent(void);
 void tscope__writer_atfork_child(void);

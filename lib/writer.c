@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +63,13 @@ static struct {
 	struct tscope__buf *queue; /* lock-free stack, newest first */
 	size_t queued;             /* bytes in the queue */
 
-	pthread_mutex_t wake_lock;
-	pthread_cond_t wake;
+	pthread_mutex_t wake_lock; /* starting and stopping the writer thread */
+	sem_t wake;                /* posted by producers, stop and the snapshot signal */
+	int wake_ready;
 	pthread_t thread;
 	int thread_running;
 	int thread_stop;
+	int snapshot_req; /* set by the snapshot signal's handler */
 
 	pthread_mutex_t write_lock; /* one drain at a time: keeps chunks in order */
 	uint64_t *names;            /* name pointers already written (open addressing) */
@@ -81,7 +84,6 @@ static struct {
 	.pool_lock = PTHREAD_MUTEX_INITIALIZER,
 	.drained = PTHREAD_COND_INITIALIZER,
 	.wake_lock = PTHREAD_MUTEX_INITIALIZER,
-	.wake = PTHREAD_COND_INITIALIZER,
 	.write_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -510,27 +512,31 @@ static TS_NOINSTR void *writer_main(void *arg)
 	(void)arg;
 	tscope__self.ignore = 1; /* nothing this thread runs is the program's */
 	for (;;) {
-		int stop;
+		struct timespec ts;
 
-		pthread_mutex_lock(&w.wake_lock);
-		while (!__atomic_load_n(&w.queue, __ATOMIC_ACQUIRE) && !w.thread_stop) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += CLOCK_EVERY;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			if (pthread_cond_timedwait(&w.wake, &w.wake_lock, &ts) == ETIMEDOUT)
-				break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += CLOCK_EVERY;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
 		}
-		stop = w.thread_stop;
-		pthread_mutex_unlock(&w.wake_lock);
+		while (sem_timedwait(&w.wake, &ts) < 0 && errno == EINTR)
+			;
+		if (__atomic_exchange_n(&w.snapshot_req, 0, __ATOMIC_ACQ_REL))
+			tscope_snapshot();
 		drain();
-		if (stop && !__atomic_load_n(&w.queue, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&w.thread_stop, __ATOMIC_ACQUIRE) &&
+		    !__atomic_load_n(&w.queue, __ATOMIC_ACQUIRE))
 			return NULL;
 	}
+}
+
+/* From a signal handler: have the writer thread take a snapshot. */
+TS_NOINSTR void tscope__writer_request_snapshot(void)
+{
+	__atomic_store_n(&w.snapshot_req, 1, __ATOMIC_RELEASE);
+	if (w.wake_ready)
+		sem_post(&w.wake);
 }
 
 /* Start the writer thread with every signal blocked: the program's signals are for
@@ -540,12 +546,17 @@ static TS_NOINSTR void writer_start(void)
 	sigset_t all, old;
 	pthread_attr_t attr;
 
+	if (!w.wake_ready)
+		w.wake_ready = sem_init(&w.wake, 0, 0) == 0;
+	if (!w.wake_ready)
+		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256u << 10);
 	w.thread_stop = 0;
-	w.thread_running = pthread_create(&w.thread, &attr, writer_main, NULL) == 0;
+	__atomic_store_n(&w.thread_running,
+			 pthread_create(&w.thread, &attr, writer_main, NULL) == 0, __ATOMIC_RELEASE);
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -561,18 +572,19 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__buf *b)
 	while (!__atomic_compare_exchange_n(&w.queue, &head, b, 1, __ATOMIC_RELEASE,
 					    __ATOMIC_RELAXED));
 	queued = __atomic_add_fetch(&w.queued, bytes, __ATOMIC_ACQ_REL);
-	if (!head || !w.thread_running) {
+	if (!__atomic_load_n(&w.thread_running, __ATOMIC_ACQUIRE)) {
 		pthread_mutex_lock(&w.wake_lock);
 		if (!w.thread_running && w.active)
 			writer_start();
-		pthread_cond_signal(&w.wake);
 		pthread_mutex_unlock(&w.wake_lock);
 	}
-	if (!w.thread_running) {
+	if (!__atomic_load_n(&w.thread_running, __ATOMIC_ACQUIRE)) {
 		drain(); /* no writer thread could be had: write it ourselves */
 		return;
 	}
-	if (queued > QUEUE_MAX) {
+	if (!head)
+		sem_post(&w.wake);
+	if (queued > QUEUE_MAX && !pthread_equal(w.thread, pthread_self())) {
 		pthread_mutex_lock(&w.pool_lock);
 		while (__atomic_load_n(&w.queued, __ATOMIC_ACQUIRE) > QUEUE_MAX / 2)
 			pthread_cond_wait(&w.drained, &w.pool_lock);
@@ -584,6 +596,8 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__buf *b)
 
 static TS_NOINSTR void session_reset(const struct tscope__config *cfg)
 {
+	size_t bytes;
+
 	w.cfg = *cfg;
 	w.fd = -1;
 	w.open_failed = 0;
@@ -593,7 +607,12 @@ static TS_NOINSTR void session_reset(const struct tscope__config *cfg)
 	if (w.names)
 		memset(w.names, 0, w.names_cap * sizeof(*w.names));
 	pthread_mutex_lock(&w.pool_lock);
-	w.buf_bytes = cfg->buffer_bytes & ~(size_t)(sizeof(struct tsf_event) - 1);
+	/* Ring mode: a thread's ring of TS_RING_BLOCKS buffers is buffer_bytes in all,
+	 * each buffer at least 64 slots. */
+	bytes = cfg->buffer_bytes;
+	if (cfg->mode == TSCOPE_MODE_RING)
+		bytes = bytes / TS_RING_BLOCKS < 1024 ? 1024 : bytes / TS_RING_BLOCKS;
+	w.buf_bytes = bytes & ~(size_t)(sizeof(struct tsf_event) - 1);
 	pthread_mutex_unlock(&w.pool_lock);
 	tscope__clock_sync(&w.start);
 }
@@ -605,6 +624,13 @@ TS_NOINSTR int tscope__writer_open(const struct tscope__config *cfg, int lazy)
 	pthread_mutex_lock(&w.write_lock);
 	session_reset(cfg);
 	w.active = 1;
+	if (cfg->snapshot_signal) {
+		/* the signal's handler can only post: the thread must be there */
+		pthread_mutex_lock(&w.wake_lock);
+		if (!w.thread_running)
+			writer_start();
+		pthread_mutex_unlock(&w.wake_lock);
+	}
 	if (!lazy && file_open() < 0) {
 		w.active = 0;
 		if (w.fd >= 0)
@@ -649,12 +675,15 @@ TS_NOINSTR int tscope__writer_close(void)
 	if (!w.active)
 		return 0;
 	pthread_mutex_lock(&w.wake_lock);
-	w.thread_stop = 1;
-	pthread_cond_signal(&w.wake);
+	if (w.thread_running) {
+		__atomic_store_n(&w.thread_stop, 1, __ATOMIC_RELEASE);
+		sem_post(&w.wake);
+		if (!pthread_equal(w.thread, pthread_self()))
+			pthread_join(w.thread, NULL);
+		__atomic_store_n(&w.thread_running, 0, __ATOMIC_RELEASE);
+		w.thread_stop = 0;
+	}
 	pthread_mutex_unlock(&w.wake_lock);
-	if (w.thread_running && !pthread_equal(w.thread, pthread_self()))
-		pthread_join(w.thread, NULL);
-	w.thread_running = 0;
 	drain();
 	pthread_mutex_lock(&w.write_lock);
 	if (file_open() == 0) {
@@ -700,7 +729,7 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 	pthread_mutex_init(&w.pool_lock, NULL);
 	pthread_mutex_init(&w.wake_lock, NULL);
 	pthread_cond_init(&w.drained, NULL);
-	pthread_cond_init(&w.wake, NULL);
+	w.wake_ready = sem_init(&w.wake, 0, 0) == 0;
 	for (b = w.queue; b; b = next) {
 		next = b->next;
 		buf_free(b);
@@ -709,6 +738,7 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 	w.queued = 0;
 	w.thread_running = 0;
 	w.thread_stop = 0;
+	w.snapshot_req = 0;
 	if (w.fd >= 0)
 		close(w.fd);
 	w.fork_child = 1;

@@ -308,6 +308,7 @@ NOINSTR static int run_start(const char *path)
 	for (int i = 0; i < 50; i++)
 		sink = leaf(sink);
 	printf("val flush %d\n", tscope_flush());
+	printf("val snapshot %d\n", tscope_snapshot());
 	for (int i = 0; i < 50; i++)
 		sink = leaf(sink);
 	printf("val stop %d\n", tscope_stop());
@@ -315,6 +316,35 @@ NOINSTR static int run_start(const char *path)
 	for (int i = 0; i < 7; i++)
 		sink = leaf(sink); /* after stop: not recorded */
 	print_leaf();
+	return 0;
+}
+
+NOINSTR static void leaf_calls(long n)
+{
+	for (long i = 0; i < n; i++)
+		sink = leaf(sink);
+}
+
+/* Ring mode: calls leaf() calls; the ring keeps the newest. */
+NOINSTR static int run_ring(long calls)
+{
+	print_leaf();
+	leaf_calls(calls);
+	return 0;
+}
+
+/* Ring mode: snapshots by call and by signal, then the rest at exit. */
+NOINSTR static int run_snapshot(void)
+{
+	struct timespec ts = { 0, 200000000 };
+
+	print_leaf();
+	leaf_calls(1000);
+	printf("val snap %d\n", tscope_snapshot());
+	leaf_calls(10);
+	kill(getpid(), SIGUSR2);
+	nanosleep(&ts, NULL);
+	leaf_calls(5); /* 1015 in all, each once */
 	return 0;
 }
 
@@ -347,6 +377,10 @@ NOINSTR int main(int argc, char **argv)
 		rc = run_pause();
 	else if (strcmp(mode, "start") == 0 && argc == 3)
 		rc = run_start(argv[2]);
+	else if (strcmp(mode, "ring") == 0 && argc == 3)
+		rc = run_ring(atol(argv[2]));
+	else if (strcmp(mode, "snapshot") == 0)
+		rc = run_snapshot();
 #endif
 	else
 		fprintf(stderr, "prog-calls: unknown scenario\n");

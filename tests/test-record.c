@@ -449,6 +449,8 @@ static void test_start_stop(void)
 	is_int(printed(r, "val", "start"), 0, "start: tscope_start() takes over");
 	is_int((int)printed(r, "val", "again"), TSCOPE_EBUSY, "start: a second start is EBUSY");
 	is_int(printed(r, "val", "flush"), 0, "start: tscope_flush() succeeds");
+	is_int((int)printed(r, "val", "snapshot"), TSCOPE_ESTATE,
+	       "start: tscope_snapshot() outside ring mode is ESTATE");
 	is_int(printed(r, "val", "stop"), 0, "start: tscope_stop() succeeds");
 	is_int(printed(r, "val", "stop2"), 0, "start: a second stop is a no-op");
 	ok(stat(auto_path, &st) < 0, "start: the automatic session's file was never made");
@@ -456,6 +458,54 @@ static void test_start_stop(void)
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "start: the explicit file is complete");
 	is_int(t.enters[0], 100, "start: calls between start and stop, none after");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_ring(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "ring", "100000", NULL };
+	const char *env[] = { env_out, "TSCOPE_MODE=ring", "TSCOPE_BUFFER=64k", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "ring");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "ring: program runs");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "ring: trace is complete");
+	ok(t.rc == 0 && (reader_info(t.r)->flags & TSF_HF_RING), "ring: header says ring mode");
+	/* 8 blocks of 512 events: 7 full ones and the 200000 %% 512 = 320 newest */
+	is_int(t.thread_events[0], 7 * 512 + 320, "ring: the newest 3904 events are kept");
+	is_int(t.enters[0], 1952, "ring: 1952 entries");
+	is_int(t.exits[0], 1952, "ring: 1952 returns");
+	is_int(t.lost, 0, "ring: overwritten events are not lost ones");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_snapshot(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { prog, "snapshot", NULL };
+	const char *env[] = { env_out, "TSCOPE_MODE=ring", "TSCOPE_BUFFER=64k",
+			      "TSCOPE_SNAPSHOT_SIGNAL=USR2", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "snapshot");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	ok(run(argv, env, r) == 0 && r->status == 0, "snapshot: program runs");
+	is_int(printed(r, "val", "snap"), 0, "snapshot: tscope_snapshot() succeeds");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "snapshot: trace is complete");
+	is_int(t.enters[0], 1015, "snapshot: by call, by signal, at exit: every call once");
+	is_int(t.exits[0], 1015, "snapshot: every return once");
 	tally_free(&t);
 	free(r);
 }
@@ -502,6 +552,8 @@ int main(void)
 	test_pause();
 	test_start_stop();
 	test_disabled();
+	test_ring();
+	test_snapshot();
 #ifdef HAVE_LZ4
 	compress = "TSCOPE_COMPRESS=lz4";
 	test_threads(prog, 4, 1000000, "64k", "4x1M-lz4");
