@@ -190,6 +190,8 @@ static TS_NOINSTR void read_env(struct tscope__config *c)
 		    "writing uncompressed");
 #endif
 	}
+	v = getenv(TSF_ENV_RECORD);
+	c->claim = v && *v;
 	v = getenv(TSF_ENV_ENABLE);
 	if (v && strcmp(v, "1") != 0) {
 		if (strcmp(v, "0") == 0)
@@ -690,7 +692,7 @@ static TS_NOINSTR void install_signal_handlers(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
+	sigfillset(&sa.sa_mask); /* one flush, not interrupted by a second signal */
 	sa.sa_flags = SA_RESTART;
 	for (size_t i = 0; i < TS_ARRAY_SIZE(fatal_signals); i++) {
 		if (fatal_signals[i] == rt.env_cfg.snapshot_signal)
@@ -711,7 +713,9 @@ static TS_NOINSTR void init_body(void)
 	if (!rt.disabled) {
 		install_signal_handlers();
 		pthread_mutex_lock(&rt.control);
-		if (rt.state == ST_OFF && start_locked(&rt.env_cfg, 1) != 0)
+		/* Under `tscope record` the file is claimed at once, so that an image this
+		 * process exec()s finds it taken. */
+		if (rt.state == ST_OFF && start_locked(&rt.env_cfg, !rt.env_cfg.claim) != 0)
 			say(rt.env_cfg.path, ": cannot record", "");
 		pthread_mutex_unlock(&rt.control);
 	}

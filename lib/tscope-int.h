@@ -75,6 +75,7 @@ struct tscope__config {
 	int mode; /* TSCOPE_MODE_STREAM or _RING */
 	int compress;
 	int snapshot_signal; /* ring mode: a signal that asks for a snapshot; 0: none */
+	int claim; /* under `tscope record`: the first process claims path, others path.<pid> */
 };
 
 /* writer.c */

@@ -280,7 +280,24 @@ static TS_NOINSTR int file_open(void)
 	if (w.open_failed)
 		return -1;
 	resolve_path(path, sizeof(path));
-	w.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (w.cfg.claim && !w.fork_child) {
+		/* Under `tscope record`: the first process of the tree takes PATH; an image
+		 * exec()'d later (same pid) finds it taken and writes PATH.<pid>, or
+		 * PATH.<pid>.<n> if that is taken too. */
+		size_t len = strlen(path);
+
+		for (int k = 0; k < 100; k++) {
+			if (k == 1)
+				snprintf(path + len, sizeof(path) - len, ".%d", (int)getpid());
+			else if (k > 1)
+				snprintf(path + len, sizeof(path) - len, ".%d.%d", (int)getpid(), k - 1);
+			w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+			if (w.fd >= 0 || errno != EEXIST)
+				break;
+		}
+	} else {
+		w.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+	}
 	if (w.fd < 0) {
 		w.open_failed = 1;
 		w.io_error = errno;
