@@ -146,7 +146,8 @@ struct tsf_events {
  *	COUNTER (0x4) word = address of a static name string; the next slot holds the
  *	              value: time = (uint64_t)int64 value, word = 0
  *
- * An all-zero event never occurs (time 0 is never recorded); readers stop there.
+ * No event starts with an all-zero slot (time 0 is never recorded): a reader that finds
+ * one where an event should start stops there.  (A COUNTER's value slot may be zero.)
  */
 struct tsf_event {
 	uint64_t time; /* raw counter ticks, see CLOCK */

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmds.h - the tscope commands.
+ *
+ * TSCOPE_COMMANDS is the command table: one line per command, in the order `tscope
+ * --help` lists them.  A line X(name, help) means tools/cmd-<name>.c defines
+ *
+ *	int cmd_<name>(int argc, char **argv);
+ *
+ * which receives argv[0] == "<name>", parses its own options (getopt_long; --help and
+ * --version included), and returns the exit status: 0 success, 1 bad input or failure,
+ * 2 bad usage.  So adding a command is this one line plus its file (and the file in
+ * Makefile.am).  tools/tscope.c builds its dispatch table and usage from this list.
+ */
+#ifndef TSCOPE_CMDS_H
+#define TSCOPE_CMDS_H
+
+#define TSCOPE_COMMANDS(X)                                                                         \
+	X(record, "run a program built with -finstrument-functions, recording its calls") \
+	X(info, "show a trace's header, clock, duration, threads, events and size")                \
+	X(dump, "print every chunk and every event as stored, one per line (debugging)")
+
+#define TSCOPE__CMD_DECLARE(name, help) int cmd_##name(int argc, char **argv);
+TSCOPE_COMMANDS(TSCOPE__CMD_DECLARE)
+#undef TSCOPE__CMD_DECLARE
+
+#endif /* TSCOPE_CMDS_H */
