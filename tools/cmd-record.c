@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-record.c - `tscope record`: run a program with libtscope preloaded.
+ *
+ * The program sees its own argv (argv[0] included), working directory, standard
+ * streams and environment, plus LD_PRELOAD and the TSCOPE_* variables.  record waits
+ * for it, forwards the termination signals sent to record itself, and exits with the
+ * program's status (128 + N when signal N killed it).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "format.h"
+#include "reader.h"
+#include "util.h"
+
+#ifndef TSCOPE_LIBDIR
+#define TSCOPE_LIBDIR "/usr/local/lib"
+#endif
+
+#define RING_DEFAULT "4M"
+
+static void help(void)
+{
+	fputs("Usage: tscope record [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	      "\n"
+	      "Run PROGRAM, built with -finstrument-functions, with libtscope preloaded, and\n"
+	      "record every function entry and exit of every thread into FILE.  Processes it\n"
+	      "forks, and programs it execs, write FILE.<pid>; give all of them to the\n"
+	      "converters (tscope report FILE*).\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o, --output FILE    write the trace to FILE (default " TSF_DEFAULT_PATH ")\n"
+	      "  -b, --buffer SIZE    per-thread buffer, e.g. 64k, 4M (default 1M)\n"
+	      "      --ring[=SIZE]    flight recorder: keep only each thread's newest events,\n"
+	      "                       SIZE per thread (default " RING_DEFAULT "), written at exit, on\n"
+	      "                       tscope_snapshot() or on --snapshot-signal\n"
+	      "      --snapshot-signal SIG  with --ring: take a snapshot on SIG (e.g. USR2)\n"
+	      "      --lz4            compress the trace with LZ4\n"
+	      "  -h, --help           show this help\n"
+	      "  -V, --version        show the version\n"
+	      "\n"
+	      "The exit status is PROGRAM's, or 128+N when signal N ended it; 1 or 2 when\n"
+	      "tscope itself could not run it.  Environment: TSCOPE_LIB names the library to\n"
+	      "preload (default: the one next to this tscope, else the installed one).\n",
+	      stdout);
+}
+
+/* The libtscope.so to preload: $TSCOPE_LIB, the build tree's, or the installed one. */
+static int find_library(char *out, size_t size)
+{
+	const char *env = getenv("TSCOPE_LIB");
+	char exe[PATH_MAX - 64], *slash;
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return access(out, R_OK) == 0 ? 0 : -1;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0; /* .../tools, in the build tree */
+			snprintf(out, size, "%s/../lib/.libs/libtscope.so", exe);
+			if (access(out, R_OK) == 0)
+				return 0;
+			snprintf(out, size, "%s/../lib/libtscope.so", exe);
+			if (access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, size, "%s/libtscope.so", TSCOPE_LIBDIR);
+	return access(out, R_OK) == 0 ? 0 : -1;
+}
+
+/* An absolute version of path (its directory resolved), so that a program that
+ * changes directory still writes where the user asked. */
+static int absolute(const char *path, char *out, size_t size)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *base = strrchr(path, '/');
+
+	if (base) {
+		size_t len = (size_t)(base - path);
+
+		if (len >= sizeof(dir))
+			return -1;
+		memcpy(dir, path, len);
+		dir[len ? len : 1] = 0;
+		if (!len)
+			dir[0] = '/';
+		base++;
+	} else {
+		strcpy(dir, ".");
+		base = path;
+	}
+	if (!*base || !realpath(dir, real))
+		return -1;
+	if ((size_t)snprintf(out, size, "%s/%s", strcmp(real, "/") ? real : "", base) >= size)
+		return -1;
+	return 0;
+}
+
+static pid_t child;
+
+/* Pass on a termination signal that was sent to record itself.  One the terminal
+ * generated went to the whole process group, the program included. */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (child > 0 && si->si_code != SI_KERNEL)
+		kill(child, sig);
+}
+
+/* Prepend lib to LD_PRELOAD. */
+static void preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *v;
+
+	if (!old || !*old) {
+		setenv("LD_PRELOAD", lib, 1);
+		return;
+	}
+	v = xmalloc(strlen(lib) + strlen(old) + 2);
+	sprintf(v, "%s %s", lib, old);
+	setenv("LD_PRELOAD", v, 1);
+	free(v);
+}
+
+/* After the run: say so if the program recorded nothing. */
+static void check_trace(const char *path, const char *program)
+{
+	struct reader *r;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		util_warn(program, "no trace was written (a statically linked program cannot "
+				   "preload libtscope: link it with -ltscope)");
+		return;
+	}
+	if (reader_open(path, &r) != 0)
+		return; /* the converters will say what is wrong */
+	if (reader_info(r)->slots == 0)
+		util_warn(program, "no function was recorded: build it with "
+				   "-finstrument-functions");
+	reader_close(r);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "ring", optional_argument, NULL, 'r' },
+		{ "snapshot-signal", required_argument, NULL, 's' },
+		{ "lz4", no_argument, NULL, 'z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *output = TSF_DEFAULT_PATH, *buffer = NULL, *ring = NULL, *snapsig = NULL;
+	char lib[PATH_MAX], path[PATH_MAX];
+	struct sigaction sa;
+	uint64_t size;
+	int lz4 = 0, opt, st;
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'b':
+			buffer = optarg;
+			break;
+		case 'r':
+			ring = optarg ? optarg : RING_DEFAULT;
+			break;
+		case 's':
+			snapsig = optarg;
+			break;
+		case 'z':
+			lz4 = 1;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		case 'V':
+			return util_version("record");
+		default:
+			return util_usage_error("record", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return util_usage_error("record", "no program to run");
+	if (buffer && (util_parse_size(buffer, &size) < 0 || size < 1024))
+		return util_usage_error("record", "bad --buffer size '%s'", buffer);
+	if (ring && (util_parse_size(ring, &size) < 0 || size < 8192))
+		return util_usage_error("record", "bad --ring size '%s' (8k at least)", ring);
+	if (snapsig && !ring)
+		return util_usage_error("record", "--snapshot-signal needs --ring");
+	if (!*output || strcmp(output, "-") == 0)
+		return util_usage_error("record", "the trace needs a file name");
+	if (absolute(output, path, sizeof(path)) < 0) {
+		util_error(output, "cannot write here: %s", strerror(errno ? errno : EINVAL));
+		return EXIT_BAD;
+	}
+	if (find_library(lib, sizeof(lib)) < 0) {
+		util_error(lib, "libtscope not found (set TSCOPE_LIB)");
+		return EXIT_BAD;
+	}
+	/* The first process claims the file with O_EXCL: an old trace must go first.
+	 * Only a regular file is removed; a symbolic link found there is an error. */
+	{
+		struct stat lst;
+
+		if (lstat(path, &lst) == 0) {
+			if (!S_ISREG(lst.st_mode)) {
+				util_error(output, "exists and is not a regular file");
+				return EXIT_BAD;
+			}
+			if (unlink(path) < 0) {
+				util_error(output, "cannot replace: %s", strerror(errno));
+				return EXIT_BAD;
+			}
+		}
+	}
+	preload(lib);
+	setenv(TSF_ENV_OUTPUT, path, 1);
+	setenv(TSF_ENV_RECORD, "1", 1);
+	unsetenv(TSF_ENV_ENABLE);
+	if (ring) {
+		setenv(TSF_ENV_MODE, "ring", 1);
+		setenv(TSF_ENV_BUFFER, ring, 1);
+	} else {
+		setenv(TSF_ENV_MODE, "stream", 1);
+		if (buffer)
+			setenv(TSF_ENV_BUFFER, buffer, 1);
+	}
+	if (snapsig)
+		setenv(TSF_ENV_SNAPSIG, snapsig, 1);
+	if (lz4)
+		setenv(TSF_ENV_COMPRESS, "lz4", 1);
+
+	child = fork();
+	if (child < 0) {
+		util_error("record", "fork: %s", strerror(errno));
+		return EXIT_BAD;
+	}
+	if (child == 0) {
+		execvp(argv[optind], argv + optind);
+		util_error(argv[optind], "%s", strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < TS_ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	while (waitpid(child, &st, 0) < 0) {
+		if (errno != EINTR) {
+			util_error("record", "waitpid: %s", strerror(errno));
+			return EXIT_BAD;
+		}
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
+		return WEXITSTATUS(st); /* the program did not start */
+	check_trace(path, argv[optind]);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
