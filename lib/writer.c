@@ -723,18 +723,21 @@ TS_NOINSTR int tscope__writer_close(void)
 
 /* ---- fork ------------------------------------------------------------------------ */
 
+/*
+ * Only the short locks are held across fork(): the pool's list and the writer
+ * thread's start and stop must be consistent in the child.  write_lock is not taken
+ * (a drain may hold it for long); the child resets everything it protects.
+ */
 TS_NOINSTR void tscope__writer_atfork_prepare(void)
 {
-	pthread_mutex_lock(&w.write_lock);
-	pthread_mutex_lock(&w.pool_lock);
 	pthread_mutex_lock(&w.wake_lock);
+	pthread_mutex_lock(&w.pool_lock);
 }
 
 TS_NOINSTR void tscope__writer_atfork_parent(void)
 {
-	pthread_mutex_unlock(&w.wake_lock);
 	pthread_mutex_unlock(&w.pool_lock);
-	pthread_mutex_unlock(&w.write_lock);
+	pthread_mutex_unlock(&w.wake_lock);
 }
 
 /* The child has no writer thread, and what is queued is the parent's to write. */
@@ -756,6 +759,14 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 	w.thread_running = 0;
 	w.thread_stop = 0;
 	w.snapshot_req = 0;
+	/* what write_lock guards may be half-done: start afresh (the old name table
+	 * and compression buffer are left to the parent's copy of the heap) */
+	w.batch_n = 0;
+	w.batch_events = w.batch_lost = 0;
+	w.names = NULL;
+	w.names_cap = w.names_n = 0;
+	w.scratch = NULL;
+	w.scratch_size = 0;
 	if (w.fd >= 0)
 		close(w.fd);
 	w.fork_child = 1;

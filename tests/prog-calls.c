@@ -13,6 +13,7 @@
 #endif
 
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,102 @@ NOINSTR static int run_crash(const char *how)
 	return 0;
 }
 
+/* 5 calls, then this program again as "abc": a new image in the same process. */
+NOINSTR static int run_exec(const char *self)
+{
+	print_leaf();
+	for (int i = 0; i < 5; i++)
+		sink = leaf(sink);
+	printf("val pid %d\n", (int)getpid());
+	fflush(stdout);
+	execl(self, self, "abc", (char *)NULL);
+	return 1;
+}
+
+NOINSTR static void *short_thread(void *arg)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "short-%d", (int)(intptr_t)arg);
+	pthread_setname_np(pthread_self(), name);
+	for (int i = 0; i < 10; i++)
+		sink = leaf(sink);
+	return NULL;
+}
+
+/* n threads that live briefly, a few at a time. */
+NOINSTR static int run_short_threads(int n)
+{
+	pthread_t t[8];
+
+	print_leaf();
+	for (int i = 0; i < n; i += 8) {
+		for (int k = 0; k < 8 && i + k < n; k++)
+			pthread_create(&t[k], NULL, short_thread, (void *)(intptr_t)(i + k));
+		for (int k = 0; k < 8 && i + k < n; k++)
+			pthread_join(t[k], NULL);
+	}
+	return 0;
+}
+
+static volatile int stop_spinning;
+
+NOINSTR static void *spinner(void *arg)
+{
+	struct timespec ts = { 0, 100000 };
+
+	(void)arg;
+	while (!stop_spinning) {
+		/* bursts, so that the writer keeps up: the point is to be in the runtime
+		 * often, not to fill memory */
+		for (int i = 0; i < 5000; i++)
+			sink = leaf(sink);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* Fork n times while two threads record as fast as they can (tiny buffers keep them
+ * in the runtime's cold path often): no child may hang. */
+NOINSTR static int run_fork_stress(int n)
+{
+	pthread_t t[2];
+	int bad = 0;
+
+	for (int k = 0; k < 2; k++)
+		pthread_create(&t[k], NULL, spinner, NULL);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			for (int k = 0; k < 3; k++)
+				sink = leaf(sink);
+			exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			bad++;
+	}
+	stop_spinning = 1;
+	for (int k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	printf("val bad %d\n", bad);
+	return bad != 0;
+}
+
+/* calls calls, then "ready", then wait to be killed. */
+NOINSTR static int run_wait(long calls)
+{
+	print_leaf();
+	for (long i = 0; i < calls; i++)
+		sink = leaf(sink);
+	printf("ready\n");
+	fflush(stdout);
+	for (int i = 0; i < 600; i++)
+		sleep(1);
+	return 0;
+}
+
 /* Parent: 10 calls, fork, 5 calls.  Child: 20 calls, in its own trace. */
 NOINSTR static int run_fork(void)
 {
@@ -368,6 +465,14 @@ NOINSTR int main(int argc, char **argv)
 		rc = run_crash(argv[2]);
 	else if (strcmp(mode, "fork") == 0)
 		rc = run_fork();
+	else if (strcmp(mode, "exec") == 0)
+		rc = run_exec(argv[0]);
+	else if (strcmp(mode, "short-threads") == 0 && argc == 3)
+		rc = run_short_threads(atoi(argv[2]));
+	else if (strcmp(mode, "fork-stress") == 0 && argc == 3)
+		rc = run_fork_stress(atoi(argv[2]));
+	else if (strcmp(mode, "wait") == 0 && argc == 3)
+		rc = run_wait(atol(argv[2]));
 #ifndef PROG_PLAIN
 	else if (strcmp(mode, "api") == 0)
 		rc = run_api();

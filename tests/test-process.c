@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-process.c - `tscope record` and the process model: exit statuses, forwarded
+ * signals, fork and exec under record, many short-lived threads, forks racing the
+ * runtime, SIGKILL, and a program that is not instrumented.
+ *
+ * The traced program is tests/prog-plain (built with -finstrument-functions, not
+ * linked with libtscope): record preloads the build tree's library.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "harness.h"
+
+static char tscope[4096]; /* tools/tscope */
+static char plain[4096];  /* tests/prog-plain */
+
+/* argv for `tscope record -o path [opts...] -- prog-plain args...` */
+static void record_argv(const char **argv, const char *path, const char *const *opts,
+			const char *const *args)
+{
+	int n = 0;
+
+	argv[n++] = tscope;
+	argv[n++] = "record";
+	argv[n++] = "-o";
+	argv[n++] = path;
+	for (; opts && *opts; opts++)
+		argv[n++] = *opts;
+	argv[n++] = "--";
+	argv[n++] = plain;
+	for (; args && *args; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+}
+
+static void test_status(void)
+{
+	char path[4200];
+	const char *argv[16];
+	const char *const crash[] = { "crash", "segv", NULL }, *const ok_[] = { "abc", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "rec-abc");
+	record_argv(argv, path, NULL, ok_);
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "record: exit status 0 passed on");
+	addr[0] = printed(r, "fn", "c");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "record: trace complete");
+	is_int(t.enters[0], 18, "record: c() entered 18 times");
+	tally_free(&t);
+
+	trace_path(path, sizeof(path), "rec-segv");
+	record_argv(argv, path, NULL, crash);
+	ok(run(argv, NULL, r) == 0, "record: crashing program runs");
+	is_int(r->status, 128 + SIGSEGV, "record: a program killed by SIGSEGV gives 128+11");
+	addr[0] = printed(r, "fn", "deep");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "record: the crashed program's trace is complete");
+	is_int(t.enters[0], 11, "record: its call tree ends at the crashing function");
+	tally_free(&t);
+	free(r);
+}
+
+/* SIGTERM sent to record reaches the program, whose trace is still written. */
+static void test_forward(void)
+{
+	char path[4200];
+	const char *argv[16];
+	const char *const args[] = { "wait", "1000", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct child c;
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "rec-term");
+	record_argv(argv, path, NULL, args);
+	ok(start(argv, NULL, &c) == 0 && wait_for(&c, r, "ready") == 0, "forward: program ready");
+	kill(c.pid, SIGTERM);
+	finish(&c, r);
+	is_int(r->status, 128 + SIGTERM, "forward: SIGTERM to record ends the program: 143");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	ok(t.complete, "forward: trace complete");
+	is_int(t.enters[0], 1000, "forward: every call before the signal");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_fork_exec(void)
+{
+	char path[4200], other[4300];
+	const char *argv[16];
+	const char *const fork_[] = { "fork", NULL }, *const exec_[] = { "exec", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[3];
+
+	trace_path(path, sizeof(path), "rec-fork");
+	record_argv(argv, path, NULL, fork_);
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork: program runs under record");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	is_int(t.enters[0], 15, "fork: FILE has the parent's 15 calls");
+	tally_free(&t);
+	snprintf(other, sizeof(other), "%s.%d", path, (int)printed(r, "val", "child"));
+	tally_trace(other, addr, 1, &t);
+	is_int(t.enters[0], 20, "fork: FILE.<pid> has the child's 20 calls");
+	tally_free(&t);
+	unlink(other);
+
+	trace_path(path, sizeof(path), "rec-exec");
+	record_argv(argv, path, NULL, exec_);
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "exec: program runs under record");
+	snprintf(other, sizeof(other), "%s.%d", path, (int)printed(r, "val", "pid"));
+	addr[0] = printed(r, "fn", "a");
+	addr[1] = printed(r, "fn", "b");
+	addr[2] = printed(r, "fn", "c");
+	tally_trace(path, addr, 3, &t);
+	is_int(t.rc, 0, "exec: FILE is the first image's trace");
+	is_int(t.enters[2], 0, "exec: with none of the second image's calls");
+	tally_free(&t);
+	tally_trace(other, addr, 3, &t);
+	is_int(t.rc, 0, "exec: the new image writes FILE.<pid>");
+	ok(t.complete, "exec: its trace is complete");
+	is_int(t.enters[0] + t.enters[1] + t.enters[2], 3 + 6 + 18, "exec: the new image is traced");
+	tally_free(&t);
+	unlink(other);
+	free(r);
+}
+
+static void test_short_threads(void)
+{
+	char path[4200];
+	const char *argv[16];
+	const char *const args[] = { "short-threads", "1000", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+	size_t named = 0, exact = 0;
+
+	trace_path(path, sizeof(path), "rec-threads");
+	record_argv(argv, path, NULL, args);
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "threads: 1000 short-lived threads run");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	is_int(t.threads, 1000, "threads: all 1000 recorded");
+	is_int(t.enters[0], 10000, "threads: every one of their 10000 calls");
+	if (t.r) {
+		for (size_t i = 0; i < reader_thread_count(t.r); i++) {
+			const struct reader_thread *th = reader_thread(t.r, i);
+
+			named += th->name && strncmp(th->name, "short-", 6) == 0;
+			exact += th->slots == 20;
+		}
+	}
+	is_int(named, 1000, "threads: each with the name it gave itself");
+	is_int(exact, 1000, "threads: each with exactly its 20 events");
+	tally_free(&t);
+	free(r);
+}
+
+/* Forks while other threads are inside the runtime: no child may hang. */
+static void test_fork_stress(void)
+{
+	char path[4200];
+	const char *argv[16];
+	const char *const opts[] = { "--buffer", "1k", NULL };
+	const char *const args[] = { "fork-stress", "100", NULL };
+	struct run *r = malloc(sizeof(*r));
+	DIR *d;
+	struct dirent *e;
+	int children = 0;
+
+	trace_path(path, sizeof(path), "rec-forks");
+	record_argv(argv, path, opts, args);
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork-stress: 100 forks, none hangs");
+	is_int(printed(r, "val", "bad"), 0, "fork-stress: every child exited cleanly");
+	d = opendir(dir);
+	while (d && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "rec-forks.trace.", 16) == 0) {
+			char child[4400];
+			struct tally t;
+
+			snprintf(child, sizeof(child), "%s/%s", dir, e->d_name);
+			tally_trace(child, NULL, 0, &t);
+			children += t.rc == 0 && t.complete;
+			tally_free(&t);
+			unlink(child);
+		}
+	}
+	if (d)
+		closedir(d);
+	is_int(children, 100, "fork-stress: 100 complete child traces");
+	free(r);
+}
+
+/* After SIGKILL the trace holds every buffer handed over before it. */
+static void test_sigkill(void)
+{
+	char path[4200], env_out[4300];
+	const char *argv[] = { plain, "wait", "10000", NULL };
+	const char *env[] = { env_out, "TSCOPE_BUFFER=4k", NULL, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct timespec ts = { 0, 300000000 };
+	struct child c;
+	struct tally t;
+	char preload[4200];
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "killed");
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", getenv("TSCOPE_LIB"));
+	env[2] = preload;
+	ok(start(argv, env, &c) == 0 && wait_for(&c, r, "ready") == 0, "sigkill: program ready");
+	nanosleep(&ts, NULL); /* the writer empties its queue meanwhile */
+	kill(c.pid, SIGKILL);
+	finish(&c, r);
+	is_int(r->status, 128 + SIGKILL, "sigkill: killed");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(path, addr, 1, &t);
+	is_int(t.rc, 0, "sigkill: trace still opens");
+	ok(t.r && reader_info(t.r)->truncated, "sigkill: and says it is truncated");
+	/* 20000 events, 256 per 4 KiB buffer: the 78 full buffers were handed over,
+	 * the 32 events of the last one died with the process */
+	is_int(t.thread_events[0], 78 * 256, "sigkill: all 19968 events of the full buffers");
+	tally_free(&t);
+	free(r);
+}
+
+static void test_not_instrumented(void)
+{
+	char path[4200];
+	const char *argv[] = { tscope, "record", "-o", path, "--", "/bin/true", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+
+	trace_path(path, sizeof(path), "rec-true");
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "uninstrumented: /bin/true runs, status 0");
+	tally_trace(path, NULL, 0, &t);
+	is_int(t.rc, 0, "uninstrumented: an empty but valid trace");
+	ok(t.complete, "uninstrumented: complete");
+	is_int(t.threads, 0, "uninstrumented: no thread recorded anything");
+	tally_free(&t);
+	argv[5] = "/nonexistent/program";
+	ok(run(argv, NULL, r) == 0 && r->status == 127, "missing program: status 127");
+	free(r);
+}
+
+int main(void)
+{
+	const char *top = getenv("top_builddir");
+
+	if (!top)
+		top = ".";
+	snprintf(dir, sizeof(dir), "%s/tests/tmp-process", top);
+	mkdir(dir, 0777);
+	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", top);
+	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
+	if (!getenv("TSCOPE_LIB") || access(getenv("TSCOPE_LIB"), R_OK) != 0) {
+		tap_skip("no TSCOPE_LIB (shared libtscope) to preload");
+		return done();
+	}
+	test_status();
+	test_forward();
+	test_fork_exec();
+	test_short_threads();
+	test_fork_stress();
+	test_sigkill();
+	test_not_instrumented();
+	return done();
+}
