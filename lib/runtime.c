@@ -610,8 +610,6 @@ static TS_NOINSTR void atfork_child(void)
 {
 	struct tscope__thread *self = &tscope__self;
 
-	pthread_mutex_init(&rt.control, NULL);
-	pthread_mutex_init(&rt.registry, NULL);
 	rt.threads = NULL;
 	if (self->listed) {
 		self->tid = gettid_now();
@@ -621,10 +619,14 @@ static TS_NOINSTR void atfork_child(void)
 	}
 	self->busy = 0;
 	tscope__writer_atfork_child();
+	pthread_mutex_unlock(&rt.registry);
+	pthread_mutex_unlock(&rt.control);
 	if (rt.state != ST_OFF) {
 		/* A new session for the child; the writer keeps the configuration and
 		 * derives the child's file name from it. */
-		if (self->buf) {
+		if (self->ring[0]) {
+			ring_free(self);
+		} else if (self->buf) {
 			tscope__writer_put_buf(self->buf);
 			self->buf = NULL;
 		}

@@ -745,9 +745,11 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 {
 	struct tscope__buf *b, *next;
 
+	/* write_lock may be held by the writer thread, gone in the child; the other two
+	 * were taken by this thread in prepare */
 	pthread_mutex_init(&w.write_lock, NULL);
-	pthread_mutex_init(&w.pool_lock, NULL);
-	pthread_mutex_init(&w.wake_lock, NULL);
+	pthread_mutex_unlock(&w.pool_lock);
+	pthread_mutex_unlock(&w.wake_lock);
 	pthread_cond_init(&w.drained, NULL);
 	w.wake_ready = sem_init(&w.wake, 0, 0) == 0;
 	for (b = w.queue; b; b = next) {

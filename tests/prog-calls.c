@@ -221,11 +221,13 @@ NOINSTR static void *short_thread(void *arg)
 {
 	char name[16];
 
+	int v = 0;
+
 	snprintf(name, sizeof(name), "short-%d", (int)(intptr_t)arg);
 	pthread_setname_np(pthread_self(), name);
 	for (int i = 0; i < 10; i++)
-		sink = leaf(sink);
-	return NULL;
+		v = leaf(v);
+	return (void *)(intptr_t)v;
 }
 
 /* n threads that live briefly, a few at a time. */
@@ -243,21 +245,22 @@ NOINSTR static int run_short_threads(int n)
 	return 0;
 }
 
-static volatile int stop_spinning;
+static int stop_spinning;
 
 NOINSTR static void *spinner(void *arg)
 {
 	struct timespec ts = { 0, 100000 };
+	int v = 0;
 
 	(void)arg;
-	while (!stop_spinning) {
+	while (!__atomic_load_n(&stop_spinning, __ATOMIC_RELAXED)) {
 		/* bursts, so that the writer keeps up: the point is to be in the runtime
 		 * often, not to fill memory */
 		for (int i = 0; i < 5000; i++)
-			sink = leaf(sink);
+			v = leaf(v);
 		nanosleep(&ts, NULL);
 	}
-	return NULL;
+	return (void *)(intptr_t)v;
 }
 
 /* Fork n times while two threads record as fast as they can (tiny buffers keep them
@@ -281,7 +284,7 @@ NOINSTR static int run_fork_stress(int n)
 		if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 			bad++;
 	}
-	stop_spinning = 1;
+	__atomic_store_n(&stop_spinning, 1, __ATOMIC_RELAXED);
 	for (int k = 0; k < 2; k++)
 		pthread_join(t[k], NULL);
 	printf("val bad %d\n", bad);
