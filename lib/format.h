@@ -64,7 +64,10 @@ struct tsf_chunk {
 	uint32_t raw_size; /* payload bytes once decoded (== size unless compressed) */
 };
 
-#define TSF_CF_LZ4 0x1u /* payload is an LZ4 block of raw_size bytes */
+#define TSF_CF_LZ4  0x1u /* payload is an LZ4 block (of raw_size bytes, unless also PACK) */
+#define TSF_CF_PACK 0x2u /* EVENTS: after the tsf_events header, the slots are packed as
+			    lib/pack.h describes; raw_size is the size once unpacked.  With
+			    LZ4 too, the LZ4 block holds header + packed slots */
 #define TSF_CHUNK_MAX (256u << 20) /* largest raw_size a reader needs to accept */
 
 enum tsf_chunk_type {

@@ -34,6 +34,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "pack.h"
 
 #define WIN_SIZE   (16u << 10) /* read-ahead window for chunk headers and metadata */
 #define META_MAX   (1u << 20)  /* largest metadata payload accepted */
@@ -47,9 +48,13 @@
  * (raw) long, and a byte of it yields at most 255 bytes (a match-length byte).  The second
  * rule keeps a tiny forged block from making us allocate up to TSF_CHUNK_MAX.
  */
-static int lz4_sizes_ok(uint32_t size, uint32_t raw)
+/* Can an LZ4 block of size bytes decode to raw bytes?  A packed EVENTS payload (pack.h)
+ * unpacks to at most 8 times its packed size. */
+static int lz4_sizes_ok(uint32_t flags, uint32_t size, uint32_t raw)
 {
-	return size > 0 && size <= (uint64_t)raw + raw / 255u + 16u && raw <= (uint64_t)size * 255u;
+	uint64_t most = (uint64_t)size * 255u * (flags & TSF_CF_PACK ? 8u : 1u);
+
+	return size > 0 && size <= (uint64_t)raw + raw / 255u + 16u && raw <= most;
 }
 
 struct thread_int {
@@ -482,7 +487,10 @@ static int decode_events_chunk(struct reader *r, struct reader_chunk *ck, uint64
 		if (rc < 0)
 			return rc;
 		decode_events_head(p, &ck->u.events.h);
-		ck->u.events.slots = (avail - EV_HEAD) / EV_SIZE;
+		if (ck->hdr.flags & TSF_CF_PACK)
+			ck->u.events.slots = ck->status ? 0 : (ck->hdr.raw_size - EV_HEAD) / EV_SIZE;
+		else
+			ck->u.events.slots = (avail - EV_HEAD) / EV_SIZE;
 		ck->decoded = 1;
 		return 1;
 	}
@@ -558,11 +566,17 @@ static int parse_chunk(struct reader *r, uint64_t off, struct reader_chunk *ck)
 	fixed = fixed_size(ck->hdr.type);
 	if (!fixed)
 		return 1; /* unknown type: skipped whatever it holds */
-	if (ck->hdr.flags & ~TSF_CF_LZ4)
+	if (ck->hdr.flags & ~(TSF_CF_LZ4 | TSF_CF_PACK))
 		return bad(ck, "unknown chunk flags");
-	if (!(ck->hdr.flags & TSF_CF_LZ4) && ck->hdr.size != ck->hdr.raw_size)
+	if ((ck->hdr.flags & TSF_CF_PACK) && ck->hdr.type != TSF_CHUNK_EVENTS)
+		return bad(ck, "packed payload in a chunk that is not EVENTS");
+	if (!(ck->hdr.flags & (TSF_CF_LZ4 | TSF_CF_PACK)) && ck->hdr.size != ck->hdr.raw_size)
 		return bad(ck, "stored size differs from raw size in an uncompressed chunk");
-	if ((ck->hdr.flags & TSF_CF_LZ4) && !lz4_sizes_ok(ck->hdr.size, ck->hdr.raw_size))
+	if ((ck->hdr.flags & TSF_CF_PACK) && !(ck->hdr.flags & TSF_CF_LZ4) &&
+	    ((uint64_t)ck->hdr.size > ck->hdr.raw_size || ck->hdr.size < EV_HEAD))
+		return bad(ck, "packed size does not fit the raw size");
+	if ((ck->hdr.flags & TSF_CF_LZ4) &&
+	    !lz4_sizes_ok(ck->hdr.flags, ck->hdr.size, ck->hdr.raw_size))
 		return bad(ck, "compressed and raw sizes do not fit LZ4");
 	if (ck->hdr.raw_size < fixed)
 		return bad(ck, "payload shorter than its fixed part");
@@ -1284,6 +1298,33 @@ static int64_t clamp64(uint64_t v)
 	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
+
+/*
+ * The cursor's buffer holds an EVENTS head and len - EV_HEAD bytes of packed slots:
+ * make it the head and the raw_size - EV_HEAD bytes of slots they stand for, using the
+ * cursor's other buffer.  0, or -1 if they do not decode to exactly that.
+ */
+static int unpack(struct reader_cursor *c, size_t len, uint32_t raw_size)
+{
+	size_t slots = (raw_size - EV_HEAD) / EV_SIZE;
+	long got;
+
+	if (len < EV_HEAD)
+		return -1;
+	if (len > c->zbuf_cap) {
+		unsigned char *z = realloc(c->zbuf, len);
+
+		if (!z)
+			return -1;
+		c->zbuf = z;
+		c->zbuf_cap = len;
+	}
+	memcpy(c->zbuf, c->buf + EV_HEAD, len - EV_HEAD);
+	got = tscope__pack_decode(c->zbuf, len - EV_HEAD,
+				  (struct tsf_event *)(void *)(c->buf + EV_HEAD), slots);
+	return got == (long)slots ? 0 : -1;
+}
+
 /*
  * Read the EVENTS chunk at ref into the cursor's buffer and point pos/end at its slots.
  * Returns 0, 1 when the chunk is malformed (c->chunk.offset set; no slots), or
@@ -1315,26 +1356,43 @@ static int load_chunk(struct reader_cursor *c, const struct reader__ref *ref)
 	ci->size = ld32(h + 8);
 	ci->raw_size = ld32(h + 12);
 	avail = r->size - pay;
-	if (ld32(h) != TSF_CHUNK_EVENTS || (ci->flags & ~TSF_CF_LZ4) ||
+	if (ld32(h) != TSF_CHUNK_EVENTS || (ci->flags & ~(TSF_CF_LZ4 | TSF_CF_PACK)) ||
 	    ci->raw_size > TSF_CHUNK_MAX || ci->raw_size < EV_HEAD ||
 	    (ci->raw_size - EV_HEAD) % EV_SIZE)
 		return 1;
 	if (ci->flags & TSF_CF_LZ4) {
 #ifdef HAVE_LZ4
-		if (!lz4_sizes_ok(ci->size, ci->raw_size) || ci->size > avail)
+		int len;
+
+		if (!lz4_sizes_ok(ci->flags, ci->size, ci->raw_size) || ci->size > avail)
 			return 1;
 		GROW(c->zbuf, c->zbuf_cap, ci->size);
 		GROW(c->buf, c->buf_cap, ci->raw_size);
 		got = read_at(r, pay, c->zbuf, ci->size);
 		if (got < 0)
 			return TSCOPE_EIO;
-		if ((size_t)got < ci->size ||
-		    lz4_block(c->zbuf, ci->size, c->buf, ci->raw_size) < 0)
+		if ((size_t)got < ci->size || ci->size > INT_MAX)
+			return 1;
+		len = LZ4_decompress_safe((const char *)c->zbuf, (char *)c->buf, (int)ci->size,
+					  (int)ci->raw_size);
+		if (len < 0 || (!(ci->flags & TSF_CF_PACK) && (uint32_t)len != ci->raw_size))
+			return 1;
+		if ((ci->flags & TSF_CF_PACK) && unpack(c, (size_t)len, ci->raw_size) < 0)
 			return 1;
 		avail = ci->raw_size;
 #else
 		return 1;
 #endif
+	} else if (ci->flags & TSF_CF_PACK) {
+		if (ci->size > avail || ci->size > ci->raw_size)
+			return 1;
+		GROW(c->buf, c->buf_cap, ci->raw_size);
+		got = read_at(r, pay, c->buf, ci->size);
+		if (got < 0)
+			return TSCOPE_EIO;
+		if ((size_t)got < ci->size || unpack(c, ci->size, ci->raw_size) < 0)
+			return 1;
+		avail = ci->raw_size;
 	} else {
 		if (ci->size != ci->raw_size)
 			return 1;

@@ -35,6 +35,7 @@
 
 #include "tscope-int.h"
 #include "clock.h"
+#include "pack.h"
 
 #define QUEUE_MAX     (64u << 20) /* bytes queued before producers wait */
 #define POOL_MAX      (64u << 20) /* bytes of free buffers kept for reuse */
@@ -76,6 +77,8 @@ static struct {
 	size_t names_cap, names_n;
 	char *scratch; /* LZ4 output */
 	size_t scratch_size;
+	char *packed; /* packed slots, LZ4's input */
+	size_t packed_size;
 	struct iovec batch[BATCH_MAX]; /* EVENTS chunks not written yet */
 	int batch_n;
 	size_t batch_events, batch_lost;
@@ -408,26 +411,48 @@ static TS_NOINSTR void batch_flush(void)
 }
 
 #ifdef HAVE_LZ4
-/* Write b's EVENTS chunk LZ4-compressed, or return -1 to have it written plain. */
+/* Grow a scratch buffer to size bytes; 0 on success. */
+static TS_NOINSTR int scratch_grow(char **buf, size_t *have, size_t size)
+{
+	if (size <= *have)
+		return 0;
+	free(*buf);
+	*buf = malloc(size);
+	*have = *buf ? size : 0;
+	return *buf ? 0 : -1;
+}
+
+/*
+ * Write b's EVENTS chunk compressed: the slots packed (pack.h), then header and packed
+ * slots LZ4-compressed.  Packing first makes LZ4's input about 8 times smaller, so the
+ * writer keeps up with the recording threads.  Returns -1 to have the chunk written
+ * plain instead.
+ */
 static TS_NOINSTR int write_lz4(struct tscope__buf *b, size_t n)
 {
 	static const uint64_t zero;
-	int bound = LZ4_compressBound((int)b->chunk.size), csize;
+	size_t packed = sizeof(b->head) + n * PACK_MAX_SLOT, psize;
+	int bound = LZ4_compressBound((int)packed), csize;
 	struct tsf_chunk ch = b->chunk;
 	struct iovec iov[3];
 
-	if ((size_t)bound > w.scratch_size) {
-		free(w.scratch);
-		w.scratch = malloc((size_t)bound);
-		w.scratch_size = w.scratch ? (size_t)bound : 0;
-		if (!w.scratch)
-			return -1;
+	if (scratch_grow(&w.packed, &w.packed_size, packed) < 0 ||
+	    scratch_grow(&w.scratch, &w.scratch_size, (size_t)bound) < 0)
+		return -1;
+	memcpy(w.packed, &b->head, sizeof(b->head));
+	psize = tscope__pack_encode(b->ev, n, (uint8_t *)w.packed + sizeof(b->head),
+			    packed - sizeof(b->head));
+	ch.flags = TSF_CF_LZ4;
+	if (psize && sizeof(b->head) + psize < b->chunk.size) {
+		ch.flags |= TSF_CF_PACK;
+		psize += sizeof(b->head);
+		csize = LZ4_compress_default(w.packed, w.scratch, (int)psize, bound);
+	} else {
+		csize = LZ4_compress_default((const char *)&b->head, w.scratch,
+					     (int)b->chunk.size, bound);
 	}
-	csize = LZ4_compress_default((const char *)&b->head, w.scratch, (int)b->chunk.size,
-				     bound);
 	if (csize <= 0 || (uint32_t)csize >= b->chunk.size)
 		return -1;
-	ch.flags = TSF_CF_LZ4;
 	ch.size = (uint32_t)csize;
 	iov[0] = (struct iovec){ &ch, sizeof(ch) };
 	iov[1] = (struct iovec){ w.scratch, (size_t)csize };
@@ -769,6 +794,8 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 	w.names_cap = w.names_n = 0;
 	w.scratch = NULL;
 	w.scratch_size = 0;
+	w.packed = NULL;
+	w.packed_size = 0;
 	if (w.fd >= 0)
 		close(w.fd);
 	w.fork_child = 1;
