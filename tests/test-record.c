@@ -260,23 +260,24 @@ static void test_calibration(void)
 	free(r);
 }
 
-static void test_pause(void)
+static void test_pause(const char *mode)
 {
-	char path[4200], env_out[4300];
+	char path[4200], env_out[4300], env_mode[64];
 	const char *argv[] = { prog, "pause", NULL };
-	const char *env[] = { env_out, NULL };
+	const char *env[] = { env_out, env_mode, NULL };
 	struct run *r = malloc(sizeof(*r));
 	struct tally t;
 	uint64_t addr[1];
 
-	trace_path(path, sizeof(path), "pause");
+	snprintf(env_mode, sizeof(env_mode), "TSCOPE_MODE=%s", mode);
+	trace_path(path, sizeof(path), mode);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "pause: program runs");
+	ok(run(argv, env, r) == 0 && r->status == 0, "pause, %s: program runs", mode);
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
-	is_int(t.enters[0], 110, "pause: calls while paused are not recorded");
-	is_int(t.exits[0], 110, "pause: nor their returns");
-	is_int(t.lost, 0, "pause: and are not counted as lost");
+	is_int(t.enters[0], 110, "pause, %s: calls while paused are not recorded", mode);
+	is_int(t.exits[0], 110, "pause, %s: nor their returns", mode);
+	is_int(t.lost, 0, "pause, %s: and are not counted as lost", mode);
 	tally_free(&t);
 	free(r);
 }
@@ -398,7 +399,8 @@ int main(void)
 	test_fork();
 	test_api(prog, "api-static");
 	test_calibration();
-	test_pause();
+	test_pause("stream");
+	test_pause("ring");
 	test_start_stop();
 	test_disabled();
 	test_ring();
