@@ -55,7 +55,8 @@ static struct {
 	.registry = PTHREAD_MUTEX_INITIALIZER,
 };
 
-static TS_NOINSTR void say(const char *a, const char *b, const char *c)
+/* One "tscope: ..." line on stderr, written with one write(): the runtime's only output. */
+TS_NOINSTR void tscope__say(const char *a, const char *b, const char *c)
 {
 	char line[512];
 	int n = snprintf(line, sizeof(line), "tscope: %s%s%s\n", a, b, c);
@@ -69,7 +70,7 @@ static TS_NOINSTR void bad_env(const char *var, const char *val, const char *fal
 	char msg[300];
 
 	snprintf(msg, sizeof(msg), ": invalid value '%.200s', using %s", val, fallback);
-	say(var, msg, "");
+	tscope__say(var, msg, "");
 }
 
 /* "64k", "4M", "1G", "4096": bytes, or 0 if malformed. */
@@ -174,7 +175,7 @@ static TS_NOINSTR void read_env(struct tscope__config *c)
 		if (!c->snapshot_signal)
 			bad_env(TSF_ENV_SNAPSIG, v, "none");
 		else if (c->snapshot_signal && c->mode != TSCOPE_MODE_RING) {
-			say(TSF_ENV_SNAPSIG, ": only for TSCOPE_MODE=ring, ignored", "");
+			tscope__say(TSF_ENV_SNAPSIG, ": only for TSCOPE_MODE=ring, ignored", "");
 			c->snapshot_signal = 0;
 		}
 	}
@@ -186,7 +187,7 @@ static TS_NOINSTR void read_env(struct tscope__config *c)
 		else
 			bad_env(TSF_ENV_COMPRESS, v, "no compression");
 #else
-		say(TSF_ENV_COMPRESS, ": this libtscope is built without LZ4, ",
+		tscope__say(TSF_ENV_COMPRESS, ": this libtscope is built without LZ4, ",
 		    "writing uncompressed");
 #endif
 	}
@@ -393,7 +394,7 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 	int saved_errno;
 	unsigned gen;
 
-	if (TS_UNLIKELY(!rt.inited)) {
+	if (TS_UNLIKELY(!__atomic_load_n(&rt.inited, __ATOMIC_ACQUIRE))) {
 		if (t->busy || t->ignore)
 			return;
 		tscope__init_once();
@@ -717,8 +718,8 @@ static TS_NOINSTR void init_body(void)
 		pthread_mutex_lock(&rt.control);
 		/* Under `tscope record` the file is claimed at once, so that an image this
 		 * process exec()s finds it taken. */
-		if (rt.state == ST_OFF && start_locked(&rt.env_cfg, !rt.env_cfg.claim) != 0)
-			say(rt.env_cfg.path, ": cannot record", "");
+		if (rt.state == ST_OFF)
+			start_locked(&rt.env_cfg, !rt.env_cfg.claim); /* a failure is reported */
 		pthread_mutex_unlock(&rt.control);
 	}
 }

@@ -78,6 +78,9 @@ struct tscope__config {
 	int claim; /* under `tscope record`: the first process claims path, others path.<pid> */
 };
 
+/* runtime.c */
+void tscope__say(const char *a, const char *b, const char *c);
+
 /* writer.c */
 int tscope__writer_open(const struct tscope__config *cfg, int is_fork_child);
 struct tscope__buf *tscope__writer_get_buf(void);

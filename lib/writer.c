@@ -304,6 +304,7 @@ static TS_NOINSTR int file_open(void)
 	if (w.fd < 0) {
 		w.open_failed = 1;
 		w.io_error = errno;
+		tscope__say(path, ": cannot create the trace: ", strerror(errno));
 		return -1;
 	}
 	memset(&h, 0, sizeof(h));
