@@ -66,7 +66,7 @@ char *xstrdup(const char *s)
 
 /* ---- messages ---------------------------------------------------------------------- */
 
-static void vmessage(const char *what, const char *kind, const char *fmt, va_list ap)
+TS_PRINTF(3, 0) static void vmessage(const char *what, const char *kind, const char *fmt, va_list ap)
 {
 	/* stderr is unbuffered: build the line, then write it with one call, so that lines
 	 * of processes sharing the terminal do not interleave */

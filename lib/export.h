@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export.h - the file exporters: Chrome Trace Event JSON (export-chrome.c) and folded
+ * stacks for flame graphs (export-folded.c).  Private to the offline side.
+ *
+ * Both stream: they take one trace (a process) at a time, through the spans of
+ * lib/spans.h, and never hold a whole document or a whole trace in memory.  Nothing
+ * here exits or prints anything but the output; write errors are left in ferror(out).
+ */
+#ifndef TSCOPE_EXPORT_H
+#define TSCOPE_EXPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "spans.h"
+
+/* ---- Chrome Trace Event JSON ---------------------------------------------------------- */
+
+struct chrome_opts {
+	/*
+	 * CLOCK_MONOTONIC ns shown as time 0 (chrome_base_ns() of all the traces, so that a
+	 * process tree shares one timeline).  Timestamps are written in microseconds with
+	 * three decimals, so every nanosecond survives.
+	 */
+	uint64_t base_ns;
+	int has_tid; /* only thread tid */
+	uint32_t tid;
+};
+
+struct chrome; /* a JSON document being written */
+
+/* The base to use for trace r: the ns of its recording start. */
+uint64_t chrome_base_ns(struct reader *r);
+
+/*
+ * Start the document on out: {"traceEvents":[ .  Returns 0 and sets *cp, or
+ * TSCOPE_ENOMEM.  names must be the set the traces' spans use, and outlive *cp.
+ */
+int chrome_open(struct chrome **cp, FILE *out, const struct chrome_opts *o, struct names *names);
+
+/*
+ * Write one trace: process and thread names ("M"), then every thread's spans ("X",
+ * children before their parent, in the order they end), instants ("i") and counter
+ * samples ("C").  Returns 0, or the first error of spans_run() (the events written so
+ * far stay well-formed).
+ */
+int chrome_add(struct chrome *c, struct spans *sp);
+
+/* Close the document (it is valid JSON even after an error) and free c.  Returns 0 or
+ * TSCOPE_ENOMEM (an earlier failure). */
+int chrome_finish(struct chrome *c);
+
+/* Threads written so far. */
+uint64_t chrome_threads(const struct chrome *c);
+
+/*
+ * Append the JSON string literal for the n bytes at s to dst (quotes included): ", \
+ * and control characters escaped (\n, \t, ... or \u00XX), invalid UTF-8 replaced by
+ * U+FFFD, so that any recorded bytes give valid JSON.  dst must have room for 6 * n + 2
+ * bytes.  Returns the bytes written.
+ */
+size_t chrome_escape(char *dst, const char *s, size_t n);
+
+/* ---- folded stacks -------------------------------------------------------------------- */
+
+struct folded_opts {
+	int pid;     /* each stack starts with a frame "<executable>-<pid>" */
+	int tid;     /* then a frame "<thread name>-<tid>" */
+	int calls;   /* value: calls of the stack's last frame, not its self time in ns */
+	int has_tid; /* only thread tid_only */
+	uint32_t tid_only;
+};
+
+struct folded;
+
+/* Start; names as for chrome_open().  Returns 0 and sets *fp, or TSCOPE_ENOMEM. */
+int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, struct names *names);
+
+/* Add one trace; equal stacks of every thread and trace add up.  0 or an error. */
+int folded_add(struct folded *f, struct spans *sp);
+
+/*
+ * Print one line per distinct stack with a non-zero value, "a;b;c VALUE", sorted frame
+ * by frame (bytewise), then free f.  Returns 0 or TSCOPE_ENOMEM.
+ */
+int folded_finish(struct folded *f);
+
+/* Threads added so far. */
+uint64_t folded_threads(const struct folded *f);
+
+#endif /* TSCOPE_EXPORT_H */

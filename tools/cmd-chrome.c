@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-chrome.c - `tscope chrome FILE... [-o OUT]`: Chrome Trace Event JSON for Perfetto
+ * UI and chrome://tracing.  Thin: options here, the JSON in lib/export-chrome.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tscope.h"
+#include "reader.h"
+#include "export.h"
+#include "cmds.h"
+#include "convert.h"
+#include "util.h"
+
+static const char help_text[] =
+    "Usage: tscope chrome [OPTIONS] FILE...\n"
+    "\n"
+    "Convert traces to Chrome Trace Event JSON, which Perfetto UI (ui.perfetto.dev) and\n"
+    "chrome://tracing open.  Several FILEs (a traced process and the children it forked or\n"
+    "exec'd: FILE, FILE.<pid>...) make one timeline, each process with its real pid.\n"
+    "\n"
+    "Each call and each scope is a complete event (\"ph\":\"X\") named after the function\n"
+    "(C++ names demangled) or the scope; times are in microseconds with nanosecond\n"
+    "decimals, from the start of the earliest recording.  Process and thread names are\n"
+    "\"M\" metadata, instants \"i\" events, counters \"C\" events.  Calls left open by\n"
+    "longjmp, exceptions, exit() or a crash are closed so that every thread's spans nest;\n"
+    "stderr says how many were repaired.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output OUT   write to OUT instead of stdout ('-' is stdout); never through a\n"
+    "                     symbolic link, never over an input\n"
+    "      --thread TID   only the thread TID\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (truncated,\n"
+    "malformed or missing chunks: everything readable is converted, and the JSON is\n"
+    "complete), or the output cannot be written; 2 for bad usage.\n";
+
+int cmd_chrome(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "thread", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct chrome_opts o;
+	const char *output = NULL;
+	struct convert cv;
+	struct chrome *ch;
+	int opt, status, first = 1;
+	FILE *out;
+
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			output = optarg;
+			break;
+		case 't':
+			if (convert_parse_u32(optarg, &o.tid) < 0)
+				return util_usage_error(
+				    "chrome", "--thread needs a thread id, not '%s'", optarg);
+			o.has_tid = 1;
+			break;
+		case 'h':
+			fputs(help_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			return util_version("chrome");
+		case ':':
+			return util_usage_error("chrome", "option '%s' needs an argument",
+						argv[optind - 1]);
+		default:
+			return util_usage_error("chrome", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return util_usage_error("chrome", "no trace file given");
+
+	if (convert_open(&cv, "chrome", argv + optind, argc - optind) != EXIT_OK)
+		return EXIT_BAD;
+	/* one timeline: time 0 is the earliest recording start of all the processes */
+	for (int i = 0; i < cv.n; i++) {
+		uint64_t b;
+
+		if (!cv.r[i])
+			continue;
+		b = chrome_base_ns(cv.r[i]);
+		if (first || b < o.base_ns)
+			o.base_ns = b;
+		first = 0;
+	}
+	out = util_open_output(output, argv + optind, argc - optind);
+	if (!out) {
+		convert_close(&cv);
+		return EXIT_BAD;
+	}
+	if (chrome_open(&ch, out, &o, cv.names) < 0) {
+		util_error(NULL, "out of memory");
+		convert_close(&cv);
+		util_close_output(out, output);
+		return EXIT_BAD;
+	}
+	for (int i = 0; i < cv.n; i++)
+		if (cv.sp[i])
+			convert_done(&cv, i, chrome_add(ch, cv.sp[i]));
+	if (o.has_tid && !chrome_threads(ch)) {
+		util_error(NULL, "no thread %" PRIu32 " in the trace%s", o.tid,
+			   cv.n > 1 ? "s" : "");
+		cv.status = EXIT_BAD;
+	}
+	if (chrome_finish(ch) < 0) {
+		util_error(NULL, "out of memory");
+		cv.status = EXIT_BAD;
+	}
+	status = convert_close(&cv);
+	if (util_close_output(out, output) != EXIT_OK)
+		status = EXIT_BAD;
+	return status;
+}

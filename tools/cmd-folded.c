@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-folded.c - `tscope folded FILE...`: folded stacks for flame graphs.  Thin:
+ * options here, the stacks in lib/export-folded.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tscope.h"
+#include "reader.h"
+#include "export.h"
+#include "cmds.h"
+#include "convert.h"
+#include "util.h"
+
+static const char help_text[] =
+    "Usage: tscope folded [OPTIONS] FILE...\n"
+    "\n"
+    "Print folded stacks, the input of flamegraph.pl, speedscope and inferno: one line\n"
+    "per distinct call stack, outermost frame first, frames joined by ';', then a space\n"
+    "and the stack's self time in nanoseconds (time in its last frame, callees\n"
+    "excluded):\n"
+    "\n"
+    "  main;parse;lex 12345\n"
+    "\n"
+    "Equal stacks of all threads and FILEs add up, unless --pid or --tid put the process\n"
+    "or the thread first in each stack.  Lines are sorted frame by frame (bytewise), and\n"
+    "stacks with a value of 0 are left out.  In frame names, ';' is written ':' and\n"
+    "control characters '?'.\n"
+    "\n"
+    "Options:\n"
+    "      --pid          start each stack with a frame EXECUTABLE-PID\n"
+    "      --tid          start each stack with a frame THREADNAME-TID\n"
+    "      --calls        the value is the number of calls instead of the self time\n"
+    "      --thread TID   only the thread TID\n"
+    "  -o, --output FILE  write to FILE instead of stdout ('-' is stdout)\n"
+    "  -h, --help         show this help and exit\n"
+    "  -V, --version      show the version and exit\n"
+    "\n"
+    "Example:  tscope folded tscope.trace | flamegraph.pl > calls.svg\n"
+    "\n"
+    "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
+    "is converted, and stderr says what is wrong); 2 for bad usage.\n";
+
+int cmd_folded(int argc, char **argv)
+{
+	enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_THREAD };
+	static const struct option opts[] = {
+		{ "pid", no_argument, NULL, OPT_PID },
+		{ "tid", no_argument, NULL, OPT_TID },
+		{ "calls", no_argument, NULL, OPT_CALLS },
+		{ "thread", required_argument, NULL, OPT_THREAD },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct folded_opts o;
+	const char *output = NULL;
+	struct convert cv;
+	struct folded *f;
+	int opt, status;
+	FILE *out;
+
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PID:
+			o.pid = 1;
+			break;
+		case OPT_TID:
+			o.tid = 1;
+			break;
+		case OPT_CALLS:
+			o.calls = 1;
+			break;
+		case OPT_THREAD:
+			if (convert_parse_u32(optarg, &o.tid_only) < 0)
+				return util_usage_error(
+				    "folded", "--thread needs a thread id, not '%s'", optarg);
+			o.has_tid = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(help_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			return util_version("folded");
+		case ':':
+			return util_usage_error("folded", "option '%s' needs an argument",
+						argv[optind - 1]);
+		default:
+			return util_usage_error("folded", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return util_usage_error("folded", "no trace file given");
+
+	if (convert_open(&cv, "folded", argv + optind, argc - optind) != EXIT_OK)
+		return EXIT_BAD;
+	out = util_open_output(output, argv + optind, argc - optind);
+	if (!out) {
+		convert_close(&cv);
+		return EXIT_BAD;
+	}
+	if (folded_open(&f, out, &o, cv.names) < 0) {
+		util_error(NULL, "out of memory");
+		convert_close(&cv);
+		util_close_output(out, output);
+		return EXIT_BAD;
+	}
+	for (int i = 0; i < cv.n; i++)
+		if (cv.sp[i])
+			convert_done(&cv, i, folded_add(f, cv.sp[i]));
+	if (o.has_tid && !folded_threads(f)) {
+		util_error(NULL, "no thread %" PRIu32 " in the trace%s", o.tid_only,
+			   cv.n > 1 ? "s" : "");
+		cv.status = EXIT_BAD;
+	}
+	if (folded_finish(f) < 0) {
+		util_error(NULL, "out of memory");
+		cv.status = EXIT_BAD;
+	}
+	status = convert_close(&cv);
+	if (util_close_output(out, output) != EXIT_OK)
+		status = EXIT_BAD;
+	return status;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-report.c - `tscope report FILE...`: the call tree of every thread, or with --flat
+ * one row per function.  Thin: options here, the text in lib/report.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tscope.h"
+#include "reader.h"
+#include "report.h"
+#include "cmds.h"
+#include "convert.h"
+#include "util.h"
+
+static const char help_text[] =
+    "Usage: tscope report [OPTIONS] FILE...\n"
+    "\n"
+    "Show where the time went.  By default, for each process and each of its threads, the\n"
+    "call tree: one line per call path, with\n"
+    "\n"
+    "  incl      time in the calls, their callees included\n"
+    "  self      time in the calls, their callees excluded\n"
+    "  calls     how many calls took this path\n"
+    "  avg       incl / calls\n"
+    "  thread    incl as a share of the thread's time (first to last event)\n"
+    "\n"
+    "and the function (C++ names demangled) or scope name, indented by depth; siblings\n"
+    "are sorted by incl.  With --flat, one table of every function over all threads and\n"
+    "files, sorted by self time, with calls, incl, avg, min and max per call; a recursive\n"
+    "function's incl counts only its outermost calls.  Times are in ns, us, ms or s.\n"
+    "Calls left open by longjmp, exceptions, exit() or a crash are closed (stderr says\n"
+    "how many were repaired).\n"
+    "\n"
+    "Options:\n"
+    "      --flat            one row per function instead of call trees\n"
+    "  -d, --depth N         show N levels of each call tree (0: all)\n"
+    "  -t, --threshold PCT   hide call-tree lines (and what is below them) whose incl is\n"
+    "                        under PCT percent of their thread's time\n"
+    "      --thread TID      only the thread TID\n"
+    "  -s, --sort KEY        incl, self, calls or name (default: incl; self with --flat);\n"
+    "                        numbers sort largest first, ties by name\n"
+    "      --ns              times as integer nanoseconds, for scripts\n"
+    "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
+    "\n"
+    "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
+    "is reported, and stderr says what is wrong); 2 for bad usage.\n";
+
+int cmd_report(int argc, char **argv)
+{
+	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS };
+	static const struct option opts[] = {
+		{ "flat", no_argument, NULL, OPT_FLAT },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "thread", required_argument, NULL, OPT_THREAD },
+		{ "sort", required_argument, NULL, 's' },
+		{ "ns", no_argument, NULL, OPT_NS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const sorts[] = { "incl", "self", "calls", "name" };
+	static const enum report_sort sort_vals[] = { REPORT_SORT_INCL, REPORT_SORT_SELF,
+						      REPORT_SORT_CALLS, REPORT_SORT_NAME };
+	struct report_opts o;
+	const char *output = NULL;
+	struct convert cv;
+	struct report *rep;
+	int opt, status, rc;
+	uint32_t depth;
+	FILE *out;
+	size_t k;
+
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":d:t:s:o:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_FLAT:
+			o.flat = 1;
+			break;
+		case 'd':
+			if (convert_parse_u32(optarg, &depth) < 0)
+				return util_usage_error("report",
+							"--depth needs a number, not '%s'", optarg);
+			o.max_depth = depth;
+			break;
+		case 't':
+			if (convert_parse_pct(optarg, &o.threshold) < 0)
+				return util_usage_error(
+				    "report",
+				    "--threshold needs a percentage from 0 to 100, not '%s'",
+				    optarg);
+			break;
+		case OPT_THREAD:
+			if (convert_parse_u32(optarg, &o.tid) < 0)
+				return util_usage_error(
+				    "report", "--thread needs a thread id, not '%s'", optarg);
+			o.has_tid = 1;
+			break;
+		case 's':
+			for (k = 0; k < TS_ARRAY_SIZE(sorts); k++)
+				if (strcmp(optarg, sorts[k]) == 0)
+					break;
+			if (k == TS_ARRAY_SIZE(sorts))
+				return util_usage_error(
+				    "report", "--sort takes incl, self, calls or name, not '%s'",
+				    optarg);
+			o.sort = sort_vals[k];
+			break;
+		case OPT_NS:
+			o.ns = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'h':
+			fputs(help_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			return util_version("report");
+		case ':':
+			return util_usage_error("report", "option '%s' needs an argument",
+						argv[optind - 1]);
+		default:
+			return util_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return util_usage_error("report", "no trace file given");
+
+	if (convert_open(&cv, "report", argv + optind, argc - optind) != EXIT_OK)
+		return EXIT_BAD;
+	out = util_open_output(output, argv + optind, argc - optind);
+	if (!out) {
+		convert_close(&cv);
+		return EXIT_BAD;
+	}
+	if (report_open(&rep, out, &o, cv.names) < 0) {
+		util_error(NULL, "out of memory");
+		convert_close(&cv);
+		util_close_output(out, output);
+		return EXIT_BAD;
+	}
+	for (int i = 0; i < cv.n; i++) {
+		if (!cv.sp[i])
+			continue;
+		rc = report_add(rep, cv.sp[i]);
+		fflush(out); /* the report first, then what is wrong with it */
+		convert_done(&cv, i, rc);
+	}
+	if (o.has_tid && !report_threads(rep)) {
+		util_error(NULL, "no thread %" PRIu32 " in the trace%s", o.tid,
+			   cv.n > 1 ? "s" : "");
+		cv.status = EXIT_BAD;
+	}
+	if (report_finish(rep) < 0) {
+		util_error(NULL, "out of memory");
+		cv.status = EXIT_BAD;
+	}
+	status = convert_close(&cv);
+	if (util_close_output(out, output) != EXIT_OK)
+		status = EXIT_BAD;
+	return status;
+}

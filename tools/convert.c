@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * convert.c - the common part of the converter commands (see convert.h).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tscope.h"
+#include "reader.h"
+#include "convert.h"
+#include "util.h"
+
+#define PROGRESS_AFTER_NS 1000000000u /* say nothing for conversions shorter than this */
+#define PROGRESS_EVERY_NS 250000000u
+
+static uint64_t elapsed_ns(const struct timespec *a, const struct timespec *b)
+{
+	int64_t d = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 + (b->tv_nsec - a->tv_nsec);
+
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+static void progress(void *ctx, uint64_t n)
+{
+	struct convert *cv = ctx;
+	struct timespec now;
+	unsigned pct;
+
+	cv->done += n;
+	if (!cv->tty || !cv->total)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (elapsed_ns(&cv->start, &now) < PROGRESS_AFTER_NS ||
+	    (cv->shown && elapsed_ns(&cv->shown_at, &now) < PROGRESS_EVERY_NS))
+		return;
+	pct = cv->done >= cv->total ? 99 : (unsigned)(cv->done * 100 / cv->total);
+	fprintf(stderr, "\rtscope: %s: %u%% ", cv->cmd, pct);
+	cv->shown = 1;
+	cv->shown_at = now;
+}
+
+static void clear_progress(struct convert *cv)
+{
+	if (cv->shown)
+		fputs("\r\033[K", stderr);
+	cv->shown = 0;
+}
+
+/* A binary named by the trace cannot name its functions. */
+static void sym_warn(void *ctx, const char *path, const char *what)
+{
+	struct convert *cv = ctx;
+
+	clear_progress(cv);
+	util_warn(path, "%s; its functions are shown as addresses", what);
+}
+
+int convert_open(struct convert *cv, const char *cmd, char **paths, int n)
+{
+	memset(cv, 0, sizeof(*cv));
+	cv->cmd = cmd;
+	cv->n = n;
+	cv->paths = paths;
+	cv->tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &cv->start);
+	cv->r = xcalloc((size_t)n, sizeof(*cv->r));
+	cv->sp = xcalloc((size_t)n, sizeof(*cv->sp));
+	cv->names = names_new();
+	if (!cv->names) {
+		util_error(NULL, "out of memory");
+		convert_close(cv);
+		return EXIT_BAD;
+	}
+	for (int i = 0; i < n; i++) {
+		if (util_open_trace(paths[i], &cv->r[i]) != EXIT_OK) {
+			cv->status = EXIT_BAD;
+			continue;
+		}
+		if (spans_open(&cv->sp[i], cv->r[i], cv->names) < 0) {
+			util_error(paths[i], "out of memory");
+			convert_close(cv);
+			return EXIT_BAD;
+		}
+		spans_set_warn(cv->sp[i], sym_warn, cv);
+		spans_set_progress(cv->sp[i], progress, cv);
+		cv->total += reader_info(cv->r[i])->slots;
+	}
+	return EXIT_OK;
+}
+
+/* "N things" into buf at *len, comma-separated. */
+static void part(char *buf, size_t size, size_t *len, uint64_t n, const char *what)
+{
+	int k;
+
+	if (!n || *len >= size)
+		return;
+	k = snprintf(buf + *len, size - *len, "%s%" PRIu64 " %s", *len ? ", " : "", n, what);
+	if (k > 0)
+		*len += (size_t)k;
+}
+
+static void say_repairs(const char *path, const struct spans_repairs *rep)
+{
+	uint64_t total = spans_repairs_total(rep);
+	char buf[768];
+	size_t len = 0;
+
+	if (total) {
+		buf[0] = 0;
+		part(buf, sizeof(buf), &len, rep->unwound,
+		     "left by longjmp or an exception, closed where a caller returned");
+		part(buf, sizeof(buf), &len, rep->exit_early,
+		     "begun before the recorded events, timed from the first");
+		part(buf, sizeof(buf), &len, rep->exit_dropped, "returns without a call, ignored");
+		part(buf, sizeof(buf), &len, rep->open_at_end,
+		     "still open at the end of their thread, closed at its last event");
+		part(buf, sizeof(buf), &len, rep->open_at_gap,
+		     "open where events are missing, closed there");
+		part(buf, sizeof(buf), &len, rep->end_dropped,
+		     "scope ends without a scope, ignored");
+		part(buf, sizeof(buf), &len, rep->end_deferred,
+		     "scopes ended inside a call, closed when it returned");
+		part(buf, sizeof(buf), &len, rep->too_deep, "calls too deep to follow, ignored");
+		util_error(path, "repaired %" PRIu64 " unbalanced call%s (%s)", total,
+			   total == 1 ? "" : "s", buf);
+	}
+	if (rep->time_back)
+		util_warn(path,
+			  "%" PRIu64 " event%s earlier than the event before, moved up to its time",
+			  rep->time_back, rep->time_back == 1 ? "" : "s");
+}
+
+void convert_done(struct convert *cv, int i, int rc)
+{
+	const char *path = cv->paths[i];
+
+	clear_progress(cv);
+	if (!cv->r[i])
+		return;
+	if (rc < 0) {
+		util_error(path, "%s", rc == TSCOPE_EIO ? strerror(errno) : tscope_strerror(rc));
+		cv->status = EXIT_BAD;
+	}
+	say_repairs(path, spans_repairs(cv->sp[i]));
+	if (util_trace_problems(path, cv->r[i]) != EXIT_OK)
+		cv->status = EXIT_BAD;
+}
+
+int convert_close(struct convert *cv)
+{
+	clear_progress(cv);
+	for (int i = 0; i < cv->n; i++) {
+		if (cv->sp)
+			spans_close(cv->sp[i]);
+		if (cv->r)
+			reader_close(cv->r[i]);
+	}
+	free(cv->sp);
+	free(cv->r);
+	names_free(cv->names);
+	cv->sp = NULL;
+	cv->r = NULL;
+	cv->names = NULL;
+	cv->n = 0;
+	return cv->status;
+}
+
+int convert_parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int convert_parse_pct(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v <= 100))
+		return -1;
+	*out = v;
+	return 0;
+}
