@@ -55,13 +55,25 @@ static struct {
 	.registry = PTHREAD_MUTEX_INITIALIZER,
 };
 
-/* One "tscope: ..." line on stderr, written with one write(): the runtime's only output. */
+/*
+ * One "tscope: ..." line on stderr, written with one write(): the runtime's only
+ * output.  Control characters (a newline or a terminal escape in a bad environment
+ * value) become '?', and a line too long is cut but still ends with its newline.
+ */
 TS_NOINSTR void tscope__say(const char *a, const char *b, const char *c)
 {
 	char line[512];
-	int n = snprintf(line, sizeof(line), "tscope: %s%s%s\n", a, b, c);
+	int n = snprintf(line, sizeof(line) - 1, "tscope: %s%s%s", a, b, c);
 
-	if (n > 0 && write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
+	line[n++] = '\n';
+	if (write(2, line, (size_t)n) < 0)
 		return;
 }
 
@@ -69,7 +81,8 @@ static TS_NOINSTR void bad_env(const char *var, const char *val, const char *fal
 {
 	char msg[300];
 
-	snprintf(msg, sizeof(msg), ": invalid value '%.200s', using %s", val, fallback);
+	snprintf(msg, sizeof(msg), ": invalid value '%.200s%s', using %s", val,
+		 strlen(val) > 200 ? "..." : "", fallback);
 	tscope__say(var, msg, "");
 }
 
@@ -78,6 +91,7 @@ static TS_NOINSTR size_t parse_size(const char *s)
 {
 	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
 
 	if (!s || *s < '0' || *s > '9')
 		return 0;
@@ -88,22 +102,24 @@ static TS_NOINSTR size_t parse_size(const char *s)
 	switch (*end) {
 	case 'k':
 	case 'K':
-		v <<= 10, end++;
+		shift = 10;
 		break;
 	case 'm':
 	case 'M':
-		v <<= 20, end++;
+		shift = 20;
 		break;
 	case 'g':
 	case 'G':
-		v <<= 30, end++;
+		shift = 30;
 		break;
 	}
+	if (shift)
+		end++;
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end || v > (1ull << 32))
+	if (*end || v > (1ull << 32) >> shift)
 		return 0;
-	return (size_t)v;
+	return (size_t)(v << shift);
 }
 
 /* "USR2", "SIGUSR2" or a number: a signal a program may use for snapshots, or 0. */
