@@ -29,6 +29,12 @@ if ! command -v objdump >/dev/null 2>&1 || [ ! -f "$so" ]; then
 	echo "ok 1 # SKIP no objdump or no shared library"
 	exit 0
 fi
+# A sanitizer build instruments the hooks themselves: their size says nothing then.
+if nm -D "$so" 2>/dev/null | grep -q -E ' U __(asan|ubsan|tsan|msan)_'; then
+	echo "1..1"
+	echo "ok 1 # SKIP the library is built with a sanitizer"
+	exit 0
+fi
 dis() { # file, symbol
 	objdump -d --no-show-raw-insn "$1" | awk -v s="<$2>:" '$2 == s {on=1; next} on && /^$/ {exit} on'
 }
