@@ -170,6 +170,27 @@ NOINSTR static void crash_abort(int code)
 	abort();
 }
 
+static volatile int zero;
+
+NOINSTR __attribute__((no_sanitize("address", "undefined"))) static void crash_fpe(int code)
+{
+	(void)code;
+	zero = 7 / zero; /* integer division by zero: SIGFPE on x86-64 */
+	raise(SIGFPE);   /* where it does not trap */
+}
+
+NOINSTR static void crash_ill(int code)
+{
+	(void)code;
+	__builtin_trap(); /* ud2 on x86-64: SIGILL; brk on aarch64: SIGTRAP */
+}
+
+NOINSTR static void crash_bus(int code)
+{
+	(void)code;
+	raise(SIGBUS);
+}
+
 NOINSTR static void crash_term(int code)
 {
 	(void)code;
@@ -198,6 +219,12 @@ NOINSTR static int run_crash(const char *how)
 		bottom = crash_abort;
 	} else if (strcmp(how, "term") == 0) {
 		bottom = crash_term;
+	} else if (strcmp(how, "fpe") == 0) {
+		bottom = crash_fpe;
+	} else if (strcmp(how, "ill") == 0) {
+		bottom = crash_ill;
+	} else if (strcmp(how, "bus") == 0) {
+		bottom = crash_bus;
 	} else {
 		signal(SIGSEGV, own_handler);
 		bottom = crash_segv;

@@ -395,6 +395,11 @@ int main(void)
 	test_crash("segv", 128 + SIGSEGV);
 	test_crash("abort", 128 + SIGABRT);
 	test_crash("term", 128 + SIGTERM);
+	test_crash("fpe", 128 + SIGFPE);
+	test_crash("bus", 128 + SIGBUS);
+#if defined(__x86_64__)
+	test_crash("ill", 128 + SIGILL);
+#endif
 	test_crash("own-handler", 7);
 	test_fork();
 	test_api(prog, "api-static");
