@@ -30,9 +30,8 @@ static inline TS_NOINSTR void record1(uint64_t word)
 	struct tsf_event *p = t->pos;
 
 	if (TS_UNLIKELY((uintptr_t)p >= (uintptr_t)TS_LOAD(t->end))) {
-		struct tsf_event ev = { 0, word };
-
-		tscope__slow(&ev, 1);
+		/* the word goes in a register: no stack frame on the fast path */
+		tscope__slow1(word);
 		return;
 	}
 	p->time = tscope__clock_read();

@@ -457,6 +457,13 @@ out_errno:
 	errno = saved_errno;
 }
 
+TS_COLD TS_NOINSTR void tscope__slow1(uint64_t word)
+{
+	struct tsf_event ev = { 0, word };
+
+	tscope__slow(&ev, 1);
+}
+
 /* Lower every thread's end so that all of them take the cold path.  Caller holds
  * registry. */
 static TS_NOINSTR void close_fast_paths(void)
