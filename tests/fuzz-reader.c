@@ -6,7 +6,7 @@
  * hand (seeds in tests/corpus/reader):
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_LZ4 -Iinclude -Ilib \
- *		tests/fuzz-reader.c lib/reader.c lib/dump.c lib/error.c -llz4 -o fuzz-reader
+ *		tests/fuzz-reader.c lib/reader.c lib/dump.c lib/pack.c lib/error.c -llz4 -o fuzz-reader
  *	mkdir -p corpus && ./fuzz-reader -max_total_time=300 corpus tests/corpus/reader
  */
 #ifdef HAVE_CONFIG_H
