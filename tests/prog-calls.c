@@ -478,6 +478,8 @@ NOINSTR static int run_snapshot(void)
 
 #endif
 
+/* Arguments are read with strtol(): atoi() and atol() are inline in glibc's headers,
+ * and clang instruments such header functions where they are inlined, into main. */
 NOINSTR int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "abc";
@@ -487,7 +489,7 @@ NOINSTR int main(int argc, char **argv)
 	if (strcmp(mode, "abc") == 0)
 		rc = run_abc();
 	else if (strcmp(mode, "threads") == 0 && argc == 4)
-		rc = run_threads(atoi(argv[2]), atol(argv[3]), 0, 0);
+		rc = run_threads((int)strtol(argv[2], NULL, 10), strtol(argv[3], NULL, 10), 0, 0);
 	else if (strcmp(mode, "early") == 0)
 		rc = run_threads(3, 1000, 5000, 50);
 	else if (strcmp(mode, "exit-deep") == 0)
@@ -499,11 +501,11 @@ NOINSTR int main(int argc, char **argv)
 	else if (strcmp(mode, "exec") == 0)
 		rc = run_exec(argv[0]);
 	else if (strcmp(mode, "short-threads") == 0 && argc == 3)
-		rc = run_short_threads(atoi(argv[2]));
+		rc = run_short_threads((int)strtol(argv[2], NULL, 10));
 	else if (strcmp(mode, "fork-stress") == 0 && argc == 3)
-		rc = run_fork_stress(atoi(argv[2]));
+		rc = run_fork_stress((int)strtol(argv[2], NULL, 10));
 	else if (strcmp(mode, "wait") == 0 && argc == 3)
-		rc = run_wait(atol(argv[2]));
+		rc = run_wait(strtol(argv[2], NULL, 10));
 #ifndef PROG_PLAIN
 	else if (strcmp(mode, "api") == 0)
 		rc = run_api();
@@ -514,7 +516,7 @@ NOINSTR int main(int argc, char **argv)
 	else if (strcmp(mode, "start") == 0 && argc == 3)
 		rc = run_start(argv[2]);
 	else if (strcmp(mode, "ring") == 0 && argc == 3)
-		rc = run_ring(atol(argv[2]));
+		rc = run_ring(strtol(argv[2], NULL, 10));
 	else if (strcmp(mode, "snapshot") == 0)
 		rc = run_snapshot();
 #endif
