@@ -281,7 +281,9 @@ NOINSTR static void *spinner(void *arg)
 	int v = 0;
 
 	(void)arg;
-	while (!__atomic_load_n(&stop_spinning, __ATOMIC_RELAXED)) {
+	/* bounded as well: if the forking thread hangs, the trace must not grow forever */
+	for (int burst = 0; burst < 4000 && !__atomic_load_n(&stop_spinning, __ATOMIC_RELAXED);
+	     burst++) {
 		/* bursts, so that the writer keeps up: the point is to be in the runtime
 		 * often, not to fill memory */
 		for (int i = 0; i < 5000; i++)
@@ -486,6 +488,7 @@ NOINSTR int main(int argc, char **argv)
 	int rc = 2;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	alarm(100); /* a hung scenario ends instead of recording forever */
 	if (strcmp(mode, "abc") == 0)
 		rc = run_abc();
 	else if (strcmp(mode, "threads") == 0 && argc == 4)
