@@ -542,6 +542,11 @@ for wl in fib loop; do
 						pc, xf, be
 			}
 		}
+		# the cost of compression: the same static build with and without --lz4
+		if (mode == "timing" && ("static" in n) && ("static-lz4" in n) &&
+		    mn["static"] > mn["plain"])
+			printf "  lz4 / uncompressed (static, min): %.2f x the ns/call\n",
+				(mn["static-lz4"] - mn["plain"]) / (mn["static"] - mn["plain"])
 	}' "$labels" "$tmp/results" || status=1
 done
 
