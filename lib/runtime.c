@@ -18,6 +18,7 @@
 #include "config.h"
 #endif
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -729,10 +730,30 @@ static TS_NOINSTR void install_signal_handlers(void)
 	}
 }
 
+/*
+ * A shared libtscope preloaded (by `tscope record`) into a program linked with
+ * libtscope.a: the program calls its own copy's hooks, so this copy would only leave an
+ * empty trace in the way of the real one.  The executable exports its hooks (libc
+ * defines them too), so the dynamic linker finds them before ours.  The static archive
+ * has nothing to check: it is the program's copy.
+ */
+static TS_NOINSTR int hooks_elsewhere(void)
+{
+#ifdef PIC
+	void *p = dlsym(RTLD_DEFAULT, "__cyg_profile_func_enter");
+
+	return p && p != (void *)tscope__own_enter;
+#else
+	return 0;
+#endif
+}
+
 static TS_NOINSTR void init_body(void)
 {
 	tscope__clock_init();
 	read_env(&rt.env_cfg);
+	if (hooks_elsewhere())
+		rt.disabled = 1;
 	pthread_key_create(&rt.key, thread_key_destructor);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	__atomic_store_n(&rt.inited, 1, __ATOMIC_RELEASE);

@@ -68,6 +68,8 @@ extern __thread struct tscope__thread tscope__self TS_TLS_IE;
 /* The cold path of every event: see hook.c.  ev[0].time is filled in here. */
 void tscope__slow(const struct tsf_event *ev, unsigned n);
 void tscope__slow1(uint64_t word); /* the same for a one-slot event */
+/* this copy's enter hook, however the dynamic linker binds __cyg_profile_func_enter */
+void tscope__own_enter(void *fn, void *site);
 
 /* Configuration of one session. */
 struct tscope__config {

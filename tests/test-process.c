@@ -25,6 +25,7 @@
 
 static char tscope[4096]; /* tools/tscope */
 static char plain[4096];  /* tests/prog-plain */
+static char calls[4096];  /* tests/prog-calls: linked with libtscope.a */
 
 /* argv for `tscope record -o path [opts...] -- prog-plain args...` */
 static void record_argv(const char **argv, const char *path, const char *const *opts,
@@ -43,6 +44,26 @@ static void record_argv(const char **argv, const char *path, const char *const *
 	for (; args && *args; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
+}
+
+/* Remove the files of dir whose names start with prefix; how many there were. */
+static int remove_files(const char *prefix)
+{
+	char path[4400];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+			n++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 static void test_status(void)
@@ -203,6 +224,7 @@ static void test_fork_stress(void)
 	return;
 #endif
 	trace_path(path, sizeof(path), "rec-forks");
+	remove_files("rec-forks.trace."); /* left by an earlier run */
 	record_argv(argv, path, opts, args);
 	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork-stress: 100 forks, none hangs");
 	is_int(printed(r, "val", "bad"), 0, "fork-stress: every child exited cleanly");
@@ -277,6 +299,29 @@ static void test_not_instrumented(void)
 	free(r);
 }
 
+/* A program linked with libtscope.a, run under record: its own copy writes the trace;
+ * the preloaded copy stands aside instead of leaving an empty file in its place. */
+static void test_static_copy(void)
+{
+	char path[4200];
+	const char *argv[] = { tscope, "record", "-o", path, "--", calls, "abc", NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+
+	trace_path(path, sizeof(path), "rec-static");
+	remove_files("rec-static.trace."); /* left by an earlier run */
+	ok(run(argv, NULL, r) == 0 && r->status == 0, "static copy: runs under record, status 0");
+	is_int(remove_files("rec-static.trace."), 0,
+	       "static copy: no second file from the preloaded copy");
+	addr[0] = printed(r, "fn", "c");
+	tally_trace(path, addr, 1, &t);
+	ok(t.rc == 0 && t.complete, "static copy: FILE is complete");
+	is_int(t.enters[0], 18, "static copy: FILE holds the program's calls (c() 18 times)");
+	tally_free(&t);
+	free(r);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_builddir");
@@ -287,6 +332,7 @@ int main(void)
 	mkdir(dir, 0777);
 	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", top);
 	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
+	snprintf(calls, sizeof(calls), "%s/tests/prog-calls", top);
 	if (!getenv("TSCOPE_LIB") || access(getenv("TSCOPE_LIB"), R_OK) != 0) {
 		tap_skip("no TSCOPE_LIB (shared libtscope) to preload");
 		return done();
@@ -298,5 +344,6 @@ int main(void)
 	test_fork_stress();
 	test_sigkill();
 	test_not_instrumented();
+	test_static_copy();
 	return done();
 }
