@@ -321,6 +321,19 @@ for c in $cmds; do
 	point "$c: empty, text, wrong magic, zeros, future and zero version, directory, missing, /dev/null: one error line, exit 1"
 done
 
+# A compressed trace read by a tscope built without LZ4: the error says so.
+lz4trace=${top_srcdir:-.}/tests/corpus/reader/lz4.trace
+if ! [ -r "$lz4trace" ]; then
+	skip "a compressed trace, tscope without LZ4" "no $lz4trace"
+elif "$tscope" --version | grep -q 'LZ4 no'; then
+	for c in $cmds; do
+		one "$c" "$lz4trace" 'LZ4-compressed.*without LZ4'
+	done
+	point "a compressed trace, tscope without LZ4: one error line saying so, exit 1"
+else
+	skip "a compressed trace, tscope without LZ4" "this tscope reads LZ4"
+fi
+
 # Huge length fields, set to 0xff bytes: the header size; the size (and with it the
 # raw size) of the first chunk, of a MODULE and of an EVENTS chunk, which then run past
 # the end of the file (a cut); the raw size alone (a malformed chunk).
