@@ -51,6 +51,10 @@ static int start(const char *const *argv, const char *const *env, struct child *
 		dup2(fd[1], 1);
 		close(fd[0]);
 		close(fd[1]);
+		/* as from an interactive shell, whatever started make: signal tests rely on
+		 * the default actions */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		alarm(120);
 		execv(argv[0], (char *const *)(uintptr_t)argv);
 		_exit(127);

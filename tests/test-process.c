@@ -96,10 +96,10 @@ static void test_status(void)
 	free(r);
 }
 
-/* SIGTERM sent to record reaches the program, whose trace is still written. */
-static void test_forward(void)
+/* SIGTERM and SIGINT sent to record reach the program, whose trace is still written. */
+static void test_forward(int sig)
 {
-	char path[4200];
+	char path[4200], what[64];
 	const char *argv[16];
 	const char *const args[] = { "wait", "1000", NULL };
 	struct run *r = malloc(sizeof(*r));
@@ -107,16 +107,19 @@ static void test_forward(void)
 	struct tally t;
 	uint64_t addr[1];
 
-	trace_path(path, sizeof(path), "rec-term");
+	snprintf(what, sizeof(what), "forward %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	trace_path(path, sizeof(path), sig == SIGINT ? "rec-int" : "rec-term");
 	record_argv(argv, path, NULL, args);
-	ok(start(argv, NULL, &c) == 0 && wait_for(&c, r, "ready") == 0, "forward: program ready");
-	kill(c.pid, SIGTERM);
+	ok(start(argv, NULL, &c) == 0 && wait_for(&c, r, "ready") == 0, "%s: program ready",
+	   what);
+	kill(c.pid, sig);
 	finish(&c, r);
-	is_int(r->status, 128 + SIGTERM, "forward: SIGTERM to record ends the program: 143");
+	is_int(r->status, 128 + sig, "%s: the program ends by it, record returns 128+%d", what,
+	       sig);
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
-	ok(t.complete, "forward: trace complete");
-	is_int(t.enters[0], 1000, "forward: every call before the signal");
+	ok(t.complete, "%s: trace complete", what);
+	is_int(t.enters[0], 1000, "%s: every call before the signal", what);
 	tally_free(&t);
 	free(r);
 }
@@ -338,7 +341,8 @@ int main(void)
 		return done();
 	}
 	test_status();
-	test_forward();
+	test_forward(SIGTERM);
+	test_forward(SIGINT);
 	test_fork_exec();
 	test_short_threads();
 	test_fork_stress();

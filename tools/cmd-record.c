@@ -176,10 +176,11 @@ int cmd_record(int argc, char **argv)
 	};
 	const char *output = TSF_DEFAULT_PATH, *buffer = NULL, *ring = NULL, *snapsig = NULL;
 	char lib[PATH_MAX], path[PATH_MAX];
-	struct sigaction sa;
+	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	struct sigaction sa, given[TS_ARRAY_SIZE(forwarded)];
+	sigset_t block, mask;
 	uint64_t size;
 	int lz4 = 0, opt, st;
-	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -258,22 +259,33 @@ int cmd_record(int argc, char **argv)
 	if (lz4)
 		setenv(TSF_ENV_COMPRESS, "lz4", 1);
 
-	child = fork();
-	if (child < 0) {
-		util_error("record", "fork: %s", strerror(errno));
-		return EXIT_BAD;
-	}
-	if (child == 0) {
-		execvp(argv[optind], argv + optind);
-		util_error(argv[optind], "%s", strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
+	/* The forwarding is in place before the program exists, and a signal that comes
+	 * meanwhile waits until record knows whom to pass it to.  The program starts with
+	 * the dispositions and mask record was given. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
 	for (size_t i = 0; i < TS_ARRAY_SIZE(forwarded); i++)
-		sigaction(forwarded[i], &sa, NULL);
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	for (size_t i = 0; i < TS_ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, &given[i]);
+	child = fork();
+	if (child == 0) {
+		for (size_t i = 0; i < TS_ARRAY_SIZE(forwarded); i++)
+			sigaction(forwarded[i], &given[i], NULL);
+		sigprocmask(SIG_SETMASK, &mask, NULL);
+		execvp(argv[optind], argv + optind);
+		util_error(argv[optind], "%s", strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	if (child < 0) {
+		util_error("record", "fork: %s", strerror(errno));
+		return EXIT_BAD;
+	}
 	while (waitpid(child, &st, 0) < 0) {
 		if (errno != EINTR) {
 			util_error("record", "waitpid: %s", strerror(errno));
