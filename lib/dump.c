@@ -383,6 +383,11 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 		fprintf(out, " chunks=%" PRIu64 " events=%" PRIu64 " lost=%" PRIu64,
 			ck->u.end.chunks, ck->u.end.events, ck->u.end.lost);
 		break;
+	case TSF_CHUNK_UNLOAD:
+		fprintf(out, " bias=0x%" PRIx64 " lo=0x%" PRIx64 " ticks=%" PRIu64 "%s",
+			ck->u.unload.bias, ck->u.unload.lo, ck->u.unload.ticks,
+			ck->u.unload.flags & TSF_UNLOAD_EXACT ? " exact" : "");
+		break;
 	default:
 		break;
 	}

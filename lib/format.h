@@ -77,7 +77,8 @@ enum tsf_chunk_type {
 	TSF_CHUNK_EVENTS = 4,  /* struct tsf_events + struct tsf_event[] */
 	TSF_CHUNK_NAME = 5,    /* struct tsf_name + text: resolves a scope name pointer */
 	TSF_CHUNK_PROCESS = 6, /* struct tsf_process + executable path */
-	TSF_CHUNK_END = 7      /* struct tsf_end: the trace is complete */
+	TSF_CHUNK_END = 7,     /* struct tsf_end: the trace is complete */
+	TSF_CHUNK_UNLOAD = 8   /* struct tsf_unload: a MODULE is gone */
 };
 
 /*
@@ -105,6 +106,22 @@ struct tsf_module {
 	uint16_t build_id_len;
 	uint32_t reserved;
 };
+
+/*
+ * UNLOAD: the object of the newest earlier MODULE chunk with this bias and lo is no
+ * longer mapped.  EXACT: seen by dlclose() itself, so ticks is after the object's last
+ * event and before anything else was mapped there; otherwise ticks is when a later scan
+ * found it gone, and an object loaded at the same place meanwhile cannot be told apart.
+ */
+struct tsf_unload {
+	uint64_t bias;
+	uint64_t lo;
+	uint64_t ticks;
+	uint32_t flags; /* TSF_UNLOAD_EXACT */
+	uint32_t reserved;
+};
+
+#define TSF_UNLOAD_EXACT 0x1u
 
 /* THREAD: the name of a thread (the newest one wins).  Followed by the name bytes. */
 struct tsf_thread {
@@ -188,6 +205,7 @@ _Static_assert(sizeof(struct tsf_chunk) == 16, "tsf_chunk");
 _Static_assert(sizeof(struct tsf_clock) == 32, "tsf_clock");
 _Static_assert(sizeof(struct tsf_module) == 32, "tsf_module");
 _Static_assert(sizeof(struct tsf_thread) == 16, "tsf_thread");
+_Static_assert(sizeof(struct tsf_unload) == 32, "tsf_unload");
 _Static_assert(sizeof(struct tsf_process) == 16, "tsf_process");
 _Static_assert(sizeof(struct tsf_events) == 32, "tsf_events");
 _Static_assert(sizeof(struct tsf_event) == 16, "tsf_event");

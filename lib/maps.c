@@ -6,7 +6,12 @@
  * ones) one MODULE chunk: load bias, address range, path and GNU build id, the id read
  * from the object's notes in memory.  Called by the writer when a file is opened and
  * on each of its wake-ups; objects already written are skipped, so a library loaded
- * later is written then.  Runs in the writer thread or at stop, never per event.
+ * later is written then.  An object written before and no longer loaded gets an UNLOAD
+ * chunk.  dlclose() (runtime.c) calls it too, before the object goes, so that even a
+ * short-lived library is written, and after, so that its end is timed exactly: the
+ * converter then names the functions of two libraries mapped at the same addresses
+ * one after the other.  Runs in the writer thread, in dlclose() or at stop, never per
+ * event.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -19,6 +24,7 @@
 #include <unistd.h>
 
 #include "tscope-int.h"
+#include "clock.h"
 
 #define MAPS_MAX 4096 /* objects remembered as written; past that, rewritten each time */
 
@@ -27,8 +33,10 @@ typedef int (*emit_fn)(void *ctx, uint32_t type, const void *a, size_t alen, con
 
 static struct {
 	uint64_t bias[MAPS_MAX], lo[MAPS_MAX];
+	uint64_t id[MAPS_MAX];	      /* identity(): another object at the same place differs */
+	unsigned char seen[MAPS_MAX]; /* found loaded by the current scan */
 	size_t n;
-	unsigned long long adds; /* dlpi_adds when last scanned */
+	unsigned long long adds, subs; /* dlpi_adds and dlpi_subs when last scanned */
 	emit_fn emit;
 	void *ctx;
 } m;
@@ -61,6 +69,18 @@ static TS_NOINSTR size_t build_id(const struct dl_phdr_info *info, const uint8_t
 	return 0;
 }
 
+/* A hash of an object's name and build id. */
+static TS_NOINSTR uint64_t identity(const char *name, const uint8_t *id, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (; name && *name; name++)
+		h = (h ^ (uint8_t)*name) * UINT64_C(0x100000001b3);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ id[i]) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct tsf_module mod = { 0 };
@@ -68,6 +88,7 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	const char *path = info->dlpi_name;
 	char exe[PATH_MAX];
 	size_t i;
+	uint64_t h;
 	int first = 1;
 
 	(void)size;
@@ -87,9 +108,14 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	if (first)
 		return 0;
 	mod.bias = info->dlpi_addr;
-	for (i = 0; i < m.n; i++)
-		if (m.bias[i] == mod.bias && m.lo[i] == mod.lo)
+	mod.build_id_len = (uint16_t)build_id(info, &id);
+	h = identity(path, id, mod.build_id_len);
+	for (i = 0; i < m.n; i++) {
+		if (m.bias[i] == mod.bias && m.lo[i] == mod.lo && m.id[i] == h) {
+			m.seen[i] = 1;
 			return 0;
+		}
+	}
 	if (!path || !*path) {
 		/* The main program reports no name; the vDSO reports one without a file. */
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -101,38 +127,71 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	}
 	if (strncmp(path, "linux-vdso", 10) == 0 || strncmp(path, "linux-gate", 10) == 0)
 		return 0;
-	mod.build_id_len = (uint16_t)build_id(info, &id);
 	mod.path_len = (uint16_t)strnlen(path, PATH_MAX);
 	m.emit(m.ctx, TSF_CHUNK_MODULE, &mod, sizeof(mod), path, mod.path_len, id,
 	       mod.build_id_len);
 	if (m.n < MAPS_MAX) {
 		m.bias[m.n] = mod.bias;
 		m.lo[m.n] = mod.lo;
+		m.id[m.n] = h;
+		m.seen[m.n] = 1;
 		m.n++;
 	}
 	return 0;
 }
 
-static TS_NOINSTR int adds_of(struct dl_phdr_info *info, size_t size, void *arg)
+static TS_NOINSTR int counts_of(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	unsigned long long *c = arg;
+
 	(void)size;
-	*(unsigned long long *)arg = info->dlpi_adds;
+	c[0] = info->dlpi_adds;
+	c[1] = info->dlpi_subs;
 	return 1;
 }
 
-/* Write a MODULE chunk for each object not written yet; reset: a new file, write all. */
-TS_NOINSTR int tscope__maps_write(emit_fn emit, void *ctx, int reset)
+/* Write a MODULE chunk for each object not written yet, an UNLOAD chunk for each one
+ * written and gone since; how: TS_MAPS_RESET, TS_MAPS_EXACT. */
+TS_NOINSTR int tscope__maps_write(emit_fn emit, void *ctx, int how)
 {
-	unsigned long long adds = 0;
+	unsigned long long c[2] = { 0, 0 };
+	size_t i, old;
 
-	dl_iterate_phdr(adds_of, &adds);
-	if (reset)
+	dl_iterate_phdr(counts_of, c);
+	if (how & TS_MAPS_RESET)
 		m.n = 0;
-	else if (adds == m.adds)
+	else if (c[0] == m.adds && c[1] == m.subs)
 		return 0;
-	m.adds = adds;
+	m.adds = c[0];
 	m.emit = emit;
 	m.ctx = ctx;
+	old = m.n;
+	memset(m.seen, 0, old);
 	dl_iterate_phdr(one, NULL);
+	if (how & TS_MAPS_ADDS)
+		return 0; /* and m.subs stays behind, for the next scan to look */
+	m.subs = c[1];
+	for (i = 0; i < old;) {
+		struct tsf_unload u = { m.bias[i], m.lo[i], 0, 0, 0 };
+
+		if (m.seen[i]) {
+			i++;
+			continue;
+		}
+		u.ticks = tscope__clock_read();
+		u.flags = how & TS_MAPS_EXACT ? TSF_UNLOAD_EXACT : 0;
+		emit(ctx, TSF_CHUNK_UNLOAD, &u, sizeof(u), NULL, 0, NULL, 0);
+		/* forget it: what is mapped there next is another object */
+		m.n--;
+		old--;
+		m.bias[i] = m.bias[old];
+		m.lo[i] = m.lo[old];
+		m.id[i] = m.id[old];
+		m.seen[i] = m.seen[old];
+		m.bias[old] = m.bias[m.n];
+		m.lo[old] = m.lo[m.n];
+		m.id[old] = m.id[m.n];
+		m.seen[old] = m.seen[m.n];
+	}
 	return 0;
 }

@@ -332,6 +332,8 @@ const char *reader_chunk_type_name(uint32_t type)
 		return "PROCESS";
 	case TSF_CHUNK_END:
 		return "END";
+	case TSF_CHUNK_UNLOAD:
+		return "UNLOAD";
 	default:
 		return NULL;
 	}
@@ -367,6 +369,8 @@ static uint32_t fixed_size(uint32_t type)
 		return sizeof(struct tsf_name);
 	case TSF_CHUNK_PROCESS:
 		return sizeof(struct tsf_process);
+	case TSF_CHUNK_UNLOAD:
+		return sizeof(struct tsf_unload);
 	case TSF_CHUNK_END:
 		return sizeof(struct tsf_end);
 	default:
@@ -456,6 +460,13 @@ static int decode_meta(struct reader *r, struct reader_chunk *ck, const unsigned
 		ck->u.process.p.reserved = ld64(p + 8);
 		ck->u.process.exe_len = n - fixed;
 		ck->u.process.exe = scratch_text(r, &used, p + fixed, n - fixed);
+		break;
+	case TSF_CHUNK_UNLOAD:
+		ck->u.unload.bias = ld64(p);
+		ck->u.unload.lo = ld64(p + 8);
+		ck->u.unload.ticks = ld64(p + 16);
+		ck->u.unload.flags = ld32(p + 24);
+		ck->u.unload.reserved = ld32(p + 28);
 		break;
 	case TSF_CHUNK_END:
 		ck->u.end.chunks = ld64(p);
@@ -778,8 +789,25 @@ static int module_add(struct reader *r, const struct reader_chunk *ck)
 		}
 		memcpy(mi->build_id, ck->u.module.build_id, m->build_id_len);
 	}
+	mi->pub.unload_ticks = UINT64_MAX;
 	r->modules_n++;
 	return 0;
+}
+
+/* UNLOAD: the newest module written at that place before it, if still loaded. */
+static void module_gone(struct reader *r, const struct tsf_unload *u)
+{
+	for (size_t i = r->modules_n; i-- > 0;) {
+		struct reader_module *m = &r->modules[i].pub;
+
+		if (m->bias == u->bias && m->lo == u->lo) {
+			if (m->unload_ticks == UINT64_MAX) {
+				m->unload_ticks = u->ticks;
+				m->unload_exact = (u->flags & TSF_UNLOAD_EXACT) != 0;
+			}
+			return;
+		}
+	}
 }
 
 static void clock_add(struct reader *r, const struct tsf_clock *c)
@@ -869,6 +897,9 @@ static int apply_chunk(struct reader *r, const struct reader_chunk *ck)
 	case TSF_CHUNK_END:
 		r->info.complete = 1;
 		r->info.end = ck->u.end;
+		return 0;
+	case TSF_CHUNK_UNLOAD:
+		module_gone(r, &ck->u.unload);
 		return 0;
 	default:
 		r->info.unknown_chunks++;

@@ -145,6 +145,10 @@ struct reader_module {
 	const char *path;	       /* NUL-terminated; "" if none was recorded */
 	const unsigned char *build_id; /* build_id_len bytes, NULL if none */
 	unsigned build_id_len;
+	/* when it was unloaded (UINT64_MAX: never seen gone), and whether that time is
+	 * exact (see struct tsf_unload) */
+	uint64_t unload_ticks;
+	int unload_exact;
 };
 
 size_t reader_module_count(const struct reader *r);
@@ -396,6 +400,7 @@ struct reader_chunk {
 			size_t exe_len;
 		} process;
 		struct tsf_end end;
+		struct tsf_unload unload;
 	} u;
 };
 

@@ -820,6 +820,33 @@ static TS_NOINSTR int merge_config(const struct tscope_config *cfg, struct tscop
 	return 0;
 }
 
+#ifdef PIC
+/*
+ * dlclose(), passed through.  Around the real one the trace's list of objects is
+ * brought up to date: before, so that a library loaded and unloaded between two of the
+ * writer's scans is still named; after, so that its end is timed before anything else
+ * can be mapped at its addresses.  Only the shared library does this: a program that
+ * links libtscope.a keeps its own dlclose(), and the writer's scans.
+ */
+TSCOPE_API TS_NOINSTR int dlclose(void *handle)
+{
+	static int (*real)(void *);
+	int (*f)(void *) = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+	int rc;
+
+	if (!f) {
+		f = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+		if (!f)
+			return -1; /* cannot happen with a dynamic loader */
+		__atomic_store_n(&real, f, __ATOMIC_RELEASE);
+	}
+	tscope__writer_modules(0);
+	rc = f(handle);
+	tscope__writer_modules(1);
+	return rc;
+}
+#endif
+
 TSCOPE_API TS_NOINSTR int tscope_start(const struct tscope_config *cfg)
 {
 	struct tscope__config c;

@@ -187,6 +187,12 @@ size_t names_count(const struct names *nm)
 
 #define SEARCH_MAX (1u << 16) /* frames searched down the stack for a match */
 #define PREFIX_MAX (1u << 20) /* calls begun before their stretch, remembered for a replay */
+/* Keys of functions in contested ranges: MOD_TAG | registration << 48 | address, with
+ * registration 0 when the owner cannot be told (the name is then the address). */
+#define MOD_TAG	       (UINT64_C(1) << 59)
+#define MOD_SHIFT      48
+#define MOD_ADDR       ((UINT64_C(1) << MOD_SHIFT) - 1)
+#define MOD_MAX	       ((UINT64_C(1) << (59 - MOD_SHIFT)) - 2) /* registrations encodable */
 #define MAP_EMPTY  UINT64_MAX
 #define PTR_TAG	   (UINT64_C(1) << 62) /* map key of a name pointer (functions: the address) */
 #define F_ENDED	   0x1u		       /* a scope whose END came while calls were open above it */
@@ -215,6 +221,21 @@ struct spans {
 	} * prefix;
 	size_t prefix_n, prefix_cap;
 	int prefix_over; /* too many to replay */
+
+	/* objects mapped at the same addresses one after another: their registrations,
+	 * and the hull of their ranges (span 0: none) for a one-compare test per event */
+	struct contest {
+		uint64_t lo, hi;
+		uint64_t unload; /* ticks; UINT64_MAX: never seen gone */
+		size_t sym;	 /* symbolizer module index */
+		int exact;
+		const char *path;
+	} * contest;
+	size_t ncontest;
+	uint64_t contest_lo, contest_span;
+	void (*warn)(void *ctx, const char *path, const char *what);
+	void *warn_ctx;
+	int contest_warned;
 
 	void (*progress)(void *ctx, uint64_t n);
 	void *progress_ctx;
@@ -300,6 +321,12 @@ static uint32_t resolve(struct spans *sp, uint64_t mkey)
 		s = reader_name(sp->r, v);
 		if (!s && sp->sym)
 			s = symbolizer_string(sp->sym, v, TSF_COPY_MAX + 1);
+	} else if (mkey & MOD_TAG) {
+		uint64_t reg = (mkey & ~MOD_TAG) >> MOD_SHIFT;
+
+		v = mkey & MOD_ADDR;
+		if (reg)
+			s = symbolizer_lookup_in(sp->sym, sp->contest[reg - 1].sym, v);
 	} else if (sp->sym) {
 		s = symbolizer_lookup(sp->sym, v);
 	}
@@ -335,9 +362,108 @@ uint32_t spans_name(struct spans *sp, uint64_t key)
 	return map_name(sp, key & TSF_ADDR_MASK);
 }
 
+/* Do two registrations name the same file (so that either gives the right names)? */
+static int same_object(const struct reader_module *a, const struct reader_module *b)
+{
+	return a->bias == b->bias && a->build_id_len == b->build_id_len &&
+	       strcmp(a->path, b->path) == 0 &&
+	       (!a->build_id_len || memcmp(a->build_id, b->build_id, a->build_id_len) == 0);
+}
+
+/*
+ * Find the registrations whose ranges overlap one of another object: a library
+ * unloaded and another mapped where it was.  An event there belongs to the first of
+ * them still loaded at its time (contested_key()).  sym[i]: the symbolizer's index of
+ * reader module i, SIZE_MAX if refused.
+ */
+static int find_contests(struct spans *sp, const size_t *sym)
+{
+	size_t n = reader_module_count(sp->r), k = 0, cap = 0;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct reader_module *a = reader_module(sp->r, i);
+		int contested = 0;
+
+		for (size_t j = 0; j < n && !contested && sym[i] != SIZE_MAX; j++) {
+			const struct reader_module *b = reader_module(sp->r, j);
+
+			contested = j != i && sym[j] != SIZE_MAX && a->lo < b->hi && b->lo < a->hi &&
+				    !same_object(a, b);
+		}
+		if (!contested)
+			continue;
+		if (k == cap) {
+			struct contest *c = realloc(sp->contest, (cap ? 2 * cap : 8) * sizeof(*c));
+
+			if (!c)
+				return TSCOPE_ENOMEM;
+			sp->contest = c;
+			cap = cap ? 2 * cap : 8;
+		}
+		sp->contest[k].lo = a->lo;
+		sp->contest[k].hi = a->hi;
+		sp->contest[k].unload = a->unload_ticks;
+		sp->contest[k].exact = a->unload_exact;
+		sp->contest[k].sym = sym[i];
+		sp->contest[k].path = a->path;
+		k++;
+		lo = a->lo < lo ? a->lo : lo;
+		hi = a->hi > hi ? a->hi : hi;
+	}
+	sp->ncontest = k;
+	if (k) {
+		sp->contest_lo = lo;
+		sp->contest_span = hi - lo;
+	}
+	return 0;
+}
+
+/*
+ * The key of a function address in the hull of contested ranges, called at ticks: the
+ * registration covering it that was unloaded first at or after ticks.  If that unload
+ * was only noticed later (not timed by dlclose()), or two registrations there were
+ * never seen gone, the owner is unknown: the key then names the bare address.
+ */
+static uint64_t contested_key(struct spans *sp, uint64_t addr, uint64_t ticks)
+{
+	size_t best = SIZE_MAX;
+	int unsure = 0;
+
+	if (addr > MOD_ADDR)
+		return addr;
+	for (size_t i = 0; i < sp->ncontest; i++) {
+		const struct contest *c = &sp->contest[i];
+
+		if (addr < c->lo || addr >= c->hi || c->unload < ticks)
+			continue;
+		if (best == SIZE_MAX || c->unload < sp->contest[best].unload) {
+			best = i;
+			unsure = 0;
+		} else if (c->unload == sp->contest[best].unload) {
+			unsure = 1;
+		}
+	}
+	if (best == SIZE_MAX)
+		return addr; /* not contested here after all */
+	if (unsure || best + 1 > MOD_MAX ||
+	    (sp->contest[best].unload != UINT64_MAX && !sp->contest[best].exact)) {
+		if (!sp->contest_warned && sp->warn) {
+			sp->warn(sp->warn_ctx, sp->contest[best].path,
+				 "another object was mapped at its addresses at a time not "
+				 "recorded");
+			sp->contest_warned = 1;
+		}
+		return MOD_TAG | addr;
+	}
+	return MOD_TAG | (uint64_t)(best + 1) << MOD_SHIFT | addr;
+}
+
 int spans_open(struct spans **out, struct reader *r, struct names *names)
 {
 	struct spans *sp = calloc(1, sizeof(*sp));
+	size_t *sym, nsym = 0;
+	int rc;
 
 	*out = NULL;
 	if (!sp)
@@ -350,15 +476,29 @@ int spans_open(struct spans **out, struct reader *r, struct names *names)
 		free(sp);
 		return TSCOPE_ENOMEM;
 	}
+	sym = malloc((reader_module_count(r) + 1) * sizeof(*sym));
+	if (!sym) {
+		spans_close(sp);
+		return TSCOPE_ENOMEM;
+	}
 	for (size_t i = 0; i < reader_module_count(r); i++) {
 		const struct reader_module *m = reader_module(r, i);
 
 		/* a module the symbolizer refuses (empty range) just names nothing */
-		if (symbolizer_add_module(sp->sym, m->path, m->bias, m->lo, m->hi, m->build_id,
-					  m->build_id_len) == TSCOPE_ENOMEM) {
+		rc = symbolizer_add_module(sp->sym, m->path, m->bias, m->lo, m->hi, m->build_id,
+					   m->build_id_len);
+		if (rc == TSCOPE_ENOMEM) {
+			free(sym);
 			spans_close(sp);
 			return TSCOPE_ENOMEM;
 		}
+		sym[i] = rc == 0 ? nsym++ : SIZE_MAX;
+	}
+	rc = find_contests(sp, sym);
+	free(sym);
+	if (rc) {
+		spans_close(sp);
+		return rc;
 	}
 	*out = sp;
 	return 0;
@@ -369,6 +509,7 @@ void spans_close(struct spans *sp)
 	if (!sp)
 		return;
 	symbolizer_free(sp->sym);
+	free(sp->contest);
 	free(sp->map_keys);
 	free(sp->map_vals);
 	free(sp->stack);
@@ -380,6 +521,8 @@ void spans_set_warn(struct spans *sp, void (*warn)(void *ctx, const char *path, 
 		    void *ctx)
 {
 	symbolizer_set_warn(sp->sym, warn, ctx);
+	sp->warn = warn;
+	sp->warn_ctx = ctx;
 }
 
 void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n), void *ctx)
@@ -750,7 +893,9 @@ static inline uint64_t fast_ns(const struct fast_clock *fc, uint64_t ticks)
  * to the struct run.  Measured on fib(35), 59.7 M events: this halves the instructions
  * per event against keeping the state in the struct.
  */
-static int run_once(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int replay)
+static inline __attribute__((always_inline)) int
+run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int replay,
+	 const int contested)
 {
 	void (*progress)(void *, uint64_t) = replay ? NULL : sp->progress;
 	void (*open)(void *, struct spans_frame *, size_t) = ops->open;
@@ -762,6 +907,7 @@ static int run_once(struct spans *sp, size_t i, const struct spans_ops *ops, voi
 	struct reader_event ev;
 	struct run u;
 	uint64_t events = 0, spans = 0, last = 0, seg_child = 0, t;
+	const uint64_t contest_lo = sp->contest_lo, contest_span = sp->contest_span;
 	size_t depth = 0, cap;
 	int rc, fast = 0;
 
@@ -776,6 +922,9 @@ static int run_once(struct spans *sp, size_t i, const struct spans_ops *ops, voi
 	cap = sp->stack_cap;
 	reader_cursor_init(&c, sp->r, i, 0);
 	while ((rc = reader_next(&c, &ev)) > 0) {
+		if (contested && ev.addr - contest_lo < contest_span &&
+		    (ev.kind == READER_EV_ENTER || ev.kind == READER_EV_EXIT))
+			ev.addr = contested_key(sp, ev.addr, ev.ticks);
 		if (TS_UNLIKELY((++events & (SPANS_PROGRESS_EVERY - 1)) == 0)) {
 			if (progress)
 				progress(sp->progress_ctx, SPANS_PROGRESS_EVERY);
@@ -853,6 +1002,15 @@ static int run_once(struct spans *sp, size_t i, const struct spans_ops *ops, voi
 	if (rc < 0)
 		return rc;
 	return sp->err;
+}
+
+/* The loop twice over: the test for contested addresses costs nothing where there are
+ * none, nearly always. */
+static int run_once(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int replay)
+{
+	if (sp->contest_span)
+		return run_loop(sp, i, ops, ctx, replay, 1);
+	return run_loop(sp, i, ops, ctx, replay, 0);
 }
 
 int spans_run(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx)

@@ -734,22 +734,28 @@ static struct symtab *file_symtab(struct symbolizer *s, size_t i)
 	return f->st;
 }
 
-const char *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
+static const char *lookup_in(struct symbolizer *s, const struct sym_module *m, uint64_t addr)
 {
-	const struct sym_module *m;
 	const struct symtab_span *sp;
 	struct symtab *st;
 
-	if (!s)
-		return NULL;
-	m = module_at(s, addr);
-	if (!m)
+	if (!m || addr < m->lo || addr >= m->hi)
 		return NULL;
 	st = file_symtab(s, m->file);
 	if (!st)
 		return NULL;
 	sp = span_at(st, addr - m->bias);
 	return sp ? shown_name(st, sp->sym) : NULL;
+}
+
+const char *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
+{
+	return s ? lookup_in(s, module_at(s, addr), addr) : NULL;
+}
+
+const char *symbolizer_lookup_in(struct symbolizer *s, size_t module, uint64_t addr)
+{
+	return s && module < s->nmods ? lookup_in(s, &s->mods[module], addr) : NULL;
 }
 
 const char *symbolizer_string(struct symbolizer *s, uint64_t addr, size_t max)

@@ -88,6 +88,10 @@ int symbolizer_add_module(struct symbolizer *s, const char *path, uint64_t bias,
  */
 const char *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
 
+/* The same, in the module of the given index (the order of successful
+ * symbolizer_add_module() calls, from 0), whatever else is registered at addr. */
+const char *symbolizer_lookup_in(struct symbolizer *s, size_t module, uint64_t addr);
+
 /*
  * The NUL-terminated string at runtime address addr (a string literal, say), read from
  * the module's file with at most max bytes examined; NULL if unknown.  Lives as long as s.

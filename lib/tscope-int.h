@@ -96,10 +96,15 @@ void tscope__writer_atfork_prepare(void);
 void tscope__writer_atfork_parent(void);
 void tscope__writer_atfork_child(void);
 int tscope__writer_retarget(const struct tscope__config *cfg);
+void tscope__writer_modules(int after_dlclose);
 
 /* maps.c */
+#define TS_MAPS_RESET 0x1  /* a new file: write every object */
+#define TS_MAPS_EXACT 0x2  /* dlclose() has just returned: what is gone went now */
+#define TS_MAPS_ADDS  0x4  /* a dlclose() is under way: new objects only, its own
+			      scan after it times what it unloads */
 int tscope__maps_write(int (*emit)(void *ctx, uint32_t type, const void *a, size_t alen,
 				   const void *b, size_t blen, const void *c, size_t clen),
-		       void *ctx, int force);
+		       void *ctx, int how);
 
 #endif /* TSCOPE_INT_H */

@@ -72,6 +72,7 @@ static struct {
 	int thread_running;
 	int thread_stop;
 	int snapshot_req; /* set by the snapshot signal's handler */
+	int in_dlclose;	  /* dlclose() calls between their two scans */
 
 	pthread_mutex_t write_lock; /* one drain at a time: keeps chunks in order */
 	uint64_t *names;            /* name pointers already written (open addressing) */
@@ -330,8 +331,15 @@ static TS_NOINSTR int file_open(void)
 	n = readlink("/proc/self/exe", exe, sizeof(exe));
 	emit(NULL, TSF_CHUNK_PROCESS, &p, sizeof(p), exe, n > 0 ? (size_t)n : 0, NULL, 0);
 	emit_clock(&w.start);
-	tscope__maps_write(emit, NULL, 1);
+	tscope__maps_write(emit, NULL, TS_MAPS_RESET);
 	return 0;
+}
+
+/* The writer's own scan: unloads are timed by dlclose(), unless none is under way. */
+static TS_NOINSTR void scan_modules(void)
+{
+	tscope__maps_write(emit, NULL,
+			   __atomic_load_n(&w.in_dlclose, __ATOMIC_ACQUIRE) > 0 ? TS_MAPS_ADDS : 0);
 }
 
 /* Has this name pointer been written to the file?  Remembers it if not. */
@@ -543,7 +551,7 @@ static TS_NOINSTR void drain(void)
 
 		tscope__clock_sync(&c);
 		emit_clock(&c);
-		tscope__maps_write(emit, NULL, 0);
+		scan_modules();
 	}
 	pthread_mutex_unlock(&w.write_lock);
 	if (bytes) {
@@ -707,6 +715,21 @@ TS_NOINSTR int tscope__writer_open(const struct tscope__config *cfg, int lazy)
 	return rc;
 }
 
+/* dlclose() is about to unload objects (after_dlclose 0) or has just done so (1): bring
+ * the file's list of objects up to date now, not at the writer's next wake-up. */
+TS_NOINSTR void tscope__writer_modules(int after_dlclose)
+{
+	pthread_mutex_lock(&w.write_lock);
+	if (w.active && file_open() == 0)
+		tscope__maps_write(emit, NULL, after_dlclose ? TS_MAPS_EXACT : 0);
+	/* meanwhile the writer's scans leave unloads to this one */
+	if (after_dlclose)
+		__atomic_sub_fetch(&w.in_dlclose, 1, __ATOMIC_RELEASE);
+	else
+		__atomic_add_fetch(&w.in_dlclose, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&w.write_lock);
+}
+
 /* Let tscope_start() take over a session whose file does not exist yet. */
 TS_NOINSTR int tscope__writer_retarget(const struct tscope__config *cfg)
 {
@@ -752,7 +775,7 @@ TS_NOINSTR int tscope__writer_close(void)
 	drain();
 	pthread_mutex_lock(&w.write_lock);
 	if (file_open() == 0) {
-		tscope__maps_write(emit, NULL, 0);
+		scan_modules();
 		tscope__clock_sync(&c);
 		emit_clock(&c);
 		end.chunks = w.chunks;
@@ -809,6 +832,7 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 	w.thread_running = 0;
 	w.thread_stop = 0;
 	w.snapshot_req = 0;
+	w.in_dlclose = 0;
 	/* what write_lock guards may be half-done: start afresh (the old name table
 	 * and compression buffer are left to the parent's copy of the heap) */
 	w.batch_n = 0;

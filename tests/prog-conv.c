@@ -56,8 +56,43 @@ __attribute__((noinline)) static int lib_top(const char *dlmod)
 		return 1;
 	for (int i = 0; i < 5; i++)
 		sink = entry(4);
-	/* no dlclose(): the runtime records modules on its writer's wake-ups and at stop,
-	 * and one loaded and unloaded in between would go unnamed */
+	/* left loaded: the reload scenario unloads */
+	return 0;
+}
+
+/* ---- reload DLMOD DLMOD2: DLMOD, unloaded; DLMOD2, unloaded; DLMOD again, kept.
+ * reload_top 1, dlmod_entry 5 + 1, dlmod_leaf 20 + 4, dlmod2_entry 2, dlmod2_leaf 6.
+ * Prints "same 1" when the loader mapped all three at one address. */
+
+/* Load path, call its function entry calls times with n, unload it unless keep; the
+ * function's address. */
+NOINSTR static uintptr_t use_module(const char *path, const char *entry, int calls, int n,
+				    int keep)
+{
+	int (*f)(int);
+	void *h = dlopen(path, RTLD_NOW);
+
+	if (!h) {
+		fprintf(stderr, "prog-conv: %s\n", dlerror());
+		exit(1);
+	}
+	*(void **)(&f) = dlsym(h, entry);
+	if (!f)
+		exit(1);
+	for (int i = 0; i < calls; i++)
+		sink = f(n);
+	if (!keep)
+		dlclose(h);
+	return (uintptr_t)f;
+}
+
+__attribute__((noinline)) static int reload_top(const char *a, const char *b)
+{
+	uintptr_t x = use_module(a, "dlmod_entry", 5, 4, 0);
+	uintptr_t y = use_module(b, "dlmod2_entry", 2, 3, 0);
+	uintptr_t z = use_module(a, "dlmod_entry", 1, 4, 1);
+
+	printf("same %d\n", x == y && y == z);
 	return 0;
 }
 
@@ -185,6 +220,8 @@ NOINSTR int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "lib") == 0 && argc == 3)
 		return lib_top(argv[2]);
+	if (strcmp(mode, "reload") == 0 && argc == 4)
+		return reload_top(argv[2], argv[3]);
 	if (strcmp(mode, "longjmp") == 0) {
 		jmp_top();
 		return 0;

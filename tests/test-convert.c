@@ -141,6 +141,16 @@ static int count_lines(const char *s)
 	return n;
 }
 
+/* How many times needle occurs in s. */
+static int count_matches(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (s = strstr(s, needle); s; s = strstr(s + 1, needle))
+		n++;
+	return n;
+}
+
 /* Is text a valid, nested `tscope chrome` document?  1, 0, or -1 without python3. */
 static int json_ok(const char *text, const char *name);
 
@@ -896,8 +906,9 @@ static void check_outputs(const char *what, struct outputs *o, const struct want
 	ok(self_ok, "%s: folded self times equal the JSON's", what);
 }
 
-/* Run a traced program: its trace at dir/name.trace. */
-static int trace_run(const char *name, const char *const *argv, char *trace, size_t size)
+/* Run a traced program: its trace at dir/name.trace, its stdout to out (NULL: none). */
+static int trace_run_out(const char *name, const char *const *argv, char *trace, size_t size,
+			 const char *out)
 {
 	char env_out[4300], err[4200];
 	const char *env[] = { env_out, "TSCOPE_COMPRESS=none", NULL };
@@ -908,10 +919,15 @@ static int trace_run(const char *name, const char *const *argv, char *trace, siz
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", trace);
 	path_of(err, sizeof(err), name);
 	strcat(err, ".prog.err");
-	return run(argv, env, NULL, err);
+	return run(argv, env, out, err);
 }
 
-static char prog[4200], cxx[4200], dlmod[4200];
+static int trace_run(const char *name, const char *const *argv, char *trace, size_t size)
+{
+	return trace_run_out(name, argv, trace, size, NULL);
+}
+
+static char prog[4200], cxx[4200], dlmod[4200], dlmod2[4200];
 
 static void test_fib(void)
 {
@@ -969,6 +985,68 @@ static void test_lib(void)
 	check_outputs("shared and dlopen'd libraries", &o, want, 5, 0);
 	ok(strstr(o.folded, "lib_top;dlmod_entry;dlmod_leaf ") != NULL,
 	   "libraries: the dlopen'd module's stack");
+	outputs_free(&o);
+}
+
+static int copy_file(const char *from, const char *to);
+
+/* A library unloaded, another mapped at its addresses, the first again: every call
+ * keeps its own library's name. */
+static void test_reload(void)
+{
+	static const struct want want[] = {
+		{ "\"reload_top\"", "reload_top", 1 },	  { "\"dlmod_entry\"", "dlmod_entry", 6 },
+		{ "\"dlmod_leaf\"", "dlmod_leaf", 24 },	  { "\"dlmod2_entry\"", "dlmod2_entry", 2 },
+		{ "\"dlmod2_leaf\"", "dlmod2_leaf", 6 },
+	};
+	const char *argv[] = { prog, "reload", dlmod, dlmod2, NULL };
+	char trace[4200], out[4200];
+	const char *traces[1] = { trace };
+	const char *dump[] = { tscope, "dump", trace, NULL };
+	char late[4200], *text;
+	const char *lates[1] = { late }, *at;
+	struct outputs o;
+	long off;
+	FILE *f;
+
+	path_of(out, sizeof(out), "reload.out");
+	is_int(trace_run_out("reload", argv, trace, sizeof(trace), out), 0,
+	       "reload: program runs");
+	text = slurp(out);
+	is_str(text, "same 1\n", "reload: the loader put the three libraries at one address");
+	free(text);
+	convert_cli("reload", traces, 1, &o);
+	check_outputs("reload", &o, want, 5, 0);
+	ok(strstr(o.folded, "reload_top;dlmod2_entry;dlmod2_leaf ") != NULL,
+	   "reload: the second library's stack");
+	is_str(o.err_chrome, "", "reload: nothing to repair or warn about");
+	outputs_free(&o);
+	path_of(out, sizeof(out), "reload.dump");
+	is_int(run(dump, NULL, out, NULL), 0, "reload: dump runs");
+	text = slurp(out);
+	is_int(count_matches(text, " exact"), 2, "reload: two UNLOAD chunks timed by dlclose()");
+	/* The same trace as if the first unload had been noticed late (by a scan): the
+	 * first library's calls cannot be told from the second's then, and show as
+	 * addresses; the others keep their names. */
+	at = strstr(text, " UNLOAD ");
+	while (at && at > text && at[-1] != '@')
+		at--;
+	off = at ? strtol(at, NULL, 10) : -1;
+	free(text);
+	path_of(late, sizeof(late), "reload-late.trace");
+	f = off > 0 && copy_file(trace, late) == 0 ? fopen(late, "r+b") : NULL;
+	/* the flags of struct tsf_unload, after the chunk header and three u64 */
+	ok(f && fseek(f, off + 16 + 24, SEEK_SET) == 0 && fputc(0, f) == 0 && fclose(f) == 0,
+	   "reload: a copy with the first unload untimed");
+	convert_cli("reload-late", lates, 1, &o);
+	ok(strstr(o.calls, "reload_top;dlmod2_entry;dlmod2_leaf 6\n") &&
+		   strstr(o.calls, "reload_top;dlmod_entry;dlmod_leaf 4\n") &&
+		   strstr(o.calls, "reload_top;0x") && count_matches(o.calls, "dlmod_leaf") == 1,
+	   "reload, first unload untimed: its calls show as addresses, the others named");
+	is_int(count_lines(o.err_chrome), 1, "reload, first unload untimed: one warning");
+	ok(strstr(o.err_chrome, "libprog-dlmod.so: warning: another object was mapped at its "
+				"addresses at a time not recorded") != NULL,
+	   "reload, first unload untimed: the warning names the library");
 	outputs_free(&o);
 }
 
@@ -1451,6 +1529,7 @@ int main(void)
 	snprintf(prog, sizeof(prog), "%s/tests/prog-conv", top);
 	snprintf(cxx, sizeof(cxx), "%s/tests/prog-cxx", top);
 	snprintf(dlmod, sizeof(dlmod), "%s/tests/.libs/libprog-dlmod.so", top);
+	snprintf(dlmod2, sizeof(dlmod2), "%s/tests/.libs/libprog-dlmod2.so", top);
 	have_python = run(py, NULL, NULL, NULL) == 0;
 
 	test_balanced();
@@ -1462,6 +1541,7 @@ int main(void)
 
 	test_fib();
 	test_lib();
+	test_reload();
 	test_longjmp();
 	test_threads();
 	test_exit_deep();

@@ -342,6 +342,44 @@ static int open_bytes(const void *p, size_t n)
 	return rc;
 }
 
+/* UNLOAD chunks: each times the newest earlier MODULE at its place still loaded. */
+static void test_unload(void)
+{
+	struct tb b;
+	struct reader *r;
+	const struct reader_module *m;
+	int rc;
+
+	tb_init(&b);
+	tb_header(&b, PID, 1, TSF_CLOCK_TSC, 1000);
+	tb_clock(&b, 1000, 0, 0, 20);
+	tb_module(&b, 0x7000, 0x7000, 0x8000, "/lib/a.so", NULL, 0);
+	tb_module(&b, 0x9000, 0x9000, 0xa000, "/lib/c.so", NULL, 0);
+	tb_unload(&b, 0x7000, 0x7000, 1500, TSF_UNLOAD_EXACT);
+	tb_module(&b, 0x7000, 0x7000, 0x8000, "/lib/b.so", NULL, 0);
+	tb_unload(&b, 0x7000, 0x7000, 1800, 0);
+	tb_unload(&b, 0x5000, 0x5000, 1900, TSF_UNLOAD_EXACT); /* nothing there: ignored */
+	tb_module(&b, 0x7000, 0x7000, 0x8000, "/lib/a.so", NULL, 0);
+	tb_clock(&b, 3000, 1000, 0, 20);
+	tb_end(&b);
+	rc = reader_open_mem(b.p, b.n, &r);
+	is_int(rc, 0, "unload: trace opens");
+	if (rc == 0) {
+		is_int(reader_module_count(r), 4, "unload: four modules");
+		m = reader_module(r, 0);
+		ok(m->unload_ticks == 1500 && m->unload_exact, "unload: a.so gone at 1500, exact");
+		m = reader_module(r, 1);
+		ok(m->unload_ticks == UINT64_MAX, "unload: c.so never gone");
+		m = reader_module(r, 2);
+		ok(m->unload_ticks == 1800 && !m->unload_exact, "unload: b.so gone at 1800, late");
+		m = reader_module(r, 3);
+		ok(m->unload_ticks == UINT64_MAX, "unload: a.so again, still loaded");
+		is_int(reader_info(r)->unknown_chunks, 0, "unload: a known chunk type");
+		reader_close(r);
+	}
+	tb_free(&b);
+}
+
 static void test_header(void)
 {
 	struct tb b;
@@ -1126,6 +1164,7 @@ int main(void)
 	test_reference();
 	test_lz4();
 	test_header();
+	test_unload();
 	test_clock();
 	test_stream_notes();
 	test_malformed_events();

@@ -189,6 +189,14 @@ static inline void tb_module(struct tb *b, uint64_t bias, uint64_t lo, uint64_t 
 	tb_chunk2(b, TSF_CHUNK_MODULE, &m, sizeof(m), tail, (size_t)m.path_len + build_id_len);
 }
 
+static inline void tb_unload(struct tb *b, uint64_t bias, uint64_t lo, uint64_t ticks,
+			     uint32_t flags)
+{
+	struct tsf_unload u = { bias, lo, ticks, flags, 0 };
+
+	tb_chunk2(b, TSF_CHUNK_UNLOAD, &u, sizeof(u), NULL, 0);
+}
+
 static inline void tb_thread(struct tb *b, uint32_t tid, uint32_t pid, uint64_t ticks,
 			     const char *name)
 {
