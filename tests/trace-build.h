@@ -185,7 +185,8 @@ static inline void tb_module(struct tb *b, uint64_t bias, uint64_t lo, uint64_t 
 	unsigned char tail[1024];
 
 	memcpy(tail, path, m.path_len);
-	memcpy(tail + m.path_len, build_id, build_id_len);
+	if (build_id_len)
+		memcpy(tail + m.path_len, build_id, build_id_len);
 	tb_chunk2(b, TSF_CHUNK_MODULE, &m, sizeof(m), tail, (size_t)m.path_len + build_id_len);
 }
 
