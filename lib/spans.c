@@ -228,6 +228,7 @@ struct spans {
 		uint64_t lo, hi;
 		uint64_t unload; /* ticks; UINT64_MAX: never seen gone */
 		size_t sym;	 /* symbolizer module index */
+		size_t object;	 /* the same for registrations of one object at one place */
 		int exact;
 		const char *path;
 	} * contest;
@@ -362,94 +363,153 @@ uint32_t spans_name(struct spans *sp, uint64_t key)
 	return map_name(sp, key & TSF_ADDR_MASK);
 }
 
-/* Do two registrations name the same file (so that either gives the right names)? */
-static int same_object(const struct reader_module *a, const struct reader_module *b)
+/* A module registration, for sorting. */
+struct reg {
+	const struct reader_module *m;
+	size_t sym; /* symbolizer index */
+};
+
+/* Order by range, then identity: registrations of one object at one place are
+ * neighbours. */
+static int reg_cmp(const void *pa, const void *pb)
 {
-	return a->bias == b->bias && a->build_id_len == b->build_id_len &&
-	       strcmp(a->path, b->path) == 0 &&
-	       (!a->build_id_len || memcmp(a->build_id, b->build_id, a->build_id_len) == 0);
+	const struct reader_module *a = ((const struct reg *)pa)->m, *b = ((const struct reg *)pb)->m;
+	int c;
+
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->bias != b->bias)
+		return a->bias < b->bias ? -1 : 1;
+	c = strcmp(a->path, b->path);
+	if (c)
+		return c;
+	if (a->build_id_len != b->build_id_len)
+		return a->build_id_len < b->build_id_len ? -1 : 1;
+	return a->build_id_len ? memcmp(a->build_id, b->build_id, a->build_id_len) : 0;
+}
+
+static int by_unload(const void *pa, const void *pb)
+{
+	uint64_t a = ((const struct contest *)pa)->unload, b = ((const struct contest *)pb)->unload;
+
+	return a < b ? -1 : a > b;
 }
 
 /*
  * Find the registrations whose ranges overlap one of another object: a library
  * unloaded and another mapped where it was.  An event there belongs to the first of
- * them still loaded at its time (contested_key()).  sym[i]: the symbolizer's index of
- * reader module i, SIZE_MAX if refused.
+ * them still loaded at its time (contested_key()).  Registrations of one object at one
+ * place (a library loaded again and again) count once, so that this stays fast for
+ * thousands of them.  sym[i]: the symbolizer's index of reader module i, SIZE_MAX if
+ * refused.
  */
 static int find_contests(struct spans *sp, const size_t *sym)
 {
-	size_t n = reader_module_count(sp->r), k = 0, cap = 0;
+	size_t n = reader_module_count(sp->r), nr = 0, k = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
+	struct reg *regs = malloc((n + 1) * sizeof(*regs));
+	size_t *group = malloc((n + 1) * sizeof(*group)); /* first of its object's run */
+	unsigned char *mark = calloc(n + 1, 1);
+	int rc = TSCOPE_ENOMEM;
 
+	if (!regs || !group || !mark)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
-		const struct reader_module *a = reader_module(sp->r, i);
-		int contested = 0;
-
-		for (size_t j = 0; j < n && !contested && sym[i] != SIZE_MAX; j++) {
-			const struct reader_module *b = reader_module(sp->r, j);
-
-			contested = j != i && sym[j] != SIZE_MAX && a->lo < b->hi && b->lo < a->hi &&
-				    !same_object(a, b);
+		if (sym[i] != SIZE_MAX) {
+			regs[nr].m = reader_module(sp->r, i);
+			regs[nr++].sym = sym[i];
 		}
-		if (!contested)
+	}
+	qsort(regs, nr, sizeof(*regs), reg_cmp);
+	for (size_t i = 0; i < nr; i++)
+		group[i] = i && reg_cmp(&regs[i - 1], &regs[i]) == 0 ? group[i - 1] : i;
+	/* each object against the later-starting ones that overlap it */
+	for (size_t i = 0; i < nr; i++) {
+		if (group[i] != i)
 			continue;
-		if (k == cap) {
-			struct contest *c = realloc(sp->contest, (cap ? 2 * cap : 8) * sizeof(*c));
-
-			if (!c)
-				return TSCOPE_ENOMEM;
-			sp->contest = c;
-			cap = cap ? 2 * cap : 8;
+		for (size_t j = i + 1; j < nr && regs[j].m->lo < regs[i].m->hi; j++) {
+			if (group[j] == j && group[j] != group[i])
+				mark[i] = mark[j] = 1;
 		}
-		sp->contest[k].lo = a->lo;
-		sp->contest[k].hi = a->hi;
-		sp->contest[k].unload = a->unload_ticks;
-		sp->contest[k].exact = a->unload_exact;
-		sp->contest[k].sym = sym[i];
-		sp->contest[k].path = a->path;
+	}
+	for (size_t i = 0; i < nr; i++)
+		k += mark[group[i]];
+	if (k) {
+		sp->contest = malloc(k * sizeof(*sp->contest));
+		if (!sp->contest)
+			goto out;
+	}
+	k = 0;
+	for (size_t i = 0; i < nr; i++) {
+		const struct reader_module *a = regs[i].m;
+		struct contest *c = &sp->contest[k];
+
+		if (!mark[group[i]])
+			continue;
+		c->lo = a->lo;
+		c->hi = a->hi;
+		c->unload = a->unload_ticks;
+		c->exact = a->unload_exact;
+		c->sym = regs[i].sym;
+		c->object = group[i];
+		c->path = a->path;
 		k++;
 		lo = a->lo < lo ? a->lo : lo;
 		hi = a->hi > hi ? a->hi : hi;
 	}
-	sp->ncontest = k;
 	if (k) {
+		qsort(sp->contest, k, sizeof(*sp->contest), by_unload);
+		sp->ncontest = k;
 		sp->contest_lo = lo;
 		sp->contest_span = hi - lo;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(regs);
+	free(group);
+	free(mark);
+	return rc;
 }
 
 /*
  * The key of a function address in the hull of contested ranges, called at ticks: the
- * registration covering it that was unloaded first at or after ticks.  If that unload
- * was only noticed later (not timed by dlclose()), or two registrations there were
- * never seen gone, the owner is unknown: the key then names the bare address.
+ * registration covering it that was unloaded first at or after ticks (the table is
+ * sorted by unload time).  If that unload was only noticed later (not timed by
+ * dlclose()), or two registrations there were never seen gone, the owner is unknown:
+ * the key then names the bare address.
  */
 static uint64_t contested_key(struct spans *sp, uint64_t addr, uint64_t ticks)
 {
-	size_t best = SIZE_MAX;
+	size_t lo = 0, hi = sp->ncontest, best;
+	const struct contest *c;
 	int unsure = 0;
 
 	if (addr > MOD_ADDR)
 		return addr;
-	for (size_t i = 0; i < sp->ncontest; i++) {
-		const struct contest *c = &sp->contest[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (addr < c->lo || addr >= c->hi || c->unload < ticks)
-			continue;
-		if (best == SIZE_MAX || c->unload < sp->contest[best].unload) {
-			best = i;
-			unsure = 0;
-		} else if (c->unload == sp->contest[best].unload) {
-			unsure = 1;
-		}
+		if (sp->contest[mid].unload < ticks)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (best == SIZE_MAX)
+	for (best = lo; best < sp->ncontest; best++) {
+		c = &sp->contest[best];
+		if (addr >= c->lo && addr < c->hi)
+			break;
+	}
+	if (best == sp->ncontest)
 		return addr; /* not contested here after all */
-	if (unsure || best + 1 > MOD_MAX ||
-	    (sp->contest[best].unload != UINT64_MAX && !sp->contest[best].exact)) {
+	c = &sp->contest[best];
+	for (size_t j = best + 1; j < sp->ncontest && sp->contest[j].unload == c->unload; j++)
+		unsure |= addr >= sp->contest[j].lo && addr < sp->contest[j].hi &&
+			  sp->contest[j].object != c->object;
+	if (unsure || best + 1 > MOD_MAX || (c->unload != UINT64_MAX && !c->exact)) {
 		if (!sp->contest_warned && sp->warn) {
-			sp->warn(sp->warn_ctx, sp->contest[best].path,
+			sp->warn(sp->warn_ctx, c->path,
 				 "another object was mapped at its addresses at a time not "
 				 "recorded");
 			sp->contest_warned = 1;
