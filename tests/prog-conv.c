@@ -96,6 +96,15 @@ __attribute__((noinline)) static int reload_top(const char *a, const char *b)
 	return 0;
 }
 
+/* ---- reloads N DLMOD DLMOD2: N loads, DLMOD and DLMOD2 in turn, each unloaded after
+ * one call of its entry with 3: dlmod_entry N/2, dlmod_leaf 3N/2, the same for dlmod2 */
+__attribute__((noinline)) static int reloads_top(int n, const char *a, const char *b)
+{
+	for (int i = 0; i < n; i++)
+		use_module(i & 1 ? b : a, i & 1 ? "dlmod2_entry" : "dlmod_entry", 1, 3, 0);
+	return 0;
+}
+
 /* ---- longjmp: jmp_top 1, jmp_a 5, jmp_b 5, jmp_c 5, jmp_after 2 ----
  * jmp_c() longjmps to jmp_top() over jmp_b() and jmp_a(): 15 exits never happen. */
 
@@ -222,6 +231,8 @@ NOINSTR int main(int argc, char **argv)
 		return lib_top(argv[2]);
 	if (strcmp(mode, "reload") == 0 && argc == 4)
 		return reload_top(argv[2], argv[3]);
+	if (strcmp(mode, "reloads") == 0 && argc == 5)
+		return reloads_top((int)strtol(argv[2], NULL, 10), argv[3], argv[4]);
 	if (strcmp(mode, "longjmp") == 0) {
 		jmp_top();
 		return 0;

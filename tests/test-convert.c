@@ -1050,6 +1050,26 @@ static void test_reload(void)
 	outputs_free(&o);
 }
 
+/* 1000 loads of two libraries in turn at one address: every call named, exactly. */
+static void test_reloads(void)
+{
+	static const struct want want[] = {
+		{ "\"reloads_top\"", "reloads_top", 1 },	  { "\"dlmod_entry\"", "dlmod_entry", 500 },
+		{ "\"dlmod_leaf\"", "dlmod_leaf", 1500 },	  { "\"dlmod2_entry\"", "dlmod2_entry", 500 },
+		{ "\"dlmod2_leaf\"", "dlmod2_leaf", 1500 },
+	};
+	const char *argv[] = { prog, "reloads", "1000", dlmod, dlmod2, NULL };
+	char trace[4200];
+	const char *traces[1] = { trace };
+	struct outputs o;
+
+	is_int(trace_run("reloads", argv, trace, sizeof(trace)), 0, "1000 reloads: program runs");
+	convert_cli("reloads", traces, 1, &o);
+	check_outputs("1000 reloads", &o, want, 5, 0);
+	is_str(o.err_chrome, "", "1000 reloads: nothing to repair or warn about");
+	outputs_free(&o);
+}
+
 static void test_longjmp(void)
 {
 	static const struct want want[] = {
@@ -1542,6 +1562,7 @@ int main(void)
 	test_fib();
 	test_lib();
 	test_reload();
+	test_reloads();
 	test_longjmp();
 	test_threads();
 	test_exit_deep();
