@@ -57,7 +57,7 @@ int cmd_chrome(int argc, char **argv)
 	const char *output = NULL;
 	struct convert cv;
 	struct chrome *ch;
-	int opt, status, first = 1;
+	int opt, first = 1;
 	FILE *out;
 
 	memset(&o, 0, sizeof(o));
@@ -74,16 +74,8 @@ int cmd_chrome(int argc, char **argv)
 				    "chrome", "--thread needs a thread id, not '%s'", optarg);
 			o.has_tid = 1;
 			break;
-		case 'h':
-			fputs(help_text, stdout);
-			return EXIT_OK;
-		case 'V':
-			return util_version("chrome");
-		case ':':
-			return util_usage_error("chrome", "option '%s' needs an argument",
-						argv[optind - 1]);
 		default:
-			return util_usage_error("chrome", "unknown option '%s'", argv[optind - 1]);
+			return convert_usage("chrome", opt, argv, help_text);
 		}
 	}
 	if (optind >= argc)
@@ -102,31 +94,22 @@ int cmd_chrome(int argc, char **argv)
 			o.base_ns = b;
 		first = 0;
 	}
-	out = util_open_output(output, argv + optind, argc - optind);
-	if (!out) {
-		convert_close(&cv);
+	out = convert_output(&cv, output);
+	if (!out)
 		return EXIT_BAD;
-	}
 	if (chrome_open(&ch, out, &o, cv.names) < 0) {
 		util_error(NULL, "out of memory");
-		convert_close(&cv);
-		util_close_output(out, output);
-		return EXIT_BAD;
+		cv.status = EXIT_BAD;
+		return convert_close(&cv);
 	}
 	for (int i = 0; i < cv.n; i++)
 		if (cv.sp[i])
 			convert_done(&cv, i, chrome_add(ch, cv.sp[i]));
-	if (o.has_tid && !chrome_threads(ch)) {
-		util_error(NULL, "no thread %" PRIu32 " in the trace%s", o.tid,
-			   cv.n > 1 ? "s" : "");
-		cv.status = EXIT_BAD;
-	}
+	if (o.has_tid && !chrome_threads(ch))
+		convert_no_thread(&cv, o.tid);
 	if (chrome_finish(ch) < 0) {
 		util_error(NULL, "out of memory");
 		cv.status = EXIT_BAD;
 	}
-	status = convert_close(&cv);
-	if (util_close_output(out, output) != EXIT_OK)
-		status = EXIT_BAD;
-	return status;
+	return convert_close(&cv);
 }

@@ -65,7 +65,7 @@ int cmd_folded(int argc, char **argv)
 	const char *output = NULL;
 	struct convert cv;
 	struct folded *f;
-	int opt, status;
+	int opt;
 	FILE *out;
 
 	memset(&o, 0, sizeof(o));
@@ -91,16 +91,8 @@ int cmd_folded(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			fputs(help_text, stdout);
-			return EXIT_OK;
-		case 'V':
-			return util_version("folded");
-		case ':':
-			return util_usage_error("folded", "option '%s' needs an argument",
-						argv[optind - 1]);
 		default:
-			return util_usage_error("folded", "unknown option '%s'", argv[optind - 1]);
+			return convert_usage("folded", opt, argv, help_text);
 		}
 	}
 	if (optind >= argc)
@@ -108,31 +100,22 @@ int cmd_folded(int argc, char **argv)
 
 	if (convert_open(&cv, "folded", argv + optind, argc - optind) != EXIT_OK)
 		return EXIT_BAD;
-	out = util_open_output(output, argv + optind, argc - optind);
-	if (!out) {
-		convert_close(&cv);
+	out = convert_output(&cv, output);
+	if (!out)
 		return EXIT_BAD;
-	}
 	if (folded_open(&f, out, &o, cv.names) < 0) {
 		util_error(NULL, "out of memory");
-		convert_close(&cv);
-		util_close_output(out, output);
-		return EXIT_BAD;
+		cv.status = EXIT_BAD;
+		return convert_close(&cv);
 	}
 	for (int i = 0; i < cv.n; i++)
 		if (cv.sp[i])
 			convert_done(&cv, i, folded_add(f, cv.sp[i]));
-	if (o.has_tid && !folded_threads(f)) {
-		util_error(NULL, "no thread %" PRIu32 " in the trace%s", o.tid_only,
-			   cv.n > 1 ? "s" : "");
-		cv.status = EXIT_BAD;
-	}
+	if (o.has_tid && !folded_threads(f))
+		convert_no_thread(&cv, o.tid_only);
 	if (folded_finish(f) < 0) {
 		util_error(NULL, "out of memory");
 		cv.status = EXIT_BAD;
 	}
-	status = convert_close(&cv);
-	if (util_close_output(out, output) != EXIT_OK)
-		status = EXIT_BAD;
-	return status;
+	return convert_close(&cv);
 }

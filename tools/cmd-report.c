@@ -76,7 +76,7 @@ int cmd_report(int argc, char **argv)
 	const char *output = NULL;
 	struct convert cv;
 	struct report *rep;
-	int opt, status, rc;
+	int opt, rc;
 	uint32_t depth;
 	FILE *out;
 	size_t k;
@@ -124,16 +124,8 @@ int cmd_report(int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			fputs(help_text, stdout);
-			return EXIT_OK;
-		case 'V':
-			return util_version("report");
-		case ':':
-			return util_usage_error("report", "option '%s' needs an argument",
-						argv[optind - 1]);
 		default:
-			return util_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+			return convert_usage("report", opt, argv, help_text);
 		}
 	}
 	if (optind >= argc)
@@ -141,16 +133,13 @@ int cmd_report(int argc, char **argv)
 
 	if (convert_open(&cv, "report", argv + optind, argc - optind) != EXIT_OK)
 		return EXIT_BAD;
-	out = util_open_output(output, argv + optind, argc - optind);
-	if (!out) {
-		convert_close(&cv);
+	out = convert_output(&cv, output);
+	if (!out)
 		return EXIT_BAD;
-	}
 	if (report_open(&rep, out, &o, cv.names) < 0) {
 		util_error(NULL, "out of memory");
-		convert_close(&cv);
-		util_close_output(out, output);
-		return EXIT_BAD;
+		cv.status = EXIT_BAD;
+		return convert_close(&cv);
 	}
 	for (int i = 0; i < cv.n; i++) {
 		if (!cv.sp[i])
@@ -159,17 +148,11 @@ int cmd_report(int argc, char **argv)
 		fflush(out); /* the report first, then what is wrong with it */
 		convert_done(&cv, i, rc);
 	}
-	if (o.has_tid && !report_threads(rep)) {
-		util_error(NULL, "no thread %" PRIu32 " in the trace%s", o.tid,
-			   cv.n > 1 ? "s" : "");
-		cv.status = EXIT_BAD;
-	}
+	if (o.has_tid && !report_threads(rep))
+		convert_no_thread(&cv, o.tid);
 	if (report_finish(rep) < 0) {
 		util_error(NULL, "out of memory");
 		cv.status = EXIT_BAD;
 	}
-	status = convert_close(&cv);
-	if (util_close_output(out, output) != EXIT_OK)
-		status = EXIT_BAD;
-	return status;
+	return convert_close(&cv);
 }

@@ -7,6 +7,7 @@
 #endif
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,40 @@ int convert_close(struct convert *cv)
 	cv->r = NULL;
 	cv->names = NULL;
 	cv->n = 0;
+	if (cv->out && util_close_output(cv->out, cv->output) != EXIT_OK)
+		cv->status = EXIT_BAD;
+	cv->out = NULL;
 	return cv->status;
+}
+
+FILE *convert_output(struct convert *cv, const char *output)
+{
+	cv->out = util_open_output(output, cv->paths, cv->n);
+	cv->output = output;
+	if (!cv->out)
+		convert_close(cv);
+	return cv->out;
+}
+
+void convert_no_thread(struct convert *cv, uint32_t tid)
+{
+	util_error(NULL, "no thread %" PRIu32 " in the trace%s", tid, cv->n > 1 ? "s" : "");
+	cv->status = EXIT_BAD;
+}
+
+int convert_usage(const char *cmd, int opt, char **argv, const char *help)
+{
+	switch (opt) {
+	case 'h':
+		fputs(help, stdout);
+		return EXIT_OK;
+	case 'V':
+		return util_version(cmd);
+	case ':':
+		return util_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+	default:
+		return util_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
 }
 
 int convert_parse_u32(const char *s, uint32_t *out)

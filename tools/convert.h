@@ -9,6 +9,7 @@
 #define TSCOPE_CONVERT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "spans.h"
@@ -21,6 +22,8 @@ struct convert {
 	struct spans **sp;
 	struct names *names; /* shared by every file: one id per name */
 	int status;	     /* EXIT_OK, or EXIT_BAD once something went wrong */
+	FILE *out;	     /* from convert_output() */
+	const char *output;
 
 	/* progress */
 	int tty;
@@ -42,8 +45,25 @@ int convert_open(struct convert *cv, const char *cmd, char **paths, int n);
  */
 void convert_done(struct convert *cv, int i, int rc);
 
-/* Clear the progress line, free everything; returns the exit status. */
+/*
+ * Open the output for the traces of cv: output as util_open_output() takes it (NULL
+ * or "-": stdout).  NULL on failure, said, with cv closed.
+ */
+FILE *convert_output(struct convert *cv, const char *output);
+
+/* --thread tid matched no thread: say so; the status becomes EXIT_BAD. */
+void convert_no_thread(struct convert *cv, uint32_t tid);
+
+/* Clear the progress line, free everything, close the output; returns the exit
+ * status (EXIT_BAD too if the output could not be written). */
 int convert_close(struct convert *cv);
+
+/*
+ * The options every converter command shares, for getopt_long() with ":" first in its
+ * option string: -h prints help, -V the version; a missing argument or an unknown
+ * option is a usage error.  Returns the exit status.
+ */
+int convert_usage(const char *cmd, int opt, char **argv, const char *help);
 
 /*
  * Parse a thread id for --thread, a count for --depth, a percentage for --threshold.
