@@ -32,9 +32,11 @@ typedef int (*emit_fn)(void *ctx, uint32_t type, const void *a, size_t alen, con
 		       size_t blen, const void *c, size_t clen);
 
 static struct {
-	uint64_t bias[MAPS_MAX], lo[MAPS_MAX];
-	uint64_t id[MAPS_MAX];	      /* identity(): another object at the same place differs */
-	unsigned char seen[MAPS_MAX]; /* found loaded by the current scan */
+	struct known {
+		uint64_t bias, lo;
+		uint64_t id; /* identity(): another object at the same place differs */
+		int seen;    /* found loaded by the current scan */
+	} obj[MAPS_MAX];
 	size_t n;
 	unsigned long long adds, subs; /* dlpi_adds and dlpi_subs when last scanned */
 	emit_fn emit;
@@ -111,8 +113,8 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	mod.build_id_len = (uint16_t)build_id(info, &id);
 	h = identity(path, id, mod.build_id_len);
 	for (i = 0; i < m.n; i++) {
-		if (m.bias[i] == mod.bias && m.lo[i] == mod.lo && m.id[i] == h) {
-			m.seen[i] = 1;
+		if (m.obj[i].bias == mod.bias && m.obj[i].lo == mod.lo && m.obj[i].id == h) {
+			m.obj[i].seen = 1;
 			return 0;
 		}
 	}
@@ -131,10 +133,10 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	m.emit(m.ctx, TSF_CHUNK_MODULE, &mod, sizeof(mod), path, mod.path_len, id,
 	       mod.build_id_len);
 	if (m.n < MAPS_MAX) {
-		m.bias[m.n] = mod.bias;
-		m.lo[m.n] = mod.lo;
-		m.id[m.n] = h;
-		m.seen[m.n] = 1;
+		m.obj[m.n].bias = mod.bias;
+		m.obj[m.n].lo = mod.lo;
+		m.obj[m.n].id = h;
+		m.obj[m.n].seen = 1;
 		m.n++;
 	}
 	return 0;
@@ -166,15 +168,16 @@ TS_NOINSTR int tscope__maps_write(emit_fn emit, void *ctx, int how)
 	m.emit = emit;
 	m.ctx = ctx;
 	old = m.n;
-	memset(m.seen, 0, old);
+	for (i = 0; i < old; i++)
+		m.obj[i].seen = 0;
 	dl_iterate_phdr(one, NULL);
 	if (how & TS_MAPS_ADDS)
 		return 0; /* and m.subs stays behind, for the next scan to look */
 	m.subs = c[1];
 	for (i = 0; i < old;) {
-		struct tsf_unload u = { m.bias[i], m.lo[i], 0, 0, 0 };
+		struct tsf_unload u = { m.obj[i].bias, m.obj[i].lo, 0, 0, 0 };
 
-		if (m.seen[i]) {
+		if (m.obj[i].seen) {
 			i++;
 			continue;
 		}
@@ -184,14 +187,8 @@ TS_NOINSTR int tscope__maps_write(emit_fn emit, void *ctx, int how)
 		/* forget it: what is mapped there next is another object */
 		m.n--;
 		old--;
-		m.bias[i] = m.bias[old];
-		m.lo[i] = m.lo[old];
-		m.id[i] = m.id[old];
-		m.seen[i] = m.seen[old];
-		m.bias[old] = m.bias[m.n];
-		m.lo[old] = m.lo[m.n];
-		m.id[old] = m.id[m.n];
-		m.seen[old] = m.seen[m.n];
+		m.obj[i] = m.obj[old];
+		m.obj[old] = m.obj[m.n];
 	}
 	return 0;
 }
