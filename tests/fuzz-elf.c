@@ -6,7 +6,7 @@
  *
  * From the top of the tree (work on a copy of the seeds, libFuzzer adds files):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *         -D_GNU_SOURCE -Iinclude -Ilib lib/elf.c lib/symtab.c lib/demangle.c \
+ *         -D_GNU_SOURCE -Iinclude -Ilib -Ilib/read lib/read/elf.c lib/read/symtab.c lib/read/demangle.c \
  *         tests/fuzz-elf.c -ldl -o fuzz-elf
  *   cp -r tests/corpus/elf /tmp/elf-corpus && ./fuzz-elf -max_total_time=300 /tmp/elf-corpus
  * Built with -DFUZZ_ELF_MAIN instead, it runs the inputs named on its command line once

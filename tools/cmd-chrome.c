@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-chrome.c - `tscope chrome FILE... [-o OUT]`: Chrome Trace Event JSON for Perfetto
- * UI and chrome://tracing.  Thin: options here, the JSON in lib/export-chrome.c.
+ * UI and chrome://tracing.  Thin: options here, the JSON in lib/read/export-chrome.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -2,7 +2,7 @@
 /*
  * cmd-dump.c - `tscope dump FILE...`: every chunk and event of a trace as text, for
  * debugging the runtime, the format or a damaged file.  Thin: options here, the text in
- * lib/dump.c (dump_records).
+ * lib/read/dump.c (dump_records).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-folded.c - `tscope folded FILE...`: folded stacks for flame graphs.  Thin:
- * options here, the stacks in lib/export-folded.c.
+ * options here, the stacks in lib/read/export-folded.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

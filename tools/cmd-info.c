@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-info.c - `tscope info FILE...`: what a trace holds, in a screenful.
- * Thin: options here, the text in lib/dump.c (dump_info).
+ * Thin: options here, the text in lib/read/dump.c (dump_info).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-report.c - `tscope report FILE...`: the call tree of every thread, or with --flat
- * one row per function.  Thin: options here, the text in lib/report.c.
+ * one row per function.  Thin: options here, the text in lib/read/report.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

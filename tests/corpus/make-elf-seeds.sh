@@ -40,8 +40,8 @@ int main(void)
 	return fwrite(img, 1, n, stdout) != n;
 }
 END
-$cc -D_GNU_SOURCE -Iinclude -Ilib -Itests "$tmp/handmade.c" lib/elf.c lib/symtab.c \
-	lib/demangle.c -ldl -o "$tmp/handmade"
+$cc -D_GNU_SOURCE -Iinclude -Ilib -Ilib/read -Itests "$tmp/handmade.c" lib/read/elf.c lib/read/symtab.c \
+	lib/read/demangle.c -ldl -o "$tmp/handmade"
 "$tmp/handmade" > "$out/handmade.elf"
 chmod 644 "$out"/*.elf
 ls -l "$out"
