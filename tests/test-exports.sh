@@ -1,6 +1,6 @@
 #!/bin/sh
 # test-exports.sh - libtscope.so exports exactly the public API, the two hooks and
-# dlclose() (passed through, see lib/runtime/runtime.c).
+# dlclose() (passed through, see lib/runtime/session.c).
 echo "1..2"
 so=$top_builddir/lib/.libs/libtscope.so
 if [ ! -f "$so" ] || ! command -v nm >/dev/null 2>&1; then

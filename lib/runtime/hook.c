@@ -7,7 +7,7 @@
  * An event is one compare, one counter read and two stores into the thread's buffer.
  * Anything else -- the thread's first event, a full buffer, a paused or stopped
  * session, a counter that cannot be trusted -- makes pos >= end, and tscope__slow()
- * (runtime.c, cold, never inlined) deals with it and records the event itself.
+ * (buffer.c, cold, never inlined) deals with it and records the event itself.
  *
  * Measured with bench/run-overhead.sh: see the table in bench/README.md.
  */
@@ -70,7 +70,7 @@ TSCOPE_API TS_NOINSTR void __cyg_profile_func_exit(void *fn, void *site)
 	record1((uintptr_t)fn | TSF_EXIT_BIT);
 }
 
-/* A local name for this copy's hook, for runtime.c to tell whether the program calls
+/* A local name for this copy's hook, for session.c to tell whether the program calls
  * it or hooks of its own. */
 extern __typeof__(__cyg_profile_func_enter) tscope__own_enter
     __attribute__((alias("__cyg_profile_func_enter")));

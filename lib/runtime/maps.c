@@ -7,7 +7,7 @@
  * from the object's notes in memory.  Called by the writer when a file is opened and
  * on each of its wake-ups; objects already written are skipped, so a library loaded
  * later is written then.  An object written before and no longer loaded gets an UNLOAD
- * chunk.  dlclose() (runtime.c) calls it too, before the object goes, so that even a
+ * chunk.  dlclose() (session.c) calls it too, before the object goes, so that even a
  * short-lived library is written, and after, so that its end is timed exactly: the
  * converter then names the functions of two libraries mapped at the same addresses
  * one after the other.  Runs in the writer thread, in dlclose() or at stop, never per

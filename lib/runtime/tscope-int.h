@@ -4,6 +4,22 @@
  *
  * Every name here is tscope__* and hidden: with static linking, hidden visibility does
  * not apply, so the double underscore after the namespace keeps them out of user code.
+ *
+ * The runtime's files, each one concern, in layers: a file calls only the files listed
+ * after it (and clock.c, used by all).
+ *
+ *	hook.c     the hot path: the compiler's hooks and the scope API's events
+ *	session.c  the API's control calls, start/stop, init, fork, dlclose()
+ *	signal.c   fatal signals (flush, then die as untraced) and the snapshot signal
+ *	buffer.c   the cold path: thread registry, refill, hand-over, thread exit
+ *	ring.c     ring mode: a thread's ring of buffers and its snapshots
+ *	writer.c   the hand-over queue and the background writer thread
+ *	file.c     the trace file: header, metadata chunks, events, END
+ *	names.c    which scope names the file has
+ *	encode.c   EVENTS chunks packed and LZ4-compressed
+ *	maps.c     the loaded objects, as MODULE and UNLOAD chunks
+ *	pool.c     buffer memory: mapping, recycling, spares
+ *	config.c   the TSCOPE_* environment and the API's configuration; tscope__say()
  */
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
@@ -65,12 +81,6 @@ struct tscope__thread {
 
 extern __thread struct tscope__thread tscope__self TS_TLS_IE;
 
-/* The cold path of every event: see hook.c.  ev[0].time is filled in here. */
-void tscope__slow(const struct tsf_event *ev, unsigned n);
-void tscope__slow1(uint64_t word); /* the same for a one-slot event */
-/* this copy's enter hook, however the dynamic linker binds __cyg_profile_func_enter */
-void tscope__own_enter(void *fn, void *site);
-
 /* Configuration of one session. */
 struct tscope__config {
 	char path[4096];
@@ -81,13 +91,66 @@ struct tscope__config {
 	int claim; /* under `tscope record`: the first process claims path, others path.<pid> */
 };
 
-/* runtime.c */
-void tscope__say(const char *a, const char *b, const char *c);
+enum { TS_OFF, TS_RUNNING, TS_PAUSED };
+
+/*
+ * The process's recording state (session.c).  Locking, outermost first:
+ *	control  - one start/stop/snapshot/thread-exit at a time
+ *	registry - the list of threads that have recorded in this process
+ *	busy     - per thread, taken with a CAS: whoever holds it (the thread in its cold
+ *	           path, or a controller flushing it) may touch its buffer.  The cold
+ *	           path never takes control, and takes registry only without busy, so a
+ *	           controller holding both may wait for a thread's busy.
+ */
+struct tscope__rt {
+	pthread_once_t once;
+	int inited;   /* init has run */
+	int disabled; /* TSCOPE_ENABLE=0, or another copy's hooks are the program's */
+	int state;    /* TS_*, read by every cold path */
+	unsigned gen; /* session number; threads compare theirs */
+	int explicit_start; /* the session came from tscope_start() */
+	int ring;           /* the session is in ring mode */
+	pthread_mutex_t control;
+	pthread_mutex_t registry;
+	pthread_key_t key;
+	struct tscope__thread *threads;
+	struct tscope__config env_cfg; /* what the environment asked for */
+};
+extern struct tscope__rt tscope__rt;
+
+/* hook.c: this copy's enter hook, however the dynamic linker binds the symbol */
+void tscope__own_enter(void *fn, void *site);
+
+/* session.c */
+void tscope__init_once(void);
+int tscope__stop_locked(void);
+
+/* signal.c */
+void tscope__signal_install(const struct tscope__config *c);
+
+/* buffer.c: the cold path of every event (see hook.c); ev[0].time is filled in here */
+void tscope__slow(const struct tsf_event *ev, unsigned n);
+void tscope__slow1(uint64_t word); /* the same for a one-slot event */
+int tscope__try_own(struct tscope__thread *t);
+void tscope__own(struct tscope__thread *t);
+void tscope__release(struct tscope__thread *t);
+void tscope__read_comm(struct tscope__thread *t);
+uint32_t tscope__gettid(void);
+void tscope__submit(struct tscope__thread *t, struct tscope__buf *b, size_t n, uint32_t flags);
+int tscope__refill(struct tscope__thread *t);
+void tscope__flush_thread(struct tscope__thread *t, int self, uint32_t flags);
+void tscope__close_fast_paths(void);
+void tscope__open_fast_path(struct tscope__thread *t);
+void tscope__drop_buffers(struct tscope__thread *t);
+void tscope__thread_exit(void *arg);
+
+/* ring.c */
+int tscope__ring_advance(struct tscope__thread *t);
+void tscope__ring_flush(struct tscope__thread *t, uint32_t flags);
+void tscope__ring_free(struct tscope__thread *t);
 
 /* writer.c */
-int tscope__writer_open(const struct tscope__config *cfg, int is_fork_child);
-struct tscope__buf *tscope__writer_get_buf(void);
-void tscope__writer_put_buf(struct tscope__buf *b);
+int tscope__writer_open(const struct tscope__config *cfg, int lazy, void (*snapshot)(void));
 void tscope__writer_submit(struct tscope__buf *b);
 int tscope__writer_sync(void);
 int tscope__writer_close(void);
@@ -98,6 +161,31 @@ void tscope__writer_atfork_child(void);
 int tscope__writer_retarget(const struct tscope__config *cfg);
 void tscope__writer_modules(int after_dlclose);
 
+/* file.c: every call but tscope__file_reset() with tscope__file_lock() held */
+void tscope__file_lock(void);
+void tscope__file_unlock(void);
+void tscope__file_reset(const struct tscope__config *cfg, int keep_start);
+int tscope__file_open(void);
+void tscope__file_close_failed(void);
+size_t tscope__file_write_list(struct tscope__buf *list);
+void tscope__file_tick(int scan_how);
+void tscope__file_scan(int how);
+int tscope__file_close(int scan_how);
+int tscope__file_is_open(void);
+int tscope__file_failed(void);
+int tscope__file_error(void);
+void tscope__file_atfork_child(int active);
+
+/* names.c */
+int tscope__names_seen(uint64_t ptr);
+void tscope__names_reset(void);
+void tscope__names_atfork_child(void);
+
+/* encode.c */
+int tscope__encode(const struct tscope__buf *b, size_t n, struct tsf_chunk *ch,
+		   const void **data);
+void tscope__encode_atfork_child(void);
+
 /* maps.c */
 #define TS_MAPS_RESET 0x1  /* a new file: write every object */
 #define TS_MAPS_EXACT 0x2  /* dlclose() has just returned: what is gone went now */
@@ -106,5 +194,22 @@ void tscope__writer_modules(int after_dlclose);
 int tscope__maps_write(int (*emit)(void *ctx, uint32_t type, const void *a, size_t alen,
 				   const void *b, size_t blen, const void *c, size_t clen),
 		       void *ctx, int how);
+
+/* pool.c */
+void tscope__pool_reset(size_t bytes);
+struct tscope__buf *tscope__pool_get(void);
+void tscope__pool_put(struct tscope__buf *b);
+void tscope__pool_free(struct tscope__buf *b);
+size_t tscope__buf_bytes(const struct tscope__buf *b);
+void tscope__pool_keep_spares(int active);
+void tscope__pool_atfork_prepare(void);
+void tscope__pool_atfork_parent(void);
+void tscope__pool_atfork_child(void);
+
+/* config.c */
+void tscope__say(const char *a, const char *b, const char *c);
+void tscope__config_from_env(struct tscope__config *c, int *disabled);
+int tscope__config_merge(const struct tscope_config *cfg, const struct tscope__config *env,
+			 struct tscope__config *c);
 
 #endif /* TSCOPE_INT_H */

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buffer.c - the cold path of every event: threads, their buffers, the hand-over.
+ *
+ * A thread's first event registers it (its OS thread id, its name, a place in the
+ * registry and a key whose destructor flushes it at exit).  A thread whose buffer is
+ * full, or whose end was lowered by a controller, lands in tscope__slow(): it hands the
+ * full buffer to the writer, takes an empty one and records the event itself.
+ *
+ * Invariants:
+ *  - Only the owner of t's busy flag (t itself in its cold path, or a controller
+ *    flushing it) touches t's buffer; only t moves t->pos.
+ *  - end is either NULL (take the cold path) or the true end of the current buffer,
+ *    and is opened only after the state was seen running, then checked again.
+ *  - The cold path never takes the control lock, and takes the registry lock only
+ *    without busy, so a controller holding both may wait for a thread's busy.
+ * Runs inside the traced program: every function here is cold, never instrumented.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tscope-int.h"
+#include "clock.h"
+
+TS_NOINSTR uint32_t tscope__gettid(void)
+{
+	return (uint32_t)syscall(SYS_gettid);
+}
+
+TS_NOINSTR void tscope__read_comm(struct tscope__thread *t)
+{
+	char name[TS_NAME_MAX] = "";
+
+	if (t->name_api)
+		return;
+	if (prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && strcmp(name, t->name) != 0) {
+		strcpy(t->name, name);
+		t->name_changed = 1;
+	}
+}
+
+/* Take t's busy flag: the thread itself in its cold path, or a controller. */
+TS_NOINSTR int tscope__try_own(struct tscope__thread *t)
+{
+	int free_ = 0;
+
+	return __atomic_compare_exchange_n(&t->busy, &free_, 1, 0, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+TS_NOINSTR void tscope__own(struct tscope__thread *t)
+{
+	while (!tscope__try_own(t))
+		sched_yield();
+}
+
+TS_NOINSTR void tscope__release(struct tscope__thread *t)
+{
+	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* Fill in the header of t's buffer and give it to the writer.  Caller owns t. */
+TS_NOINSTR void tscope__submit(struct tscope__thread *t, struct tscope__buf *b, size_t n,
+			      uint32_t flags)
+{
+	b->head.tid = t->tid;
+	b->head.flags = flags;
+	b->head.seq = t->seq++;
+	b->chunk.size = b->chunk.raw_size =
+		(uint32_t)(sizeof(b->head) + n * sizeof(struct tsf_event));
+	b->name_changed = 0;
+	if (t->name_changed) {
+		memcpy(b->name, t->name, sizeof(b->name));
+		b->name_changed = 1;
+		t->name_changed = 0;
+	}
+	tscope__writer_submit(b);
+}
+
+/* A fresh buffer for t, or 0 with the event counted as lost.  Caller owns t. */
+TS_NOINSTR int tscope__refill(struct tscope__thread *t)
+{
+	struct tscope__buf *b;
+
+	if (tscope__rt.ring)
+		return tscope__ring_advance(t);
+	if (t->buf) {
+		tscope__submit(t, t->buf, (size_t)(t->pos - t->buf->ev), 0);
+		t->buf = NULL;
+		t->pos = t->limit = NULL;
+	}
+	b = tscope__pool_get();
+	if (!b)
+		return 0;
+	b->head.lost = t->lost;
+	t->lost = 0;
+	t->buf = b;
+	t->pos = b->ev;
+	t->limit = b->ev + b->cap;
+	return 1;
+}
+
+/* Let go of t's buffers without writing them (they are another session's, or were
+ * recorded before a fork).  Caller owns t. */
+TS_NOINSTR void tscope__drop_buffers(struct tscope__thread *t)
+{
+	if (t->ring[0]) {
+		tscope__ring_free(t);
+	} else if (t->buf) {
+		tscope__pool_put(t->buf);
+		t->buf = NULL;
+	}
+	t->pos = t->limit = NULL;
+	TS_STORE(t->end, NULL);
+}
+
+/*
+ * Open t's fast path: only for a clock the hooks can read inline, and only while
+ * running.  The state is looked at again after: a pause or stop that raced with us has
+ * lowered end, or will see the end we stored (both sides use sequentially consistent
+ * accesses).  Caller owns t.
+ */
+TS_NOINSTR void tscope__open_fast_path(struct tscope__thread *t)
+{
+	if (tscope__clock_source != TS_CLOCK_NATIVE || !t->buf)
+		return;
+	__atomic_store_n(&t->end, t->limit, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
+		TS_STORE(t->end, NULL);
+}
+
+/* First event of a thread in this process: give it an id and a place in the list. */
+static TS_NOINSTR void thread_register(struct tscope__thread *t)
+{
+	t->tid = tscope__gettid();
+	tscope__read_comm(t);
+	pthread_mutex_lock(&tscope__rt.registry);
+	t->next = tscope__rt.threads;
+	tscope__rt.threads = t;
+	t->listed = 1;
+	pthread_mutex_unlock(&tscope__rt.registry);
+	pthread_setspecific(tscope__rt.key, t);
+}
+
+/* Join session gen: what the buffer holds belongs to an earlier session, which has
+ * already taken it.  Caller owns t. */
+static TS_NOINSTR void thread_attach(struct tscope__thread *t, unsigned gen)
+{
+	tscope__drop_buffers(t);
+	t->seq = 0;
+	t->lost = 0;
+	t->name_changed = 1;
+	t->gen = gen;
+}
+
+TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
+{
+	struct tscope__thread *t = &tscope__self;
+	int saved_errno;
+	unsigned gen;
+
+	if (TS_UNLIKELY(!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE))) {
+		if (t->busy || t->ignore)
+			return;
+		tscope__init_once();
+	}
+	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE) != TS_RUNNING || t->ignore)
+		return;
+	saved_errno = errno;
+	if (!t->listed) {
+		t->ignore = 1; /* what registration calls is not the program's doing */
+		thread_register(t);
+		t->ignore = 0;
+	}
+	if (!tscope__try_own(t))
+		goto out_errno;
+	gen = __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
+		goto out;
+	if (t->gen != gen)
+		thread_attach(t, gen);
+	if (!t->buf || (size_t)(t->limit - t->pos) < n) {
+		/* an event wider than a whole buffer (a long copied name in a tiny
+		 * buffer) cannot be recorded either */
+		if (!tscope__refill(t) || (size_t)(t->limit - t->pos) < n) {
+			t->lost += n;
+			goto out;
+		}
+	}
+	t->pos[0].time = tscope__clock_slow();
+	t->pos[0].word = ev[0].word;
+	if (n > 1)
+		memcpy(&t->pos[1], &ev[1], (n - 1) * sizeof(*ev));
+	TS_STORE(t->pos, t->pos + n);
+	tscope__open_fast_path(t);
+out:
+	tscope__release(t);
+out_errno:
+	errno = saved_errno;
+}
+
+TS_COLD TS_NOINSTR void tscope__slow1(uint64_t word)
+{
+	struct tsf_event ev = { 0, word };
+
+	tscope__slow(&ev, 1);
+}
+
+/* Lower every thread's end so that all of them take the cold path.  Caller holds
+ * registry. */
+TS_NOINSTR void tscope__close_fast_paths(void)
+{
+	for (struct tscope__thread *t = tscope__rt.threads; t; t = t->next)
+		__atomic_store_n(&t->end, NULL, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Hand over what thread t recorded in the current session.  The caller is t itself,
+ * or a controller while t may still run: then t's buffer is copied, not taken, since
+ * t may be between its check of end and its store.  Caller owns t.
+ */
+TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_t flags)
+{
+	struct tsf_event *pos = TS_LOAD(t->pos);
+	size_t n;
+	struct tscope__buf *b;
+
+	if (t->gen != tscope__rt.gen)
+		return;
+	if (tscope__rt.ring && t->buf) {
+		tscope__ring_flush(t, flags);
+		return;
+	}
+	if (!t->buf) {
+		if (!t->lost && !t->name_changed)
+			return;
+		n = 0;
+	} else {
+		n = (size_t)(pos - t->buf->ev);
+	}
+	if (self && t->buf) {
+		b = t->buf;
+		t->buf = NULL;
+		TS_STORE(t->end, NULL);
+		t->pos = t->limit = NULL;
+	} else {
+		b = tscope__pool_get();
+		if (!b) {
+			t->lost += n;
+			return;
+		}
+		if (t->buf)
+			memcpy(b->ev, t->buf->ev, n * sizeof(*pos));
+		b->head.lost = t->buf ? t->buf->head.lost : t->lost;
+		t->gen = 0; /* the events are taken: the next session starts afresh */
+	}
+	if (!self) {
+		char path[64], name[TS_NAME_MAX] = "";
+		int fd;
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%u/comm", t->tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		len = fd >= 0 ? read(fd, name, sizeof(name) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (len > 0 && !t->name_api) {
+			name[len - (name[len - 1] == '\n')] = 0;
+			if (strcmp(name, t->name) != 0) {
+				strcpy(t->name, name);
+				t->name_changed = 1;
+			}
+		}
+	}
+	tscope__submit(t, b, n, flags);
+}
+
+TS_NOINSTR void tscope__thread_exit(void *arg)
+{
+	struct tscope__thread *t = arg;
+	struct tscope__thread **pp;
+
+	if (t != &tscope__self)
+		return;
+	pthread_mutex_lock(&tscope__rt.control);
+	tscope__own(t);
+	if (tscope__rt.state != TS_OFF) {
+		tscope__read_comm(t);
+		tscope__flush_thread(t, 1, TSF_EF_FINAL);
+	}
+	pthread_mutex_lock(&tscope__rt.registry);
+	for (pp = &tscope__rt.threads; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->listed = 0;
+	pthread_mutex_unlock(&tscope__rt.registry);
+	tscope__drop_buffers(t);
+	t->gen = 0;
+	tscope__release(t);
+	pthread_mutex_unlock(&tscope__rt.control);
+}

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * file.c - the trace file: its header, metadata chunks, events, and the END chunk.
+ *
+ * The file is opened lazily, at the first buffer to write (or at once under `tscope
+ * record`, which claims the name), so a process that records nothing leaves no file.
+ * Plain EVENTS chunks go out as they lie in their buffers, gathered into one writev();
+ * with LZ4 a chunk's slots are packed (pack.h), then compressed.  Scope names are
+ * read from the program's memory here, off the recording threads, and written once
+ * each as NAME chunks.  A clock sync point and a scan of the loaded objects follow
+ * every CLOCK_EVERY ns of writing.
+ *
+ * One lock (tscope__file_lock) keeps chunks in order: every function below but
+ * tscope__file_reset() is called with it held.  A failed write is remembered
+ * (tscope__file_error) and its events counted as lost.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tscope-int.h"
+#include "clock.h"
+
+#define BATCH_MAX    64          /* chunks gathered into one writev() */
+#define CLOCK_EVERY  100000000u  /* ns between sync points while running */
+#define NAME_MAX_LEN 1024        /* longest scope name read from the program */
+
+static struct {
+	pthread_mutex_t lock;
+	struct tscope__config cfg;
+	int fork_child;  /* this process was forked from a recording one */
+	int fd;          /* -1 until the first write */
+	int open_failed;
+	int io_error;    /* errno of the first failed write */
+	struct tsf_clock start;
+	uint64_t last_sync_ns;
+	uint64_t chunks, events, lost;
+	struct iovec batch[BATCH_MAX]; /* EVENTS chunks not written yet */
+	int batch_n;
+	size_t batch_events, batch_lost;
+} f = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.fd = -1,
+};
+
+static TS_NOINSTR uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+TS_NOINSTR void tscope__file_lock(void)
+{
+	pthread_mutex_lock(&f.lock);
+}
+
+TS_NOINSTR void tscope__file_unlock(void)
+{
+	pthread_mutex_unlock(&f.lock);
+}
+
+/* Write everything or fail with errno set; retries short writes and EINTR. */
+static TS_NOINSTR int write_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t r = writev(fd, iov, n);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+static TS_NOINSTR void batch_flush(void);
+
+/* One chunk made of up to three parts, padded to 8 bytes.  Caller holds the lock and
+ * the file is open. */
+static TS_NOINSTR int emit(void *ctx, uint32_t type, const void *a, size_t alen, const void *b,
+			   size_t blen, const void *c, size_t clen)
+{
+	static const uint64_t zero;
+	size_t size = alen + blen + clen;
+	struct tsf_chunk ch = { type, 0, (uint32_t)size, (uint32_t)size };
+	struct iovec iov[5] = {
+		{ &ch, sizeof(ch) },
+		{ (void *)(uintptr_t)a, alen },
+		{ (void *)(uintptr_t)b, blen },
+		{ (void *)(uintptr_t)c, clen },
+		{ (void *)(uintptr_t)&zero, TSF_ALIGN8(size) - size },
+	};
+
+	(void)ctx;
+	if (f.fd < 0)
+		return -1;
+	batch_flush();
+	if (write_all(f.fd, iov, 5) < 0) {
+		if (!f.io_error)
+			f.io_error = errno ? errno : EIO;
+		return -1;
+	}
+	f.chunks++;
+	return 0;
+}
+
+static TS_NOINSTR void emit_clock(const struct tsf_clock *c)
+{
+	emit(NULL, TSF_CHUNK_CLOCK, c, sizeof(*c), NULL, 0, NULL, 0);
+	f.last_sync_ns = c->mono_ns;
+}
+
+/* The file's name: the configured path with %p replaced by the pid; a forked child
+ * whose path has no %p writes PATH.<pid>. */
+static TS_NOINSTR void resolve_path(char *out, size_t size)
+{
+	const char *s = f.cfg.path;
+	size_t o = 0;
+	int has_pid = 0;
+
+	while (*s && o + 24 < size) {
+		if (s[0] == '%' && s[1] == 'p') {
+			o += (size_t)snprintf(out + o, size - o, "%d", (int)getpid());
+			s += 2;
+			has_pid = 1;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = 0;
+	if (f.fork_child && !has_pid)
+		snprintf(out + o, size - o, ".%d", (int)getpid());
+}
+
+TS_NOINSTR int tscope__file_open(void)
+{
+	char path[sizeof(f.cfg.path) + 32];
+	struct tsf_header h;
+	struct tsf_process p = { 0 };
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (f.fd >= 0)
+		return 0;
+	if (f.open_failed)
+		return -1;
+	resolve_path(path, sizeof(path));
+	if (f.cfg.claim && !f.fork_child) {
+		/* Under `tscope record`: the first process of the tree takes PATH; an image
+		 * exec()'d later (same pid) finds it taken and writes PATH.<pid>, or
+		 * PATH.<pid>.<n> if that is taken too. */
+		size_t len = strlen(path);
+
+		for (int k = 0; k < 100; k++) {
+			if (k == 1)
+				snprintf(path + len, sizeof(path) - len, ".%d", (int)getpid());
+			else if (k > 1)
+				snprintf(path + len, sizeof(path) - len, ".%d.%d", (int)getpid(), k - 1);
+			f.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+			if (f.fd >= 0 || errno != EEXIST)
+				break;
+		}
+	} else {
+		f.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+	}
+	if (f.fd < 0) {
+		f.open_failed = 1;
+		f.io_error = errno;
+		tscope__say(path, ": cannot create the trace: ", strerror(errno));
+		return -1;
+	}
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, TSF_MAGIC, TSF_MAGIC_SIZE);
+	h.version = TSF_VERSION;
+	h.header_size = sizeof(h);
+	h.flags = f.cfg.mode == TSCOPE_MODE_RING ? TSF_HF_RING : 0;
+	h.pid = (uint32_t)getpid();
+	h.ppid = (uint32_t)getppid();
+	h.clock_source = (uint32_t)tscope__clock_source;
+	h.start_ticks = f.start.ticks;
+	struct iovec iov = { &h, sizeof(h) };
+	if (write_all(f.fd, &iov, 1) < 0) {
+		f.io_error = errno;
+		return -1;
+	}
+	p.pid = h.pid;
+	p.ppid = h.ppid;
+	n = readlink("/proc/self/exe", exe, sizeof(exe));
+	emit(NULL, TSF_CHUNK_PROCESS, &p, sizeof(p), exe, n > 0 ? (size_t)n : 0, NULL, 0);
+	emit_clock(&f.start);
+	tscope__maps_write(emit, NULL, TS_MAPS_RESET);
+	return 0;
+}
+
+/* Write a NAME chunk for every scope-name pointer of b not written before.  The
+ * strings are the program's (static storage, by the API's contract). */
+static TS_NOINSTR void write_names(const struct tscope__buf *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t word = b->ev[i].word;
+		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
+		uint64_t ptr = word & TSF_ADDR_MASK;
+
+		if (kind == TSF_KIND_COPY) {
+			i += ((word & 0xffff) + 15) / 16;
+			continue;
+		}
+		if (kind != TSF_KIND_BEGIN && kind != TSF_KIND_INSTANT && kind != TSF_KIND_COUNTER)
+			continue;
+		if (kind == TSF_KIND_COUNTER)
+			i++;
+		if (ptr && !tscope__names_seen(ptr)) {
+			const char *s = (const char *)(uintptr_t)ptr;
+			struct tsf_name nm = { ptr };
+
+			emit(NULL, TSF_CHUNK_NAME, &nm, sizeof(nm), s, strnlen(s, NAME_MAX_LEN),
+			     NULL, 0);
+		}
+	}
+}
+
+/* Write the gathered EVENTS chunks.  Caller holds the lock. */
+static TS_NOINSTR void batch_flush(void)
+{
+	if (!f.batch_n)
+		return;
+	if (write_all(f.fd, f.batch, f.batch_n) < 0) {
+		if (!f.io_error)
+			f.io_error = errno;
+		f.lost += f.batch_events + f.batch_lost;
+	} else {
+		f.chunks += (uint64_t)f.batch_n;
+		f.events += f.batch_events;
+		f.lost += f.batch_lost;
+	}
+	f.batch_n = 0;
+	f.batch_events = f.batch_lost = 0;
+}
+
+/* Write b's n events as the chunk ch, whose bytes are data (tscope__encode). */
+static TS_NOINSTR void write_encoded(struct tscope__buf *b, size_t n, struct tsf_chunk *ch,
+				     const void *data)
+{
+	static const uint64_t zero;
+	struct iovec iov[3] = {
+		{ ch, sizeof(*ch) },
+		{ (void *)(uintptr_t)data, ch->size },
+		{ (void *)(uintptr_t)&zero, TSF_ALIGN8(ch->size) - ch->size },
+	};
+
+	if (write_all(f.fd, iov, 3) < 0) {
+		if (!f.io_error)
+			f.io_error = errno;
+		f.lost += n + b->head.lost;
+	} else {
+		f.chunks++;
+		f.events += n;
+		f.lost += b->head.lost;
+	}
+}
+
+/* Write one buffer: names, thread name, events.  Plain EVENTS chunks are gathered
+ * into the batch, so b must not be reused before batch_flush().  Caller holds
+ * write_lock. */
+static TS_NOINSTR void write_buf(struct tscope__buf *b)
+{
+	size_t n = (b->chunk.size - sizeof(b->head)) / sizeof(struct tsf_event);
+
+	if (tscope__file_open() < 0) {
+		f.lost += n + b->head.lost;
+		return;
+	}
+	write_names(b, n);
+	if (b->name_changed) {
+		struct tsf_thread th = { b->head.tid, (uint32_t)getpid(), tscope__clock_slow() };
+
+		emit(NULL, TSF_CHUNK_THREAD, &th, sizeof(th), b->name,
+		     strnlen(b->name, TS_NAME_MAX - 1), NULL, 0);
+	}
+	if (f.cfg.compress) {
+		struct tsf_chunk ch;
+		const void *data;
+
+		batch_flush();
+		if (tscope__encode(b, n, &ch, &data) == 0) {
+			write_encoded(b, n, &ch, data);
+			return;
+		}
+	}
+	if (f.batch_n == BATCH_MAX)
+		batch_flush();
+	f.batch[f.batch_n].iov_base = &b->chunk;
+	f.batch[f.batch_n].iov_len = sizeof(b->chunk) + b->chunk.size;
+	f.batch_n++;
+	f.batch_events += n;
+	f.batch_lost += b->head.lost;
+}
+
+/*
+ * Write the buffers of list (linked by next, oldest first) and give them back to the
+ * pool.  Returns the bytes of events they held.
+ */
+TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list)
+{
+	struct tscope__buf *next, *done = NULL, *d;
+	size_t bytes = 0;
+	int n = 0;
+
+	for (; list; list = next) {
+		next = list->next;
+		bytes += tscope__buf_bytes(list);
+		write_buf(list);
+		list->next = done;
+		done = list;
+		/* plain chunks are written from their buffers: flush before reuse */
+		if (++n == BATCH_MAX || !next) {
+			batch_flush();
+			for (; done; done = d) {
+				d = done->next;
+				tscope__pool_put(done);
+			}
+			n = 0;
+		}
+	}
+	return bytes;
+}
+
+/* Every CLOCK_EVERY ns while the file is open: a sync point and a scan of the loaded
+ * objects (scan_how: TS_MAPS_*). */
+TS_NOINSTR void tscope__file_tick(int scan_how)
+{
+	if (f.fd >= 0 && mono_ns() - f.last_sync_ns >= CLOCK_EVERY) {
+		struct tsf_clock c;
+
+		tscope__clock_sync(&c);
+		emit_clock(&c);
+		tscope__maps_write(emit, NULL, scan_how);
+	}
+}
+
+/* Bring the file's list of loaded objects up to date now, opening the file if need be. */
+TS_NOINSTR void tscope__file_scan(int how)
+{
+	if (tscope__file_open() == 0)
+		tscope__maps_write(emit, NULL, how);
+}
+
+/* A new session (cfg): nothing written yet.  keep_start keeps the start sync point
+ * (tscope_start() taking over a session that has not written yet). */
+TS_NOINSTR void tscope__file_reset(const struct tscope__config *cfg, int keep_start)
+{
+	f.cfg = *cfg;
+	f.fd = -1;
+	f.open_failed = 0;
+	f.io_error = 0;
+	f.chunks = f.events = f.lost = 0;
+	tscope__names_reset();
+	if (!keep_start)
+		tscope__clock_sync(&f.start);
+}
+
+TS_NOINSTR int tscope__file_is_open(void)
+{
+	return f.fd >= 0;
+}
+
+TS_NOINSTR int tscope__file_failed(void)
+{
+	return f.open_failed;
+}
+
+TS_NOINSTR int tscope__file_error(void)
+{
+	return f.io_error;
+}
+
+/* After a failed open: a descriptor whose header could not be written is closed. */
+TS_NOINSTR void tscope__file_close_failed(void)
+{
+	if (f.fd >= 0)
+		close(f.fd);
+	f.fd = -1;
+}
+
+/* The last scan of objects (scan_how), the last sync point and the END chunk; the file
+ * is closed.  Returns 0, or TSCOPE_EIO if anything could not be written. */
+TS_NOINSTR int tscope__file_close(int scan_how)
+{
+	struct tsf_clock c;
+	struct tsf_end end = { 0 };
+
+	if (tscope__file_open() == 0) {
+		tscope__maps_write(emit, NULL, scan_how);
+		tscope__clock_sync(&c);
+		emit_clock(&c);
+		end.chunks = f.chunks;
+		end.events = f.events;
+		end.lost = f.lost;
+		emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0);
+	}
+	if (f.fd >= 0)
+		close(f.fd);
+	f.fd = -1;
+	return f.io_error ? TSCOPE_EIO : 0;
+}
+
+/*
+ * In a forked child: the lock may have been held by the parent's writer thread, and
+ * what it guards may be half-done: start afresh (the old name table and compression
+ * buffers are left to the parent's copy of the heap).  active: the child records on,
+ * to a file of its own.
+ */
+TS_NOINSTR void tscope__file_atfork_child(int active)
+{
+	pthread_mutex_init(&f.lock, NULL);
+	f.batch_n = 0;
+	f.batch_events = f.batch_lost = 0;
+	tscope__names_atfork_child();
+	tscope__encode_atfork_child();
+	if (f.fd >= 0)
+		close(f.fd);
+	f.fd = -1;
+	f.fork_child = 1;
+	if (active) {
+		struct tscope__config cfg = f.cfg;
+
+		tscope__file_reset(&cfg, 0);
+	}
+}
