@@ -70,24 +70,6 @@ TS_NOINSTR void tscope__release(struct tscope__thread *t)
 	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 }
 
-/* Fill in the header of t's buffer and give it to the writer.  Caller owns t. */
-TS_NOINSTR void tscope__submit(struct tscope__thread *t, struct tscope__buf *b, size_t n,
-			      uint32_t flags)
-{
-	b->head.tid = t->tid;
-	b->head.flags = flags;
-	b->head.seq = t->seq++;
-	b->chunk.size = b->chunk.raw_size =
-		(uint32_t)(sizeof(b->head) + n * sizeof(struct tsf_event));
-	b->name_changed = 0;
-	if (t->name_changed) {
-		memcpy(b->name, t->name, sizeof(b->name));
-		b->name_changed = 1;
-		t->name_changed = 0;
-	}
-	tscope__writer_submit(b);
-}
-
 /* A fresh buffer for t, or 0 with the event counted as lost.  Caller owns t. */
 TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 {
@@ -96,7 +78,7 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 	if (tscope__rt.ring)
 		return tscope__ring_advance(t);
 	if (t->buf) {
-		tscope__submit(t, t->buf, (size_t)(t->pos - t->buf->ev), 0);
+		tscope__writer_submit(t, t->buf, (size_t)(t->pos - t->buf->ev), 0);
 		t->buf = NULL;
 		t->pos = t->limit = NULL;
 	}
@@ -283,7 +265,7 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 			}
 		}
 	}
-	tscope__submit(t, b, n, flags);
+	tscope__writer_submit(t, b, n, flags);
 }
 
 TS_NOINSTR void tscope__thread_exit(void *arg)

@@ -96,6 +96,23 @@ static TS_NOINSTR int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* Write iov: chunks whole chunks holding events events, and lost more counted lost.
+ * A failure is remembered and those events are counted as lost.  0 or -1. */
+static TS_NOINSTR int put(struct iovec *iov, int n, unsigned chunks, uint64_t events,
+			  uint64_t lost)
+{
+	if (write_all(f.fd, iov, n) < 0) {
+		if (!f.io_error)
+			f.io_error = errno ? errno : EIO;
+		f.lost += events + lost;
+		return -1;
+	}
+	f.chunks += chunks;
+	f.events += events;
+	f.lost += lost;
+	return 0;
+}
+
 static TS_NOINSTR void batch_flush(void);
 
 /* One chunk made of up to three parts, padded to 8 bytes.  Caller holds the lock and
@@ -118,13 +135,7 @@ static TS_NOINSTR int emit(void *ctx, uint32_t type, const void *a, size_t alen,
 	if (f.fd < 0)
 		return -1;
 	batch_flush();
-	if (write_all(f.fd, iov, 5) < 0) {
-		if (!f.io_error)
-			f.io_error = errno ? errno : EIO;
-		return -1;
-	}
-	f.chunks++;
-	return 0;
+	return put(iov, 5, 1, 0, 0);
 }
 
 static TS_NOINSTR void emit_clock(const struct tsf_clock *c)
@@ -247,15 +258,7 @@ static TS_NOINSTR void batch_flush(void)
 {
 	if (!f.batch_n)
 		return;
-	if (write_all(f.fd, f.batch, f.batch_n) < 0) {
-		if (!f.io_error)
-			f.io_error = errno;
-		f.lost += f.batch_events + f.batch_lost;
-	} else {
-		f.chunks += (uint64_t)f.batch_n;
-		f.events += f.batch_events;
-		f.lost += f.batch_lost;
-	}
+	put(f.batch, f.batch_n, (unsigned)f.batch_n, f.batch_events, f.batch_lost);
 	f.batch_n = 0;
 	f.batch_events = f.batch_lost = 0;
 }
@@ -271,20 +274,11 @@ static TS_NOINSTR void write_encoded(struct tscope__buf *b, size_t n, struct tsf
 		{ (void *)(uintptr_t)&zero, TSF_ALIGN8(ch->size) - ch->size },
 	};
 
-	if (write_all(f.fd, iov, 3) < 0) {
-		if (!f.io_error)
-			f.io_error = errno;
-		f.lost += n + b->head.lost;
-	} else {
-		f.chunks++;
-		f.events += n;
-		f.lost += b->head.lost;
-	}
+	put(iov, 3, 1, n, b->head.lost);
 }
 
 /* Write one buffer: names, thread name, events.  Plain EVENTS chunks are gathered
- * into the batch, so b must not be reused before batch_flush().  Caller holds
- * write_lock. */
+ * into the batch, so b must not be reused before batch_flush(). */
 static TS_NOINSTR void write_buf(struct tscope__buf *b)
 {
 	size_t n = (b->chunk.size - sizeof(b->head)) / sizeof(struct tsf_event);

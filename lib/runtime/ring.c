@@ -70,7 +70,7 @@ TS_NOINSTR void tscope__ring_flush(struct tscope__thread *t, uint32_t flags)
 		c->head.lost = b->head.lost;
 		b->head.lost = 0;
 		b->first = b->used;
-		tscope__submit(t, c, n, wrapped | (k == TS_RING_BLOCKS ? flags : 0));
+		tscope__writer_submit(t, c, n, wrapped | (k == TS_RING_BLOCKS ? flags : 0));
 		wrapped = 0;
 	}
 	t->ring_overwrote = 0;

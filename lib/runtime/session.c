@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tscope-int.h"
 #include "clock.h"
@@ -36,7 +37,7 @@ static TS_NOINSTR void snapshot_from_signal(void)
 
 /* Stop the running session, write everything and complete the file.  Caller holds
  * control. */
-TS_NOINSTR int tscope__stop_locked(void)
+static TS_NOINSTR int stop_locked(void)
 {
 	struct tscope__thread *self = &tscope__self;
 	int rc;
@@ -63,6 +64,20 @@ TS_NOINSTR int tscope__stop_locked(void)
 	pthread_mutex_unlock(&tscope__rt.registry);
 	rc = tscope__writer_close();
 	return rc;
+}
+
+/* A signal is about to end the process: write everything, unless another thread is
+ * starting or stopping for longer than two seconds. */
+static TS_NOINSTR void stop_for_signal(void)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (pthread_mutex_trylock(&tscope__rt.control) == 0) {
+			stop_locked();
+			pthread_mutex_unlock(&tscope__rt.control);
+			return;
+		}
+		usleep(1000);
+	}
 }
 
 /* Start a session with configuration c.  Caller holds control; nothing runs. */
@@ -149,7 +164,7 @@ static TS_NOINSTR void init_body(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	__atomic_store_n(&tscope__rt.inited, 1, __ATOMIC_RELEASE);
 	if (!tscope__rt.disabled) {
-		tscope__signal_install(&tscope__rt.env_cfg);
+		tscope__signal_install(&tscope__rt.env_cfg, stop_for_signal);
 		pthread_mutex_lock(&tscope__rt.control);
 		/* Under `tscope record` the file is claimed at once, so that an image this
 		 * process exec()s finds it taken. */
@@ -219,7 +234,7 @@ TSCOPE_API TS_NOINSTR int tscope_start(const struct tscope_config *cfg)
 	} else if (tscope__rt.state != TS_OFF && tscope__writer_retarget(&c) == 0) {
 		tscope__rt.explicit_start = 1; /* the automatic session becomes this one */
 	} else {
-		tscope__stop_locked();
+		stop_locked();
 		rc = start_locked(&c, 0);
 		tscope__rt.explicit_start = rc == 0;
 	}
@@ -234,7 +249,7 @@ TSCOPE_API TS_NOINSTR int tscope_stop(void)
 	if (!tscope__rt.inited)
 		return 0;
 	pthread_mutex_lock(&tscope__rt.control);
-	rc = tscope__stop_locked();
+	rc = stop_locked();
 	tscope__rt.explicit_start = 0;
 	pthread_mutex_unlock(&tscope__rt.control);
 	return rc;

@@ -15,6 +15,8 @@
 
 #include "tscope-int.h"
 
+static void (*fatal_action)(void);
+
 /*
  * Signals that end the process by default.  Where the program left the default in
  * place at start, a handler writes every thread's events first, then restores the
@@ -35,14 +37,7 @@ static TS_NOINSTR void on_fatal_signal(int sig)
 	 * held right here). */
 	if (!__atomic_exchange_n(&crashing, 1, __ATOMIC_SEQ_CST) && !t->busy) {
 		t->ignore = 1;
-		for (int i = 0; i < 2000; i++) {
-			if (pthread_mutex_trylock(&tscope__rt.control) == 0) {
-				tscope__stop_locked();
-				pthread_mutex_unlock(&tscope__rt.control);
-				break;
-			}
-			usleep(1000); /* another thread is starting or stopping */
-		}
+		fatal_action();
 	}
 	signal(sig, SIG_DFL);
 	raise(sig); /* pending until we return: then the default action */
@@ -58,10 +53,11 @@ static TS_NOINSTR void on_snapshot_signal(int sig)
 	errno = saved_errno;
 }
 
-TS_NOINSTR void tscope__signal_install(const struct tscope__config *c)
+TS_NOINSTR void tscope__signal_install(const struct tscope__config *c, void (*on_fatal)(void))
 {
 	struct sigaction sa, old;
 
+	fatal_action = on_fatal;
 	if (c->snapshot_signal) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_snapshot_signal;

@@ -6,7 +6,9 @@
  * not apply, so the double underscore after the namespace keeps them out of user code.
  *
  * The runtime's files, each one concern, in layers: a file calls only the files listed
- * after it (and clock.c, used by all).
+ * after it (and clock.c, used by all).  Calls upward go through a function given from
+ * above (the snapshot and fatal-signal actions), with one exception: an event that
+ * comes before the constructor has run starts the runtime from the cold path.
  *
  *	hook.c     the hot path: the compiler's hooks and the scope API's events
  *	session.c  the API's control calls, start/stop, init, fork, dlclose()
@@ -123,10 +125,9 @@ void tscope__own_enter(void *fn, void *site);
 
 /* session.c */
 void tscope__init_once(void);
-int tscope__stop_locked(void);
 
-/* signal.c */
-void tscope__signal_install(const struct tscope__config *c);
+/* signal.c: on_fatal is called, once, before the process dies of a signal */
+void tscope__signal_install(const struct tscope__config *c, void (*on_fatal)(void));
 
 /* buffer.c: the cold path of every event (see hook.c); ev[0].time is filled in here */
 void tscope__slow(const struct tsf_event *ev, unsigned n);
@@ -136,7 +137,6 @@ void tscope__own(struct tscope__thread *t);
 void tscope__release(struct tscope__thread *t);
 void tscope__read_comm(struct tscope__thread *t);
 uint32_t tscope__gettid(void);
-void tscope__submit(struct tscope__thread *t, struct tscope__buf *b, size_t n, uint32_t flags);
 int tscope__refill(struct tscope__thread *t);
 void tscope__flush_thread(struct tscope__thread *t, int self, uint32_t flags);
 void tscope__close_fast_paths(void);
@@ -151,7 +151,8 @@ void tscope__ring_free(struct tscope__thread *t);
 
 /* writer.c */
 int tscope__writer_open(const struct tscope__config *cfg, int lazy, void (*snapshot)(void));
-void tscope__writer_submit(struct tscope__buf *b);
+void tscope__writer_submit(struct tscope__thread *t, struct tscope__buf *b, size_t n,
+			   uint32_t flags);
 int tscope__writer_sync(void);
 int tscope__writer_close(void);
 void tscope__writer_request_snapshot(void);

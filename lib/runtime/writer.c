@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 
 #include "tscope-int.h"
@@ -137,8 +138,7 @@ static TS_NOINSTR void writer_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Hand b over to be written.  May wait, when the writer is QUEUE_MAX behind. */
-TS_NOINSTR void tscope__writer_submit(struct tscope__buf *b)
+static TS_NOINSTR void queue_push(struct tscope__buf *b)
 {
 	struct tscope__buf *head = __atomic_load_n(&w.queue, __ATOMIC_RELAXED);
 	size_t bytes = tscope__buf_bytes(b);
@@ -167,6 +167,25 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__buf *b)
 			pthread_cond_wait(&w.drained, &w.queue_lock);
 		pthread_mutex_unlock(&w.queue_lock);
 	}
+}
+
+/* Hand over b, which holds n events of thread t, to be written.  May wait, when the
+ * writer is QUEUE_MAX behind.  Caller owns t. */
+TS_NOINSTR void tscope__writer_submit(struct tscope__thread *t, struct tscope__buf *b, size_t n,
+				     uint32_t flags)
+{
+	b->head.tid = t->tid;
+	b->head.flags = flags;
+	b->head.seq = t->seq++;
+	b->chunk.size = b->chunk.raw_size =
+		(uint32_t)(sizeof(b->head) + n * sizeof(struct tsf_event));
+	b->name_changed = 0;
+	if (t->name_changed) {
+		memcpy(b->name, t->name, sizeof(b->name));
+		b->name_changed = 1;
+		t->name_changed = 0;
+	}
+	queue_push(b);
 }
 
 /* The buffers of a new session: in ring mode a thread's ring of TS_RING_BLOCKS buffers
