@@ -44,7 +44,7 @@ static void help(void)
 	      "\n"
 	      "Options:\n"
 	      "  -o, --output FILE    write the trace to FILE (default " TSF_DEFAULT_PATH ")\n"
-	      "  -b, --buffer SIZE    per-thread buffer, e.g. 64k, 4M (default 1M)\n"
+	      "  -b, --buffer SIZE    per-thread buffer, 1k to 128M, e.g. 64k, 4M (default 1M)\n"
 	      "      --ring[=SIZE]    flight recorder: keep only each thread's newest events,\n"
 	      "                       SIZE per thread (default " RING_DEFAULT "), written at exit, on\n"
 	      "                       tscope_snapshot() or on --snapshot-signal\n"
@@ -210,10 +210,10 @@ int cmd_record(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return util_usage_error("record", "no program to run");
-	if (buffer && (util_parse_size(buffer, &size) < 0 || size < 1024))
-		return util_usage_error("record", "bad --buffer size '%s'", buffer);
-	if (ring && (util_parse_size(ring, &size) < 0 || size < 8192))
-		return util_usage_error("record", "bad --ring size '%s' (8k at least)", ring);
+	if (buffer && (util_parse_size(buffer, &size) < 0 || size < 1024 || size > (128u << 20)))
+		return util_usage_error("record", "bad --buffer size '%s' (1k to 128M)", buffer);
+	if (ring && (util_parse_size(ring, &size) < 0 || size < 8192 || size > (1u << 30)))
+		return util_usage_error("record", "bad --ring size '%s' (8k to 1G)", ring);
 	if (snapsig && !ring)
 		return util_usage_error("record", "--snapshot-signal needs --ring");
 	if (!*output || strcmp(output, "-") == 0)

@@ -50,13 +50,34 @@ TS_NOINSTR void tscope__read_comm(struct tscope__thread *t)
 	}
 }
 
-/* Take t's busy flag: the thread itself in its cold path, or a controller. */
+/* Take t's busy flag: the thread itself (TS_BUSY_SELF) or a controller (TS_BUSY_OTHER). */
 TS_NOINSTR int tscope__try_own(struct tscope__thread *t)
 {
 	int free_ = 0;
 
-	return __atomic_compare_exchange_n(&t->busy, &free_, 1, 0, __ATOMIC_ACQUIRE,
-					   __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&t->busy, &free_,
+					   t == &tscope__self ? TS_BUSY_SELF : TS_BUSY_OTHER, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * The cold path takes its own thread's busy flag.  When the flag is held already, by
+ * the thread itself, either a signal handler has interrupted a cold path below us on
+ * the stack (we are deeper: the event cannot be recorded, and is counted), or a
+ * handler jumped out of a cold path long ago (siglongjmp, pthread_exit): the holder's
+ * frame is gone, we are above it, and the flag is taken over.  sp is our frame.
+ */
+static TS_NOINSTR int own_self(struct tscope__thread *t, uintptr_t sp)
+{
+	if (!tscope__try_own(t)) {
+		if (__atomic_load_n(&t->busy, __ATOMIC_RELAXED) != TS_BUSY_SELF ||
+		    sp <= t->busy_sp || sp - t->busy_sp > TS_STACK_NEAR) {
+			__atomic_add_fetch(&t->nest_lost, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+	}
+	t->busy_sp = sp;
+	return 1;
 }
 
 TS_NOINSTR void tscope__own(struct tscope__thread *t)
@@ -81,6 +102,7 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 		tscope__writer_submit(t, t->buf, (size_t)(t->pos - t->buf->ev), 0);
 		t->buf = NULL;
 		t->pos = t->limit = NULL;
+		TS_STORE(t->end, NULL); /* until there is a buffer again */
 	}
 	b = tscope__pool_get();
 	if (!b)
@@ -149,7 +171,7 @@ static TS_NOINSTR void thread_attach(struct tscope__thread *t, unsigned gen)
 TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 {
 	struct tscope__thread *t = &tscope__self;
-	int saved_errno;
+	int saved_errno, cancel;
 	unsigned gen;
 
 	if (TS_UNLIKELY(!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE))) {
@@ -160,18 +182,22 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE) != TS_RUNNING || t->ignore)
 		return;
 	saved_errno = errno;
+	/* No cancellation in here: an asynchronous one would leave locks and the busy
+	 * flag held; a pending one acts when the state is restored, on the way out. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	if (!t->listed) {
 		t->ignore = 1; /* what registration calls is not the program's doing */
 		thread_register(t);
 		t->ignore = 0;
 	}
-	if (!tscope__try_own(t))
-		goto out_errno;
+	if (!own_self(t, (uintptr_t)__builtin_frame_address(0)))
+		goto out_cancel;
 	gen = __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
 		goto out;
 	if (t->gen != gen)
 		thread_attach(t, gen);
+	t->lost += __atomic_exchange_n(&t->nest_lost, 0, __ATOMIC_RELAXED);
 	if (!t->buf || (size_t)(t->limit - t->pos) < n) {
 		/* an event wider than a whole buffer (a long copied name in a tiny
 		 * buffer) cannot be recorded either */
@@ -188,7 +214,8 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 	tscope__open_fast_path(t);
 out:
 	tscope__release(t);
-out_errno:
+out_cancel:
+	pthread_setcancelstate(cancel, NULL);
 	errno = saved_errno;
 }
 
@@ -239,7 +266,11 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 	} else {
 		b = tscope__pool_get();
 		if (!b) {
-			t->lost += n;
+			/* no memory even for the count: the file's END carries it */
+			tscope__writer_lost(n + (t->buf ? t->buf->head.lost : t->lost));
+			if (!t->buf)
+				t->lost = 0;
+			t->gen = 0;
 			return;
 		}
 		if (t->buf)
@@ -276,7 +307,9 @@ TS_NOINSTR void tscope__thread_exit(void *arg)
 	if (t != &tscope__self)
 		return;
 	pthread_mutex_lock(&tscope__rt.control);
-	tscope__own(t);
+	/* With control held, no controller holds t: a busy flag still set is one a cold
+	 * path of t's own left behind (a signal handler jumped or exited out of it). */
+	tscope__try_own(t);
 	if (tscope__rt.state != TS_OFF) {
 		tscope__read_comm(t);
 		tscope__flush_thread(t, 1, TSF_EF_FINAL);

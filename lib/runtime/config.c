@@ -113,9 +113,17 @@ static TS_NOINSTR int parse_signal(const char *s)
 #define BUF_MIN     1024u
 #define BUF_DEFAULT (1u << 20)
 
-static TS_NOINSTR int valid_buffer(size_t n)
+/* The largest buffer_bytes for a mode: a stream buffer, or a ring block (a ring has
+ * TS_RING_BLOCKS of them), is written as one EVENTS chunk, which a reader accepts up to
+ * TSF_CHUNK_MAX bytes. */
+static TS_NOINSTR size_t buffer_max(int mode)
 {
-	return n >= BUF_MIN && n <= (1ull << 32);
+	return mode == TSCOPE_MODE_RING ? (size_t)TS_RING_BLOCKS * TS_BUF_MAX : TS_BUF_MAX;
+}
+
+static TS_NOINSTR int valid_buffer(size_t n, int mode)
+{
+	return n >= BUF_MIN && n <= buffer_max(mode);
 }
 
 /* Read the TSCOPE_* environment once; bad values are reported and replaced. */
@@ -132,16 +140,6 @@ TS_NOINSTR void tscope__config_from_env(struct tscope__config *c, int *disabled)
 			bad_env(TSF_ENV_OUTPUT, "(too long)", TSF_DEFAULT_PATH);
 		strcpy(c->path, TSF_DEFAULT_PATH);
 	}
-	c->buffer_bytes = BUF_DEFAULT;
-	v = getenv(TSF_ENV_BUFFER);
-	if (v) {
-		size_t n = parse_size(v);
-
-		if (valid_buffer(n))
-			c->buffer_bytes = n;
-		else
-			bad_env(TSF_ENV_BUFFER, v, "1M (sizes from 1k to 4G)");
-	}
 	c->mode = TSCOPE_MODE_STREAM;
 	v = getenv(TSF_ENV_MODE);
 	if (v && strcmp(v, "stream") != 0) {
@@ -149,6 +147,21 @@ TS_NOINSTR void tscope__config_from_env(struct tscope__config *c, int *disabled)
 			c->mode = TSCOPE_MODE_RING;
 		else
 			bad_env(TSF_ENV_MODE, v, "stream");
+	}
+	c->buffer_bytes = BUF_DEFAULT;
+	v = getenv(TSF_ENV_BUFFER);
+	if (v) {
+		size_t n = parse_size(v);
+
+		if (valid_buffer(n, c->mode)) {
+			c->buffer_bytes = n;
+		} else if (n > buffer_max(c->mode)) {
+			c->buffer_bytes = buffer_max(c->mode);
+			bad_env(TSF_ENV_BUFFER, v, c->mode == TSCOPE_MODE_RING ?
+				"the largest ring, 1G" : "the largest buffer, 128M");
+		} else {
+			bad_env(TSF_ENV_BUFFER, v, "1M (sizes from 1k to 128M; 1G in ring mode)");
+		}
 	}
 	v = getenv(TSF_ENV_SNAPSIG);
 	if (v && *v) {
@@ -202,7 +215,7 @@ TS_NOINSTR int tscope__config_merge(const struct tscope_config *cfg, const struc
 		strcpy(c->path, in.path);
 	}
 	if (in.buffer_bytes) {
-		if (!valid_buffer(in.buffer_bytes))
+		if (!valid_buffer(in.buffer_bytes, in.mode ? in.mode : c->mode))
 			return TSCOPE_EINVAL;
 		c->buffer_bytes = in.buffer_bytes;
 	}
@@ -218,5 +231,7 @@ TS_NOINSTR int tscope__config_merge(const struct tscope_config *cfg, const struc
 		return TSCOPE_ENOLZ4;
 #endif
 	}
+	if (c->buffer_bytes > buffer_max(c->mode)) /* the environment's ring, in stream mode */
+		c->buffer_bytes = buffer_max(c->mode);
 	return 0;
 }

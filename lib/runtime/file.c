@@ -34,6 +34,7 @@
 
 #define BATCH_MAX    64          /* chunks gathered into one writev() */
 #define CLOCK_EVERY  100000000u  /* ns between sync points while running */
+#define SYNC_EARLY   1000000u    /* the same in the session's first CLOCK_EVERY ns */
 #define NAME_MAX_LEN 1024        /* longest scope name read from the program */
 
 static struct {
@@ -342,11 +343,23 @@ TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list)
 	return bytes;
 }
 
-/* Every CLOCK_EVERY ns while the file is open: a sync point and a scan of the loaded
- * objects (scan_how: TS_MAPS_*). */
+/*
+ * Every CLOCK_EVERY ns while the file is open: a sync point and a scan of the loaded
+ * objects (scan_how: TS_MAPS_*).  In the first CLOCK_EVERY ns of the session, a sync
+ * point at every write at least SYNC_EARLY ns after the last: a process killed early
+ * still has two points to convert its ticks with.
+ */
 TS_NOINSTR void tscope__file_tick(int scan_how)
 {
-	if (f.fd >= 0 && mono_ns() - f.last_sync_ns >= CLOCK_EVERY) {
+	uint64_t now = f.fd >= 0 ? mono_ns() : 0;
+
+	if (f.fd >= 0 && now - f.start.mono_ns < CLOCK_EVERY &&
+	    now - f.last_sync_ns >= SYNC_EARLY) {
+		struct tsf_clock c;
+
+		tscope__clock_sync(&c);
+		emit_clock(&c);
+	} else if (f.fd >= 0 && now - f.last_sync_ns >= CLOCK_EVERY) {
 		struct tsf_clock c;
 
 		tscope__clock_sync(&c);
@@ -399,9 +412,10 @@ TS_NOINSTR void tscope__file_close_failed(void)
 	f.fd = -1;
 }
 
-/* The last scan of objects (scan_how), the last sync point and the END chunk; the file
- * is closed.  Returns 0, or TSCOPE_EIO if anything could not be written. */
-TS_NOINSTR int tscope__file_close(int scan_how)
+/* The last scan of objects (scan_how), the last sync point and the END chunk, which
+ * also counts lost more events; the file is closed.  Returns 0, or TSCOPE_EIO if
+ * anything could not be written. */
+TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
 {
 	struct tsf_clock c;
 	struct tsf_end end = { 0 };
@@ -412,7 +426,7 @@ TS_NOINSTR int tscope__file_close(int scan_how)
 		emit_clock(&c);
 		end.chunks = f.chunks;
 		end.events = f.events;
-		end.lost = f.lost;
+		end.lost = f.lost + lost;
 		emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0);
 	}
 	if (f.fd >= 0)

@@ -30,6 +30,7 @@ static struct {
 	struct tscope__buf *free;
 	size_t n;
 	size_t bytes; /* events area of the session's buffers */
+	int said;     /* a failure to map was reported */
 } pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -104,8 +105,12 @@ TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 	if (!b)
 		b = map_buffers(pool.bytes);
 	pthread_mutex_unlock(&pool.lock);
-	if (!b)
+	if (!b) {
+		if (!__atomic_exchange_n(&pool.said, 1, __ATOMIC_RELAXED))
+			tscope__say("no memory for a trace buffer: ",
+				    "events are lost from here and counted in the trace", "");
 		return NULL;
+	}
 	b->next = NULL;
 	b->name_changed = 0;
 	b->chunk.type = TSF_CHUNK_EVENTS;

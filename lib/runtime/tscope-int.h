@@ -36,6 +36,7 @@
 
 #define TS_NAME_MAX 64 /* thread names, including the NUL */
 #define TS_RING_BLOCKS 8 /* ring mode: a thread's ring is this many buffers */
+#define TS_BUF_MAX (128u << 20) /* largest buffer: its EVENTS chunk stays under TSF_CHUNK_MAX */
 
 /*
  * A buffer: one thread's run of events, laid out so that chunk, events header and
@@ -69,7 +70,9 @@ struct tscope__thread {
 	uint64_t lost;           /* events dropped since the last chunk started */
 	unsigned gen;            /* session this state belongs to; 0: none */
 	uint32_t tid;
-	int busy;   /* inside the cold path: events from there are ours, not the program's */
+	int busy;   /* TS_BUSY_*: who may touch the buffer; see buffer.c */
+	uintptr_t busy_sp; /* the frame of the cold path that took busy for itself */
+	unsigned nest_lost; /* events of signal handlers that interrupted a cold path */
 	int ignore; /* a runtime thread: never record */
 	int listed; /* in the registry */
 	int name_changed;
@@ -82,6 +85,10 @@ struct tscope__thread {
 };
 
 extern __thread struct tscope__thread tscope__self TS_TLS_IE;
+
+#define TS_BUSY_SELF  1 /* the thread, in its cold path or an API call */
+#define TS_BUSY_OTHER 2 /* a controller: stop, snapshot */
+#define TS_STACK_NEAR (64u << 20) /* a frame this far above the holder's: same stack */
 
 /* Configuration of one session. */
 struct tscope__config {
@@ -156,6 +163,7 @@ void tscope__writer_submit(struct tscope__thread *t, struct tscope__buf *b, size
 int tscope__writer_sync(void);
 int tscope__writer_close(void);
 void tscope__writer_request_snapshot(void);
+void tscope__writer_lost(uint64_t n);
 void tscope__writer_atfork_prepare(void);
 void tscope__writer_atfork_parent(void);
 void tscope__writer_atfork_child(void);
@@ -171,7 +179,7 @@ void tscope__file_close_failed(void);
 size_t tscope__file_write_list(struct tscope__buf *list);
 void tscope__file_tick(int scan_how);
 void tscope__file_scan(int how);
-int tscope__file_close(int scan_how);
+int tscope__file_close(int scan_how, uint64_t lost);
 int tscope__file_is_open(void);
 int tscope__file_failed(void);
 int tscope__file_error(void);

@@ -47,11 +47,19 @@ static struct {
 	int snapshot_req;          /* set by the snapshot signal's handler */
 	void (*snapshot)(void);    /* what the writer thread calls for it */
 	int in_dlclose;            /* dlclose() calls between their two scans */
+	uint64_t lost;             /* events lost with no buffer to count them in */
 } w = {
 	.queue_lock = PTHREAD_MUTEX_INITIALIZER,
 	.drained = PTHREAD_COND_INITIALIZER,
 	.wake_lock = PTHREAD_MUTEX_INITIALIZER,
 };
+
+/* n events were lost where no buffer could be had even to count them: the END chunk
+ * counts them. */
+TS_NOINSTR void tscope__writer_lost(uint64_t n)
+{
+	__atomic_add_fetch(&w.lost, n, __ATOMIC_RELAXED);
+}
 
 /* How the writer's own scans treat unloads: a dlclose() under way times them. */
 static TS_NOINSTR int scan_how(void)
@@ -284,7 +292,7 @@ TS_NOINSTR int tscope__writer_close(void)
 	pthread_mutex_unlock(&w.wake_lock);
 	drain();
 	tscope__file_lock();
-	rc = tscope__file_close(scan_how());
+	rc = tscope__file_close(scan_how(), __atomic_exchange_n(&w.lost, 0, __ATOMIC_RELAXED));
 	__atomic_store_n(&w.active, 0, __ATOMIC_RELAXED);
 	tscope__file_unlock();
 	return rc;
