@@ -171,7 +171,7 @@ static TS_NOINSTR void thread_attach(struct tscope__thread *t, unsigned gen)
 TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 {
 	struct tscope__thread *t = &tscope__self;
-	int saved_errno, cancel;
+	int saved_errno, cancel, type;
 	unsigned gen;
 
 	if (TS_UNLIKELY(!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE))) {
@@ -183,8 +183,9 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 		return;
 	saved_errno = errno;
 	/* No cancellation in here: an asynchronous one would leave locks and the busy
-	 * flag held; a pending one acts when the state is restored, on the way out. */
+	 * flag held.  One that arrives meanwhile acts on the way out. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
 	if (!t->listed) {
 		t->ignore = 1; /* what registration calls is not the program's doing */
 		thread_register(t);
@@ -215,6 +216,7 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 out:
 	tscope__release(t);
 out_cancel:
+	pthread_setcanceltype(type, NULL);
 	pthread_setcancelstate(cancel, NULL);
 	errno = saved_errno;
 }
