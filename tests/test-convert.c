@@ -34,6 +34,7 @@
 #include "report.h"
 #include "export.h"
 #include "trace-build.h"
+#include "run.h"
 #include "tap.h"
 
 static char dir[4096];	  /* scratch files: tests/tmp-convert */
@@ -43,37 +44,6 @@ static char srcdir[2048];
 static int have_python;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-/*
- * Run argv with stdout to out and stderr to err (NULL: /dev/null) and extra environment
- * "NAME=value" strings.  Returns the exit status, 128 + signal, or -1.
- */
-static int run(const char *const *argv, const char *const *env, const char *out, const char *err)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err ? err : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0)
-			_exit(126);
-		dup2(o, 1);
-		dup2(e, 2);
-		for (; env && *env; env++)
-			putenv((char *)(uintptr_t)*env);
-		alarm(300);
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* The whole file, NUL-terminated (an empty string if it cannot be read).  Free it. */
 static char *slurp(const char *path)

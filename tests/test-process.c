@@ -77,7 +77,7 @@ static void test_status(void)
 
 	trace_path(path, sizeof(path), "rec-abc");
 	record_argv(argv, path, NULL, ok_);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "record: exit status 0 passed on");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "record: exit status 0 passed on");
 	addr[0] = printed(r, "fn", "c");
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "record: trace complete");
@@ -86,7 +86,7 @@ static void test_status(void)
 
 	trace_path(path, sizeof(path), "rec-segv");
 	record_argv(argv, path, NULL, crash);
-	ok(run(argv, NULL, r) == 0, "record: crashing program runs");
+	ok(run_capture(argv, NULL, r) == 0, "record: crashing program runs");
 	is_int(r->status, 128 + SIGSEGV, "record: a program killed by SIGSEGV gives 128+11");
 	addr[0] = printed(r, "fn", "deep");
 	tally_trace(path, addr, 1, &t);
@@ -110,10 +110,10 @@ static void test_forward(int sig)
 	snprintf(what, sizeof(what), "forward %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	trace_path(path, sizeof(path), sig == SIGINT ? "rec-int" : "rec-term");
 	record_argv(argv, path, NULL, args);
-	ok(start(argv, NULL, &c) == 0 && wait_for(&c, r, "ready") == 0, "%s: program ready",
-	   what);
+	ok(run_start(argv, NULL, RUN_PIPE, RUN_SAME, &c) == 0 && run_until(&c, r, "ready") == 0,
+	   "%s: program ready", what);
 	kill(c.pid, sig);
-	finish(&c, r);
+	run_finish(&c, r);
 	is_int(r->status, 128 + sig, "%s: the program ends by it, record returns 128+%d", what,
 	       sig);
 	addr[0] = printed(r, "fn", "leaf");
@@ -135,7 +135,7 @@ static void test_fork_exec(void)
 
 	trace_path(path, sizeof(path), "rec-fork");
 	record_argv(argv, path, NULL, fork_);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork: program runs under record");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "fork: program runs under record");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.enters[0], 15, "fork: FILE has the parent's 15 calls");
@@ -148,7 +148,7 @@ static void test_fork_exec(void)
 
 	trace_path(path, sizeof(path), "rec-exec");
 	record_argv(argv, path, NULL, exec_);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "exec: program runs under record");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "exec: program runs under record");
 	snprintf(other, sizeof(other), "%s.%d", path, (int)printed(r, "val", "pid"));
 	addr[0] = printed(r, "fn", "a");
 	addr[1] = printed(r, "fn", "b");
@@ -178,7 +178,8 @@ static void test_short_threads(void)
 
 	trace_path(path, sizeof(path), "rec-threads");
 	record_argv(argv, path, NULL, args);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "threads: 1000 short-lived threads run");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0,
+	   "threads: 1000 short-lived threads run");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.threads, 1000, "threads: all 1000 recorded");
@@ -229,7 +230,7 @@ static void test_fork_stress(void)
 	trace_path(path, sizeof(path), "rec-forks");
 	remove_files("rec-forks.trace."); /* left by an earlier run */
 	record_argv(argv, path, opts, args);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork-stress: 100 forks, none hangs");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "fork-stress: 100 forks, none hangs");
 	is_int(printed(r, "val", "bad"), 0, "fork-stress: every child exited cleanly");
 	d = opendir(dir);
 	while (d && (e = readdir(d)) != NULL) {
@@ -267,10 +268,11 @@ static void test_sigkill(void)
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", getenv("TSCOPE_LIB"));
 	env[2] = preload;
-	ok(start(argv, env, &c) == 0 && wait_for(&c, r, "ready") == 0, "sigkill: program ready");
+	ok(run_start(argv, env, RUN_PIPE, RUN_SAME, &c) == 0 && run_until(&c, r, "ready") == 0,
+	   "sigkill: program ready");
 	nanosleep(&ts, NULL); /* the writer empties its queue meanwhile */
 	kill(c.pid, SIGKILL);
-	finish(&c, r);
+	run_finish(&c, r);
 	is_int(r->status, 128 + SIGKILL, "sigkill: killed");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
@@ -291,14 +293,15 @@ static void test_not_instrumented(void)
 	struct tally t;
 
 	trace_path(path, sizeof(path), "rec-true");
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "uninstrumented: /bin/true runs, status 0");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0,
+	   "uninstrumented: /bin/true runs, status 0");
 	tally_trace(path, NULL, 0, &t);
 	is_int(t.rc, 0, "uninstrumented: an empty but valid trace");
 	ok(t.complete, "uninstrumented: complete");
 	is_int(t.threads, 0, "uninstrumented: no thread recorded anything");
 	tally_free(&t);
 	argv[5] = "/nonexistent/program";
-	ok(run(argv, NULL, r) == 0 && r->status == 127, "missing program: status 127");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 127, "missing program: status 127");
 	free(r);
 }
 
@@ -314,7 +317,8 @@ static void test_static_copy(void)
 
 	trace_path(path, sizeof(path), "rec-static");
 	remove_files("rec-static.trace."); /* left by an earlier run */
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "static copy: runs under record, status 0");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0,
+	   "static copy: runs under record, status 0");
 	is_int(remove_files("rec-static.trace."), 0,
 	       "static copy: no second file from the preloaded copy");
 	addr[0] = printed(r, "fn", "c");

@@ -41,7 +41,7 @@ static void test_abc(const char *binary, const char *how)
 	trace_path(path, sizeof(path), how);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
-	ok(run(argv, env, r) == 0 && r->status == 0, "%s: a->b->c program runs", how);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "%s: a->b->c program runs", how);
 	addr[0] = printed(r, "fn", "a");
 	addr[1] = printed(r, "fn", "b");
 	addr[2] = printed(r, "fn", "c");
@@ -79,7 +79,7 @@ static void test_threads(const char *binary, int n, long calls, const char *buff
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(env_buf, sizeof(env_buf), "TSCOPE_BUFFER=%s", buffer);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
-	ok(run(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.rc, 0, "%s: trace opens", how);
@@ -114,7 +114,7 @@ static void test_early_exit(void)
 
 	trace_path(path, sizeof(path), "early");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "early: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "early: program runs");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.threads, 4, "early: main and 3 threads that exited early");
@@ -135,7 +135,8 @@ static void test_exit_deep(void)
 
 	trace_path(path, sizeof(path), "exit-deep");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 3, "exit-deep: exit(3) deep in the stack");
+	ok(run_capture(argv, env, r) == 0 && r->status == 3,
+	   "exit-deep: exit(3) deep in the stack");
 	addr[0] = printed(r, "fn", "deep");
 	addr[1] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 2, &t);
@@ -160,7 +161,7 @@ static void test_crash(const char *how, int status)
 	snprintf(name, sizeof(name), "crash-%s", how);
 	trace_path(path, sizeof(path), name);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0, "%s: program runs", name);
+	ok(run_capture(argv, env, r) == 0, "%s: program runs", name);
 	is_int(r->status, status, "%s: exit status as untraced", name);
 	addr[0] = printed(r, "fn", "deep");
 	addr[1] = printed(r, "fn", "leaf");
@@ -184,7 +185,7 @@ static void test_fork(void)
 
 	trace_path(path, sizeof(path), "fork");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "fork: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "fork: program runs");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "fork: parent trace is complete");
@@ -213,7 +214,7 @@ static void test_api(const char *binary, const char *how)
 	trace_path(path, sizeof(path), how);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
-	ok(run(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
 	tally_trace(path, NULL, 0, &t);
 	is_int(t.begins, 7, "%s: 7 scopes by static name", how);
 	is_int(t.copies, 3, "%s: 3 scopes by copied name", how);
@@ -241,7 +242,7 @@ static void test_calibration(void)
 
 	trace_path(path, sizeof(path), "calib");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "calib: program runs 200 ms");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "calib: program runs 200 ms");
 	t0 = printed(r, "val", "t0");
 	t1 = printed(r, "val", "t1");
 	tally_trace(path, NULL, 0, &t);
@@ -272,7 +273,7 @@ static void test_pause(const char *mode)
 	snprintf(env_mode, sizeof(env_mode), "TSCOPE_MODE=%s", mode);
 	trace_path(path, sizeof(path), mode);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "pause, %s: program runs", mode);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "pause, %s: program runs", mode);
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.enters[0], 110, "pause, %s: calls while paused are not recorded", mode);
@@ -295,7 +296,7 @@ static void test_start_stop(void)
 	trace_path(path, sizeof(path), "start");
 	trace_path(auto_path, sizeof(auto_path), "start-auto");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", auto_path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "start: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "start: program runs");
 	is_int(printed(r, "val", "start"), 0, "start: tscope_start() takes over");
 	is_int((int)printed(r, "val", "again"), TSCOPE_EBUSY, "start: a second start is EBUSY");
 	is_int(printed(r, "val", "flush"), 0, "start: tscope_flush() succeeds");
@@ -323,7 +324,7 @@ static void test_ring(void)
 
 	trace_path(path, sizeof(path), "ring");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "ring: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "ring: program runs");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "ring: trace is complete");
@@ -349,7 +350,7 @@ static void test_snapshot(void)
 
 	trace_path(path, sizeof(path), "snapshot");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "snapshot: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "snapshot: program runs");
 	is_int(printed(r, "val", "snap"), 0, "snapshot: tscope_snapshot() succeeds");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
@@ -370,7 +371,7 @@ static void test_disabled(void)
 
 	trace_path(path, sizeof(path), "disabled");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "TSCOPE_ENABLE=0: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "TSCOPE_ENABLE=0: program runs");
 	ok(stat(path, &st) < 0 && errno == ENOENT, "TSCOPE_ENABLE=0: no file is written");
 	free(r);
 }
