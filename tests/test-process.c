@@ -5,7 +5,8 @@
  * runtime, SIGKILL, and a program that is not instrumented.
  *
  * The traced program is tests/prog-plain (built with -finstrument-functions, not
- * linked with libtscope): record preloads the build tree's library.
+ * linked with libtscope): record preloads the build tree's library.  Each case runs in
+ * a child of its own (tests/runner.h): `tests/test-process --list` lists them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
 #include "harness.h"
+#include "runner.h"
 
 static char tscope[4096]; /* tools/tscope */
 static char plain[4096];  /* tests/prog-plain */
@@ -329,7 +330,31 @@ static void test_static_copy(void)
 	free(r);
 }
 
-int main(void)
+/* The cases that run a function above with arguments. */
+static void case_forward_term(void)
+{
+	test_forward(SIGTERM);
+}
+
+static void case_forward_int(void)
+{
+	test_forward(SIGINT);
+}
+
+static const struct test_case cases[] = {
+	{ "status", test_status, 0 },
+	{ "forward-term", case_forward_term, 0 },
+	{ "forward-int", case_forward_int, 0 },
+	{ "fork-exec", test_fork_exec, 0 },
+	{ "short-threads", test_short_threads, 0 },
+	{ "fork-stress", test_fork_stress, 0 },
+	{ "sigkill", test_sigkill, 0 },
+	{ "not-instrumented", test_not_instrumented, 0 },
+	{ "static-copy", test_static_copy, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
 {
 	const char *top = getenv("top_builddir");
 
@@ -344,14 +369,5 @@ int main(void)
 		tap_skip("no TSCOPE_LIB (shared libtscope) to preload");
 		return done();
 	}
-	test_status();
-	test_forward(SIGTERM);
-	test_forward(SIGINT);
-	test_fork_exec();
-	test_short_threads();
-	test_fork_stress();
-	test_sigkill();
-	test_not_instrumented();
-	test_static_copy();
-	return done();
+	return run_tests(argc, argv, cases);
 }
