@@ -347,7 +347,7 @@ static const struct test_case cases[] = {
 	{ "forward-int", case_forward_int, 0 },
 	{ "fork-exec", test_fork_exec, 0 },
 	{ "short-threads", test_short_threads, 0 },
-	{ "fork-stress", test_fork_stress, 0 },
+	{ "fork-stress", test_fork_stress, 300 },
 	{ "sigkill", test_sigkill, 0 },
 	{ "not-instrumented", test_not_instrumented, 0 },
 	{ "static-copy", test_static_copy, 0 },

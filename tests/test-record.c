@@ -469,7 +469,7 @@ static void case_preload(void)
 
 static const struct test_case cases[] = {
 	{ "abc", case_abc, 0 },
-	{ "threads-4x1M", case_threads_4x1m, 0 },
+	{ "threads-4x1M", case_threads_4x1m, 300 },
 	{ "threads-8x20k", case_threads_8x20k, 0 },
 	{ "early-exit", test_early_exit, 0 },
 	{ "exit-deep", test_exit_deep, 0 },
@@ -491,7 +491,7 @@ static const struct test_case cases[] = {
 	{ "disabled", test_disabled, 0 },
 	{ "ring", test_ring, 0 },
 	{ "snapshot", test_snapshot, 0 },
-	{ "threads-lz4", case_threads_lz4, 0 },
+	{ "threads-lz4", case_threads_lz4, 300 },
 	{ "preload", case_preload, 0 },
 	{ NULL, NULL, 0 },
 };
