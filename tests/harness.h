@@ -2,110 +2,23 @@
 /*
  * harness.h - running traced programs and summing up their traces, for the tests.
  *
- * run() starts a program with extra environment and captures its stdout; printed()
- * finds the "fn NAME 0xADDR" and "val NAME N" lines tests/prog-calls prints;
- * tally_trace() reads a trace with the reader and counts what the tests check.
+ * printed() finds the "fn NAME 0xADDR" and "val NAME N" lines tests/prog-calls prints
+ * (run with run_capture() of tests/run.h); tally_trace() reads a trace with the reader
+ * and counts what the tests check.
  */
 #ifndef TSCOPE_HARNESS_H
 #define TSCOPE_HARNESS_H
 
-#include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "reader.h"
+#include "run.h"
 
 static char dir[4096]; /* where traces go */
-
-struct run {
-	int status; /* exit status, or 128 + signal */
-	char out[1 << 16];
-};
-
-/* A program started by start(): its pid and the read end of its stdout. */
-struct child {
-	pid_t pid;
-	int out;
-	size_t n; /* bytes of stdout read so far into run.out */
-};
-
-/* Start argv with extra environment "NAME=value" strings, stdout to a pipe. */
-static int start(const char *const *argv, const char *const *env, struct child *c)
-{
-	int fd[2];
-
-	memset(c, 0, sizeof(*c));
-	if (pipe(fd) < 0)
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid == 0) {
-		for (; env && *env; env++)
-			putenv((char *)(uintptr_t)*env);
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		/* as from an interactive shell, whatever started make: signal tests rely on
-		 * the default actions */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		alarm(120);
-		execv(argv[0], (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	c->out = fd[0];
-	return 0;
-}
-
-/* Read the child's stdout into r->out until it holds line (or the output ends). */
-static int wait_for(struct child *c, struct run *r, const char *line)
-{
-	for (;;) {
-		ssize_t k;
-
-		r->out[c->n] = 0;
-		if (line && strstr(r->out, line))
-			return 0;
-		k = read(c->out, r->out + c->n, sizeof(r->out) - 1 - c->n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return line ? -1 : 0;
-		c->n += (size_t)k;
-	}
-}
-
-/* Read the rest of the child's stdout and reap it: r->status is its exit status, or
- * 128 + the signal that ended it. */
-static int finish(struct child *c, struct run *r)
-{
-	int st;
-
-	wait_for(c, r, NULL);
-	close(c->out);
-	while (waitpid(c->pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return 0;
-}
-
-/* Run argv to its end; see start(). */
-static int run(const char *const *argv, const char *const *env, struct run *r)
-{
-	struct child c;
-
-	if (start(argv, env, &c) < 0)
-		return -1;
-	return finish(&c, r);
-}
 
 /* The value printed as "fn NAME 0x..." or "val NAME N" by prog-calls. */
 static uint64_t printed(const struct run *r, const char *kind, const char *name)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * prog-conv.c - traced programs with known answers, for the converter tests
- * (test-convert.c).  Built with -finstrument-functions and linked with libtscope and
- * the instrumented shared library tests/prog-shlib.c.  The first argument picks a
- * scenario; the comments say exactly which spans each one leaves.  main() and the
- * thread bodies are not instrumented, so that the counts are exact.
+ * (test-convert-progs.c, test-convert-bad.c).  Built with -finstrument-functions and
+ * linked with libtscope and the instrumented shared library tests/prog-shlib.c.  The
+ * first argument picks a scenario; the comments say exactly which spans each one
+ * leaves.  main() and the thread bodies are not instrumented, so that the counts are
+ * exact.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

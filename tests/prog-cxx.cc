@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// prog-cxx.cc - a traced C++ program for the converter tests (test-convert.c): names
+// prog-cxx.cc - a traced C++ program for the converter tests (test-convert-progs.c): names
 // in namespaces, templates, methods and operators must come out demangled, and an
 // exception thrown through several instrumented frames must leave spans that nest.
 // Built with -finstrument-functions.  It includes no standard header, so that no library

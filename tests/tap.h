@@ -2,16 +2,20 @@
 /*
  * tap.h - a tiny TAP producer for the test programs.
  * ok() prints "ok N - name" or "not ok N - name" with the failed expression and place;
- * done() prints the plan and returns the exit status for main().
+ * done() prints the plan and returns the exit status for main().  Under tests/runner.h
+ * each point is also told to the runner, one byte down tap_fd.
  */
 #ifndef TSCOPE_TAP_H
 #define TSCOPE_TAP_H
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
+static int tap_fd = -1; /* the runner's pipe, in a case's child (tests/runner.h) */
 
 #define ok(cond, ...) tap_ok(!!(cond), #cond, __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, want, ...)                                                              \
@@ -32,6 +36,16 @@ static int tap_n, tap_failed;
 __attribute__((format(printf, 5, 6), no_instrument_function, unused)) static int
 tap_ok(int pass, const char *expr, const char *file, int line, const char *fmt, ...);
 
+/* Tell the runner, if there is one, of a point: '+' passed, '-' failed. */
+__attribute__((no_instrument_function, unused)) static void tap_tell(int pass)
+{
+	char c = pass ? '+' : '-';
+
+	if (tap_fd >= 0)
+		while (write(tap_fd, &c, 1) < 0 && errno == EINTR)
+			;
+}
+
 #include <stdarg.h>
 static int tap_ok(int pass, const char *expr, const char *file, int line, const char *fmt, ...)
 {
@@ -47,12 +61,15 @@ static int tap_ok(int pass, const char *expr, const char *file, int line, const 
 		printf("#   failed: %s at %s:%d\n", expr, file, line);
 	}
 	fflush(stdout);
+	tap_tell(pass);
 	return pass;
 }
 
 __attribute__((no_instrument_function, unused)) static void tap_skip(const char *why)
 {
 	printf("ok %d - # SKIP %s\n", ++tap_n, why);
+	fflush(stdout);
+	tap_tell(1);
 }
 
 __attribute__((no_instrument_function, unused)) static int done(void)

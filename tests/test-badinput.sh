@@ -13,47 +13,22 @@
 # command takes several files); a batch that crashes is rerun file by file to name
 # the culprit.
 #
-# Needs top_builddir (set by `make check`): tools/tscope, tests/prog-calls and
-# tests/prog-plain.  Works in tests/tmp-badinput.PID, removed when everything passed
-# (and KEEP is unset).
-: "${top_builddir:?}"
+# Needs top_builddir and top_srcdir (set by `make check`): tools/tscope,
+# tests/prog-calls and tests/prog-plain.  Works in tests/tmp-badinput.PID, removed when
+# everything passed (and KEEP is unset).
+: "${top_builddir:?}" "${top_srcdir:?}"
 LC_ALL=C
 export LC_ALL
 tscope=$top_builddir/tools/tscope
 prog=$top_builddir/tests/prog-calls
 plain=$top_builddir/tests/prog-plain
-tmp=$top_builddir/tests/tmp-badinput.$$
-n=0
-failed=0
 
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
+. "$top_srcdir/tests/tap.sh"
+tap_init badinput
 unset TSCOPE_OUTPUT TSCOPE_ENABLE TSCOPE_MODE TSCOPE_BUFFER TSCOPE_COMPRESS TSCOPE_SNAPSHOT_SIGNAL
 
 # A command that loops forever is killed by SIGXCPU (status 152: counted as a crash).
 ulimit -t 120 2> /dev/null
-
-# ---- TAP ------------------------------------------------------------------------------
-# A test point collects problems in $tmp/problems; point() prints them.
-: > "$tmp/problems"
-point() { # description
-	n=$((n + 1))
-	if [ -s "$tmp/problems" ]; then
-		echo "not ok $n - $1"
-		head -n 20 "$tmp/problems" | sed 's/^/# /'
-		failed=1
-	else
-		echo "ok $n - $1"
-	fi
-	: > "$tmp/problems"
-}
-skip() { # description, reason
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-problem() {
-	echo "$*" >> "$tmp/problems"
-}
 
 # ---- running commands ----------------------------------------------------------------
 # tscope_run CMD FILE...: tscope CMD FILE... with stdout in $tmp/out and stderr in
@@ -165,8 +140,7 @@ cmds=$(echo $cmds)
 if [ -z "$cmds" ]; then
 	problem "tscope --help lists none of info dump report chrome folded"
 	point "the reading commands are listed"
-	echo "1..$n"
-	exit 1
+	finish
 fi
 
 # Real traces: one with every kind of event and NAME chunks, and (where built with
@@ -463,6 +437,4 @@ else
 	point "valgrind: no invalid access or leak on a sample of bad inputs ($cmds)"
 fi
 
-echo "1..$n"
-[ $failed -eq 0 ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
-exit $failed
+finish

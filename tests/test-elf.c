@@ -5,8 +5,9 @@
  * (hand-made and mutated copies of this program) that must neither crash nor give a
  * wrong name.
  *
- * The shared library (tests/prog-elflib.c) is found through $TEST_ELFLIB, else argv[1];
- * without either, its tests are skipped.
+ * The shared library (tests/prog-elflib.c) is found through $TEST_ELFLIB, which make
+ * check sets; without it, its tests are skipped.  Each case runs in a child of its own
+ * (tests/runner.h): `tests/test-elf --list` lists them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -26,8 +27,8 @@
 
 #include "demangle.h"
 #include "elf-file.h"
+#include "runner.h"
 #include "symtab.h"
-#include "tap.h"
 #include "tscope.h"
 
 int test_elf_global(int x);
@@ -921,25 +922,62 @@ out:
 	free(c.base);
 }
 
-int main(int argc, char **argv)
-{
-	const char *lib = getenv("TEST_ELFLIB");
-	struct module self = module_of((const void *)test_elf_static);
+static struct module self;  /* this program, found in main() */
+static const char *elflib; /* $TEST_ELFLIB */
 
-	if (!lib || !*lib)
-		lib = argc > 1 ? argv[1] : NULL;
+/* The cases that run a function above with arguments. */
+static void case_module(void)
+{
 	ok(self.found, "this program's module found with dl_iterate_phdr");
-	self.path = "/proc/self/exe";
+}
+
+static void case_self(void)
+{
 	test_self(&self);
-	test_open_errors();
+}
+
+static void case_symbolizer_self(void)
+{
 	test_symbolizer_self(&self);
+}
+
+static void case_overlaps(void)
+{
 	test_overlaps(&self);
-	if (lib)
-		test_library(lib, &self);
+}
+
+static void case_library(void)
+{
+	if (elflib)
+		test_library(elflib, &self);
 	else
 		tap_skip("set TEST_ELFLIB to the path of libprog-elflib.so");
-	test_demangle();
-	test_synthetic();
+}
+
+static void case_damaged_self(void)
+{
 	test_damaged_self(&self);
-	return done();
+}
+
+static const struct test_case cases[] = {
+	{ "module", case_module, 0 },
+	{ "self", case_self, 0 },
+	{ "open-errors", test_open_errors, 0 },
+	{ "symbolizer-self", case_symbolizer_self, 0 },
+	{ "overlaps", case_overlaps, 0 },
+	{ "library", case_library, 0 },
+	{ "demangle", test_demangle, 0 },
+	{ "synthetic", test_synthetic, 0 },
+	{ "damaged-self", case_damaged_self, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	elflib = getenv("TEST_ELFLIB");
+	if (elflib && !*elflib)
+		elflib = NULL;
+	self = module_of((const void *)test_elf_static);
+	self.path = "/proc/self/exe";
+	return run_tests(argc, argv, cases);
 }

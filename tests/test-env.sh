@@ -4,37 +4,19 @@
 # program runs as it would untraced.  Good values are silent.  Also the options of
 # `tscope record` that become these variables.
 #
-# Needs top_builddir (set by `make check`): tests/prog-calls (libtscope linked in) and
-# tools/tscope.  Works in tests/tmp-env.PID, removed when everything passed.
-: "${top_builddir:?}"
+# Needs top_builddir and top_srcdir (set by `make check`): tests/prog-calls (libtscope
+# linked in) and tools/tscope.  Works in tests/tmp-env.PID, removed when everything
+# passed.
+: "${top_builddir:?}" "${top_srcdir:?}"
 LC_ALL=C
 export LC_ALL
 prog=$top_builddir/tests/prog-calls
 plain=$top_builddir/tests/prog-plain
 tscope=$top_builddir/tools/tscope
-tmp=$top_builddir/tests/tmp-env.$$
-n=0
-failed=0
 
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
+. "$top_srcdir/tests/tap.sh"
+tap_init env
 unset TSCOPE_OUTPUT TSCOPE_ENABLE TSCOPE_MODE TSCOPE_BUFFER TSCOPE_COMPRESS TSCOPE_SNAPSHOT_SIGNAL
-: > "$tmp/problems"
-
-point() { # description
-	n=$((n + 1))
-	if [ -s "$tmp/problems" ]; then
-		echo "not ok $n - $1"
-		head -n 10 "$tmp/problems" | sed 's/^/# /'
-		failed=1
-	else
-		echo "ok $n - $1"
-	fi
-	: > "$tmp/problems"
-}
-problem() {
-	echo "$*" >> "$tmp/problems"
-}
 
 # start NAME: a fresh working directory $dir for one case
 start() {
@@ -246,6 +228,4 @@ record_usage "--buffer 99999999999999999999" --buffer 99999999999999999999
 record_usage "--ring=12q" --ring=12q
 record_usage "--snapshot-signal without --ring" --snapshot-signal USR2
 
-echo "1..$n"
-[ $failed -eq 0 ] && rm -rf "$tmp"
-exit $failed
+finish

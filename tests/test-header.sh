@@ -1,9 +1,8 @@
 #!/bin/sh
 # test-header.sh - include/tscope.h compiles as C99 and as C++11 with every warning,
 # its macros work in both, and TSCOPE_DISABLE turns them into nothing.
-tmp=${TMPDIR:-/tmp}/tscope-header.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$top_srcdir/tests/tap.sh"
+tap_init header
 cat > "$tmp/use.c" <<'SRC'
 #include "tscope.h"
 static int f(int x)
@@ -38,28 +37,14 @@ int g(int x)
 	return x + 1;
 }
 SRC
-n=0
-try() { # description, command...
-	n=$((n + 1))
-	d=$1
-	shift
-	if "$@" > "$tmp/out" 2>&1; then
-		echo "ok $n - $d"
-	else
-		echo "not ok $n - $d"
-		sed 's/^/# /' "$tmp/out"
-	fi
-}
 W="-Wall -Wextra -Werror -pedantic -I$top_srcdir/include"
 try "C99" ${CC:-cc} -std=c99 $W -c "$tmp/use.c" -o "$tmp/c.o"
 try "C11" ${CC:-cc} -std=c11 $W -Wstrict-prototypes -Wmissing-prototypes -c "$tmp/use.c" -o "$tmp/c11.o"
 try "C++11" ${CXX:-c++} -std=c++11 $W -c "$tmp/use.cc" -o "$tmp/cc.o"
 try "C99, TSCOPE_DISABLE" ${CC:-cc} -std=c99 $W -DTSCOPE_DISABLE -c "$tmp/macros.c" -o "$tmp/d.o"
 try "C++11, TSCOPE_DISABLE" ${CXX:-c++} -std=c++11 $W -DTSCOPE_DISABLE -c "$tmp/use.cc" -o "$tmp/dd.o"
-n=$((n + 1))
 if ! [ -f "$tmp/d.o" ] || nm "$tmp/d.o" | grep -q tscope_; then
-	echo "not ok $n - TSCOPE_DISABLE leaves no scope call behind"
-else
-	echo "ok $n - TSCOPE_DISABLE leaves no scope call behind"
+	problem "$(nm "$tmp/d.o" 2>&1 | grep tscope_)"
 fi
-echo "1..$n"
+point "TSCOPE_DISABLE leaves no scope call behind"
+finish

@@ -4,12 +4,13 @@
 # behind a branch.  Checked on the disassembly of the shared and the static library.
 so=$top_builddir/lib/.libs/libtscope.so
 ar=$top_builddir/lib/.libs/libtscope.a
-n=0
+. "$top_srcdir/tests/tap.sh"
+tap_init hotpath
 check() { # name, disassembly
-	n=$((n + 1))
 	body=$(printf '%s\n' "$2" | grep -v -E '[[:space:]](nop|xchg +%ax,%ax|data16|int3)')
 	if [ -z "$body" ]; then
-		echo "not ok $n - $1: function found"
+		problem "not in the disassembly"
+		point "$1: function found"
 		return
 	fi
 	# the fast path: from the entry to the first ret
@@ -18,22 +19,21 @@ check() { # name, disassembly
 	fcalls=$(printf '%s\n' "$fast" | grep -c -E '[[:space:]]call')
 	finsns=$(printf '%s\n' "$fast" | grep -c -E '^ +[0-9a-f]+:')
 	if [ -z "$bad" ] && [ "$fcalls" -eq 0 ] && [ "$finsns" -le 16 ]; then
-		echo "ok $n - $1: fast path of $finsns instructions, no call, no PLT, no lock"
+		point "$1: fast path of $finsns instructions, no call, no PLT, no lock"
 	else
-		echo "not ok $n - $1: fast path of $finsns instructions, $fcalls calls"
+		problem "calls in the fast path, PLT calls, TLS look-ups or locks: $bad"
+		point "$1: fast path of $finsns instructions, $fcalls calls"
 		printf '%s\n' "$body" | sed 's/^/# /'
 	fi
 }
 if ! command -v objdump >/dev/null 2>&1 || [ ! -f "$so" ]; then
-	echo "1..1"
-	echo "ok 1 # SKIP no objdump or no shared library"
-	exit 0
+	skip "the hooks' disassembly" "no objdump or no shared library"
+	finish
 fi
 # A sanitizer build instruments the hooks themselves: their size says nothing then.
 if nm -D "$so" 2>/dev/null | grep -q -E ' U __(asan|ubsan|tsan|msan)_'; then
-	echo "1..1"
-	echo "ok 1 # SKIP the library is built with a sanitizer"
-	exit 0
+	skip "the hooks' disassembly" "the library is built with a sanitizer"
+	finish
 fi
 dis() { # file, symbol
 	objdump -d --no-show-raw-insn "$1" | awk -v s="<$2>:" '$2 == s {on=1; next} on && /^$/ {exit} on'
@@ -42,5 +42,4 @@ for f in __cyg_profile_func_enter __cyg_profile_func_exit; do
 	check "$f (shared)" "$(dis "$so" $f)"
 	[ -f "$ar" ] && check "$f (static)" "$(dis "$ar" $f)"
 done
-echo "1..$n"
-exit 0
+finish

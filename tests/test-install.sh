@@ -11,43 +11,11 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 cc=${CC:-cc}
 cxx=${CXX:-c++}
 pkgconfig=${PKG_CONFIG:-pkg-config}
-tmp=$top_builddir/tests/tmp-install.$$
+. "$top_srcdir/tests/tap.sh"
+tap_init install
 dest=$tmp/root
-n=0
-failed=0
 
-ok() { # status, description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		[ -s "$tmp/out" ] && sed 's/^/# /' "$tmp/out" | head -40
-	fi
-	: > "$tmp/out"
-}
-skip() { # description, reason
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-run() { # description, command...: run it, output to $tmp/out
-	d=$1
-	shift
-	"$@" > "$tmp/out" 2>&1
-	ok $? "$d"
-}
-finish() {
-	echo "1..$n"
-	[ "$failed" -eq 0 ] && rm -rf "$tmp"
-	exit "$failed"
-}
-
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
-: > "$tmp/out"
-
-run "make install DESTDIR=..." make -C "$top_builddir" install DESTDIR="$dest"
+try "make install DESTDIR=..." make -C "$top_builddir" install DESTDIR="$dest"
 if [ "$failed" -ne 0 ]; then
 	finish
 fi
@@ -86,7 +54,7 @@ PKG_CONFIG_SYSROOT_DIR=$dest
 export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 unset PKG_CONFIG_LIBDIR
 
-run "tscope.pc passes pkg-config --validate" "$pkgconfig" --validate "$pc"
+try "tscope.pc passes pkg-config --validate" "$pkgconfig" --validate "$pc"
 want=$(sed -n 's/^#define TSCOPE_VERSION_STRING "\(.*\)"$/\1/p' "$top_srcdir/include/tscope.h")
 got=$("$pkgconfig" --modversion tscope 2> "$tmp/out")
 ok $([ "$got" = "$want" ]; echo $?) "pkg-config --modversion is $want (got '$got')"
@@ -138,37 +106,37 @@ trace_ok() {
 }
 
 # 1. The API, linked: scopes.c starts and stops recording itself.
-run "C: scopes.c compiles with pkg-config flags" \
+try "C: scopes.c compiles with pkg-config flags" \
 	$cc $san -O1 -pthread "$ex/scopes.c" $cflags $libs -o "$tmp/scopes"
 if [ -x "$tmp/scopes" ]; then
-	run "C: scopes runs" "$tmp/scopes" "$tmp/scopes.trace"
+	try "C: scopes runs" "$tmp/scopes" "$tmp/scopes.trace"
 	trace_ok "C: installed tscope info reads its trace" "$tmp/scopes.trace"
 fi
 
 # 2. C++: instrumented and marked up, linked.
-run "C++: hello.cc compiles with pkg-config flags" \
+try "C++: hello.cc compiles with pkg-config flags" \
 	$cxx $san -O1 $instr_cxx "$ex/hello.cc" $cflags $libs -o "$tmp/hello"
 if [ -x "$tmp/hello" ]; then
-	run "C++: hello runs" env TSCOPE_OUTPUT="$tmp/hello.trace" "$tmp/hello"
+	try "C++: hello runs" env TSCOPE_OUTPUT="$tmp/hello.trace" "$tmp/hello"
 	trace_ok "C++: installed tscope info reads its trace" "$tmp/hello.trace"
 fi
 
 # 3. Instrumented only, not linked: the installed tscope record preloads the
 #    installed library found next to it.
-run "plain: fib.c compiles without tscope" $cc $san -O1 $instr_c "$ex/fib.c" -o "$tmp/fib"
+try "plain: fib.c compiles without tscope" $cc $san -O1 $instr_c "$ex/fib.c" -o "$tmp/fib"
 if [ -x "$tmp/fib" ]; then
-	run "plain: installed tscope record runs it" "$bin" record -o "$tmp/fib.trace" "$tmp/fib" 12
+	try "plain: installed tscope record runs it" "$bin" record -o "$tmp/fib.trace" "$tmp/fib" 12
 	trace_ok "plain: installed tscope info reads its trace" "$tmp/fib.trace"
 fi
 
 # 4. Static: libtscope.a with what pkg-config --static adds (liblz4 where built with it).
 if [ -n "$ar" ]; then
 	static_libs=$("$pkgconfig" --static --libs tscope | sed 's/-ltscope\b//')
-	run "static: fib.c links libtscope.a" \
+	try "static: fib.c links libtscope.a" \
 		$cc $san -O1 $instr_c "$ex/fib.c" $cflags "$ar" $static_libs -pthread \
 		-o "$tmp/fib-static"
 	if [ -x "$tmp/fib-static" ]; then
-		run "static: it runs" env TSCOPE_OUTPUT="$tmp/fib-static.trace" "$tmp/fib-static" 12
+		try "static: it runs" env TSCOPE_OUTPUT="$tmp/fib-static.trace" "$tmp/fib-static" 12
 		trace_ok "static: installed tscope info reads its trace" "$tmp/fib-static.trace"
 	fi
 else

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "pack.h"
-#include "tap.h"
+#include "runner.h"
 
 #define N 20000
 
@@ -28,7 +28,8 @@ static uint64_t rnd(void)
 	return x;
 }
 
-int main(void)
+/* Round trips, then damage; the checks share their slots and random sequence, in order. */
+static void test_pack(void)
 {
 	size_t n, fit;
 	long m;
@@ -83,5 +84,14 @@ int main(void)
 		bad += m > 16;
 	}
 	is_int(bad, 0, "random bytes never decode past the room given");
-	return done();
+}
+
+static const struct test_case cases[] = {
+	{ "pack", test_pack, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return run_tests(argc, argv, cases);
 }

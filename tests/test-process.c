@@ -5,7 +5,8 @@
  * runtime, SIGKILL, and a program that is not instrumented.
  *
  * The traced program is tests/prog-plain (built with -finstrument-functions, not
- * linked with libtscope): record preloads the build tree's library.
+ * linked with libtscope): record preloads the build tree's library.  Each case runs in
+ * a child of its own (tests/runner.h): `tests/test-process --list` lists them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
 #include "harness.h"
+#include "runner.h"
 
 static char tscope[4096]; /* tools/tscope */
 static char plain[4096];  /* tests/prog-plain */
@@ -77,7 +78,7 @@ static void test_status(void)
 
 	trace_path(path, sizeof(path), "rec-abc");
 	record_argv(argv, path, NULL, ok_);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "record: exit status 0 passed on");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "record: exit status 0 passed on");
 	addr[0] = printed(r, "fn", "c");
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "record: trace complete");
@@ -86,7 +87,7 @@ static void test_status(void)
 
 	trace_path(path, sizeof(path), "rec-segv");
 	record_argv(argv, path, NULL, crash);
-	ok(run(argv, NULL, r) == 0, "record: crashing program runs");
+	ok(run_capture(argv, NULL, r) == 0, "record: crashing program runs");
 	is_int(r->status, 128 + SIGSEGV, "record: a program killed by SIGSEGV gives 128+11");
 	addr[0] = printed(r, "fn", "deep");
 	tally_trace(path, addr, 1, &t);
@@ -110,10 +111,10 @@ static void test_forward(int sig)
 	snprintf(what, sizeof(what), "forward %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	trace_path(path, sizeof(path), sig == SIGINT ? "rec-int" : "rec-term");
 	record_argv(argv, path, NULL, args);
-	ok(start(argv, NULL, &c) == 0 && wait_for(&c, r, "ready") == 0, "%s: program ready",
-	   what);
+	ok(run_start(argv, NULL, RUN_PIPE, RUN_SAME, &c) == 0 && run_until(&c, r, "ready") == 0,
+	   "%s: program ready", what);
 	kill(c.pid, sig);
-	finish(&c, r);
+	run_finish(&c, r);
 	is_int(r->status, 128 + sig, "%s: the program ends by it, record returns 128+%d", what,
 	       sig);
 	addr[0] = printed(r, "fn", "leaf");
@@ -135,7 +136,7 @@ static void test_fork_exec(void)
 
 	trace_path(path, sizeof(path), "rec-fork");
 	record_argv(argv, path, NULL, fork_);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork: program runs under record");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "fork: program runs under record");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.enters[0], 15, "fork: FILE has the parent's 15 calls");
@@ -148,7 +149,7 @@ static void test_fork_exec(void)
 
 	trace_path(path, sizeof(path), "rec-exec");
 	record_argv(argv, path, NULL, exec_);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "exec: program runs under record");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "exec: program runs under record");
 	snprintf(other, sizeof(other), "%s.%d", path, (int)printed(r, "val", "pid"));
 	addr[0] = printed(r, "fn", "a");
 	addr[1] = printed(r, "fn", "b");
@@ -178,7 +179,8 @@ static void test_short_threads(void)
 
 	trace_path(path, sizeof(path), "rec-threads");
 	record_argv(argv, path, NULL, args);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "threads: 1000 short-lived threads run");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0,
+	   "threads: 1000 short-lived threads run");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.threads, 1000, "threads: all 1000 recorded");
@@ -229,7 +231,7 @@ static void test_fork_stress(void)
 	trace_path(path, sizeof(path), "rec-forks");
 	remove_files("rec-forks.trace."); /* left by an earlier run */
 	record_argv(argv, path, opts, args);
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "fork-stress: 100 forks, none hangs");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0, "fork-stress: 100 forks, none hangs");
 	is_int(printed(r, "val", "bad"), 0, "fork-stress: every child exited cleanly");
 	d = opendir(dir);
 	while (d && (e = readdir(d)) != NULL) {
@@ -267,10 +269,11 @@ static void test_sigkill(void)
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", getenv("TSCOPE_LIB"));
 	env[2] = preload;
-	ok(start(argv, env, &c) == 0 && wait_for(&c, r, "ready") == 0, "sigkill: program ready");
+	ok(run_start(argv, env, RUN_PIPE, RUN_SAME, &c) == 0 && run_until(&c, r, "ready") == 0,
+	   "sigkill: program ready");
 	nanosleep(&ts, NULL); /* the writer empties its queue meanwhile */
 	kill(c.pid, SIGKILL);
-	finish(&c, r);
+	run_finish(&c, r);
 	is_int(r->status, 128 + SIGKILL, "sigkill: killed");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
@@ -291,14 +294,15 @@ static void test_not_instrumented(void)
 	struct tally t;
 
 	trace_path(path, sizeof(path), "rec-true");
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "uninstrumented: /bin/true runs, status 0");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0,
+	   "uninstrumented: /bin/true runs, status 0");
 	tally_trace(path, NULL, 0, &t);
 	is_int(t.rc, 0, "uninstrumented: an empty but valid trace");
 	ok(t.complete, "uninstrumented: complete");
 	is_int(t.threads, 0, "uninstrumented: no thread recorded anything");
 	tally_free(&t);
 	argv[5] = "/nonexistent/program";
-	ok(run(argv, NULL, r) == 0 && r->status == 127, "missing program: status 127");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 127, "missing program: status 127");
 	free(r);
 }
 
@@ -314,7 +318,8 @@ static void test_static_copy(void)
 
 	trace_path(path, sizeof(path), "rec-static");
 	remove_files("rec-static.trace."); /* left by an earlier run */
-	ok(run(argv, NULL, r) == 0 && r->status == 0, "static copy: runs under record, status 0");
+	ok(run_capture(argv, NULL, r) == 0 && r->status == 0,
+	   "static copy: runs under record, status 0");
 	is_int(remove_files("rec-static.trace."), 0,
 	       "static copy: no second file from the preloaded copy");
 	addr[0] = printed(r, "fn", "c");
@@ -325,7 +330,31 @@ static void test_static_copy(void)
 	free(r);
 }
 
-int main(void)
+/* The cases that run a function above with arguments. */
+static void case_forward_term(void)
+{
+	test_forward(SIGTERM);
+}
+
+static void case_forward_int(void)
+{
+	test_forward(SIGINT);
+}
+
+static const struct test_case cases[] = {
+	{ "status", test_status, 0 },
+	{ "forward-term", case_forward_term, 0 },
+	{ "forward-int", case_forward_int, 0 },
+	{ "fork-exec", test_fork_exec, 0 },
+	{ "short-threads", test_short_threads, 0 },
+	{ "fork-stress", test_fork_stress, 300 },
+	{ "sigkill", test_sigkill, 0 },
+	{ "not-instrumented", test_not_instrumented, 0 },
+	{ "static-copy", test_static_copy, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
 {
 	const char *top = getenv("top_builddir");
 
@@ -340,14 +369,5 @@ int main(void)
 		tap_skip("no TSCOPE_LIB (shared libtscope) to preload");
 		return done();
 	}
-	test_status();
-	test_forward(SIGTERM);
-	test_forward(SIGINT);
-	test_fork_exec();
-	test_short_threads();
-	test_fork_stress();
-	test_sigkill();
-	test_not_instrumented();
-	test_static_copy();
-	return done();
+	return run_tests(argc, argv, cases);
 }

@@ -2,7 +2,8 @@
 /*
  * test-reader.c - the trace reader on synthetic traces with known contents: metadata,
  * clock conversion, event streams, and every kind of damage (truncation at every
- * length, flipped bytes at every offset, absurd sizes, bad versions).
+ * length, flipped bytes at every offset, absurd sizes, bad versions).  Each case runs
+ * in a child of its own (tests/runner.h): `tests/test-reader --list` lists them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,7 +19,7 @@
 
 #include "tscope.h"
 #include "reader.h"
-#include "tap.h"
+#include "runner.h"
 #include "trace-build.h"
 
 /* A temporary file name in the build tree's tests/ (make check), else here. */
@@ -1159,29 +1160,56 @@ static void test_file(void)
 	ok(rc == TSCOPE_EIO && errno == EISDIR, "directory: EIO, errno EISDIR");
 }
 
-int main(void)
+/* The cases that run a function above with arguments. */
+static void case_truncation(void)
 {
-	test_reference();
-	test_lz4();
-	test_header();
-	test_unload();
-	test_clock();
-	test_stream_notes();
-	test_malformed_events();
-	test_malformed_chunks();
 	test_truncation(0);
-#ifdef HAVE_LZ4
-	test_truncation(1);
-#endif
-	test_cut_chunk();
+}
+
+static void case_flips(void)
+{
 	test_flips(0);
+}
+
 #ifdef HAVE_LZ4
+static void case_truncation_lz4(void)
+{
+	test_truncation(1);
+}
+
+static void case_flips_lz4(void)
+{
 	test_flips(1);
+}
 #endif
-	test_chunk_walk();
-	test_file();
-	test_file_big();
-	test_dump();
-	test_units();
-	return done();
+
+static const struct test_case cases[] = {
+	{ "reference", test_reference, 0 },
+	{ "lz4", test_lz4, 0 },
+	{ "header", test_header, 0 },
+	{ "unload", test_unload, 0 },
+	{ "clock", test_clock, 0 },
+	{ "stream-notes", test_stream_notes, 0 },
+	{ "malformed-events", test_malformed_events, 0 },
+	{ "malformed-chunks", test_malformed_chunks, 0 },
+	{ "truncation", case_truncation, 0 },
+#ifdef HAVE_LZ4
+	{ "truncation-lz4", case_truncation_lz4, 0 },
+#endif
+	{ "cut-chunk", test_cut_chunk, 0 },
+	{ "flips", case_flips, 0 },
+#ifdef HAVE_LZ4
+	{ "flips-lz4", case_flips_lz4, 0 },
+#endif
+	{ "chunk-walk", test_chunk_walk, 0 },
+	{ "file", test_file, 0 },
+	{ "file-big", test_file_big, 0 },
+	{ "dump", test_dump, 0 },
+	{ "units", test_units, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return run_tests(argc, argv, cases);
 }

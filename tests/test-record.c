@@ -4,7 +4,8 @@
  *
  * Runs tests/prog-calls (built with -finstrument-functions, libtscope linked
  * statically) in every scenario, and the same program preloaded, then reads each
- * trace with the reader and checks exact event counts, names and values.
+ * trace with the reader and checks exact event counts, names and values.  Each case
+ * runs in a child of its own (tests/runner.h): `tests/test-record --list` lists them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,8 +23,8 @@
 
 #include "reader.h"
 #include "tscope.h"
-#include "tap.h"
 #include "harness.h"
+#include "runner.h"
 
 static char prog[4096]; /* tests/prog-calls */
 static char plain[4096]; /* tests/prog-plain: the same, not linked with libtscope */
@@ -41,7 +42,7 @@ static void test_abc(const char *binary, const char *how)
 	trace_path(path, sizeof(path), how);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
-	ok(run(argv, env, r) == 0 && r->status == 0, "%s: a->b->c program runs", how);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "%s: a->b->c program runs", how);
 	addr[0] = printed(r, "fn", "a");
 	addr[1] = printed(r, "fn", "b");
 	addr[2] = printed(r, "fn", "c");
@@ -79,7 +80,7 @@ static void test_threads(const char *binary, int n, long calls, const char *buff
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(env_buf, sizeof(env_buf), "TSCOPE_BUFFER=%s", buffer);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
-	ok(run(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.rc, 0, "%s: trace opens", how);
@@ -114,7 +115,7 @@ static void test_early_exit(void)
 
 	trace_path(path, sizeof(path), "early");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "early: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "early: program runs");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.threads, 4, "early: main and 3 threads that exited early");
@@ -135,7 +136,8 @@ static void test_exit_deep(void)
 
 	trace_path(path, sizeof(path), "exit-deep");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 3, "exit-deep: exit(3) deep in the stack");
+	ok(run_capture(argv, env, r) == 0 && r->status == 3,
+	   "exit-deep: exit(3) deep in the stack");
 	addr[0] = printed(r, "fn", "deep");
 	addr[1] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 2, &t);
@@ -160,7 +162,7 @@ static void test_crash(const char *how, int status)
 	snprintf(name, sizeof(name), "crash-%s", how);
 	trace_path(path, sizeof(path), name);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0, "%s: program runs", name);
+	ok(run_capture(argv, env, r) == 0, "%s: program runs", name);
 	is_int(r->status, status, "%s: exit status as untraced", name);
 	addr[0] = printed(r, "fn", "deep");
 	addr[1] = printed(r, "fn", "leaf");
@@ -184,7 +186,7 @@ static void test_fork(void)
 
 	trace_path(path, sizeof(path), "fork");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "fork: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "fork: program runs");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "fork: parent trace is complete");
@@ -213,7 +215,7 @@ static void test_api(const char *binary, const char *how)
 	trace_path(path, sizeof(path), how);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(env_pre, sizeof(env_pre), "LD_PRELOAD=%s", binary == plain ? lib : "");
-	ok(run(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "%s: program runs", how);
 	tally_trace(path, NULL, 0, &t);
 	is_int(t.begins, 7, "%s: 7 scopes by static name", how);
 	is_int(t.copies, 3, "%s: 3 scopes by copied name", how);
@@ -241,7 +243,7 @@ static void test_calibration(void)
 
 	trace_path(path, sizeof(path), "calib");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "calib: program runs 200 ms");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "calib: program runs 200 ms");
 	t0 = printed(r, "val", "t0");
 	t1 = printed(r, "val", "t1");
 	tally_trace(path, NULL, 0, &t);
@@ -272,7 +274,7 @@ static void test_pause(const char *mode)
 	snprintf(env_mode, sizeof(env_mode), "TSCOPE_MODE=%s", mode);
 	trace_path(path, sizeof(path), mode);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "pause, %s: program runs", mode);
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "pause, %s: program runs", mode);
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.enters[0], 110, "pause, %s: calls while paused are not recorded", mode);
@@ -295,7 +297,7 @@ static void test_start_stop(void)
 	trace_path(path, sizeof(path), "start");
 	trace_path(auto_path, sizeof(auto_path), "start-auto");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", auto_path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "start: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "start: program runs");
 	is_int(printed(r, "val", "start"), 0, "start: tscope_start() takes over");
 	is_int((int)printed(r, "val", "again"), TSCOPE_EBUSY, "start: a second start is EBUSY");
 	is_int(printed(r, "val", "flush"), 0, "start: tscope_flush() succeeds");
@@ -323,7 +325,7 @@ static void test_ring(void)
 
 	trace_path(path, sizeof(path), "ring");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "ring: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "ring: program runs");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	ok(t.complete, "ring: trace is complete");
@@ -349,7 +351,7 @@ static void test_snapshot(void)
 
 	trace_path(path, sizeof(path), "snapshot");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "snapshot: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "snapshot: program runs");
 	is_int(printed(r, "val", "snap"), 0, "snapshot: tscope_snapshot() succeeds");
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
@@ -370,12 +372,131 @@ static void test_disabled(void)
 
 	trace_path(path, sizeof(path), "disabled");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
-	ok(run(argv, env, r) == 0 && r->status == 0, "TSCOPE_ENABLE=0: program runs");
+	ok(run_capture(argv, env, r) == 0 && r->status == 0, "TSCOPE_ENABLE=0: program runs");
 	ok(stat(path, &st) < 0 && errno == ENOENT, "TSCOPE_ENABLE=0: no file is written");
 	free(r);
 }
 
-int main(void)
+/* The cases that run a function above with arguments. */
+static void case_abc(void)
+{
+	test_abc(prog, "abc-static");
+}
+
+static void case_threads_4x1m(void)
+{
+	test_threads(prog, 4, 1000000, "4k", "4x1M-4k");
+}
+
+static void case_threads_8x20k(void)
+{
+	test_threads(prog, 8, 20000, "1M", "8x20k");
+}
+
+static void case_crash_segv(void)
+{
+	test_crash("segv", 128 + SIGSEGV);
+}
+
+static void case_crash_abort(void)
+{
+	test_crash("abort", 128 + SIGABRT);
+}
+
+static void case_crash_term(void)
+{
+	test_crash("term", 128 + SIGTERM);
+}
+
+static void case_crash_fpe(void)
+{
+	test_crash("fpe", 128 + SIGFPE);
+}
+
+static void case_crash_bus(void)
+{
+	test_crash("bus", 128 + SIGBUS);
+}
+
+#if defined(__x86_64__)
+static void case_crash_ill(void)
+{
+	test_crash("ill", 128 + SIGILL);
+}
+#endif
+
+static void case_crash_own_handler(void)
+{
+	test_crash("own-handler", 7);
+}
+
+static void case_api(void)
+{
+	test_api(prog, "api-static");
+}
+
+static void case_pause_stream(void)
+{
+	test_pause("stream");
+}
+
+static void case_pause_ring(void)
+{
+	test_pause("ring");
+}
+
+static void case_threads_lz4(void)
+{
+#ifdef HAVE_LZ4
+	compress = "TSCOPE_COMPRESS=lz4";
+	test_threads(prog, 4, 1000000, "64k", "4x1M-lz4");
+	compress = "TSCOPE_COMPRESS=none";
+#else
+	tap_skip("built without LZ4");
+#endif
+}
+
+/* The same program, not linked with libtscope: the shared library preloaded. */
+static void case_preload(void)
+{
+	if (lib && access(lib, R_OK) == 0) {
+		test_abc(plain, "abc-preload");
+		test_threads(plain, 4, 100000, "16k", "4x100k-preload");
+	} else {
+		tap_skip("no TSCOPE_LIB: preload runs");
+	}
+}
+
+static const struct test_case cases[] = {
+	{ "abc", case_abc, 0 },
+	{ "threads-4x1M", case_threads_4x1m, 300 },
+	{ "threads-8x20k", case_threads_8x20k, 0 },
+	{ "early-exit", test_early_exit, 0 },
+	{ "exit-deep", test_exit_deep, 0 },
+	{ "crash-segv", case_crash_segv, 0 },
+	{ "crash-abort", case_crash_abort, 0 },
+	{ "crash-term", case_crash_term, 0 },
+	{ "crash-fpe", case_crash_fpe, 0 },
+	{ "crash-bus", case_crash_bus, 0 },
+#if defined(__x86_64__)
+	{ "crash-ill", case_crash_ill, 0 },
+#endif
+	{ "crash-own-handler", case_crash_own_handler, 0 },
+	{ "fork", test_fork, 0 },
+	{ "api", case_api, 0 },
+	{ "calibration", test_calibration, 0 },
+	{ "pause-stream", case_pause_stream, 0 },
+	{ "pause-ring", case_pause_ring, 0 },
+	{ "start-stop", test_start_stop, 0 },
+	{ "disabled", test_disabled, 0 },
+	{ "ring", test_ring, 0 },
+	{ "snapshot", test_snapshot, 0 },
+	{ "threads-lz4", case_threads_lz4, 300 },
+	{ "preload", case_preload, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
 {
 	const char *top = getenv("top_builddir");
 
@@ -386,42 +507,5 @@ int main(void)
 	mkdir(dir, 0777);
 	snprintf(prog, sizeof(prog), "%s/tests/prog-calls", top);
 	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
-
-	test_abc(prog, "abc-static");
-	test_threads(prog, 4, 1000000, "4k", "4x1M-4k");
-	test_threads(prog, 8, 20000, "1M", "8x20k");
-	test_early_exit();
-	test_exit_deep();
-	test_crash("segv", 128 + SIGSEGV);
-	test_crash("abort", 128 + SIGABRT);
-	test_crash("term", 128 + SIGTERM);
-	test_crash("fpe", 128 + SIGFPE);
-	test_crash("bus", 128 + SIGBUS);
-#if defined(__x86_64__)
-	test_crash("ill", 128 + SIGILL);
-#endif
-	test_crash("own-handler", 7);
-	test_fork();
-	test_api(prog, "api-static");
-	test_calibration();
-	test_pause("stream");
-	test_pause("ring");
-	test_start_stop();
-	test_disabled();
-	test_ring();
-	test_snapshot();
-#ifdef HAVE_LZ4
-	compress = "TSCOPE_COMPRESS=lz4";
-	test_threads(prog, 4, 1000000, "64k", "4x1M-lz4");
-	compress = "TSCOPE_COMPRESS=none";
-#else
-	tap_skip("built without LZ4");
-#endif
-	if (lib && access(lib, R_OK) == 0) {
-		test_abc(plain, "abc-preload");
-		test_threads(plain, 4, 100000, "16k", "4x100k-preload");
-	} else {
-		tap_skip("no TSCOPE_LIB: preload runs");
-	}
-	return done();
+	return run_tests(argc, argv, cases);
 }

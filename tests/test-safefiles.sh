@@ -5,41 +5,19 @@
 # 022, 0600 under 077), from tscope record, from a program recording by itself, from a
 # forked child and from the converters.
 #
-# Needs top_builddir (set by `make check`): tools/tscope, tests/prog-calls and
-# tests/prog-plain.  Works in tests/tmp-safefiles.PID, removed when everything passed.
-: "${top_builddir:?}"
+# Needs top_builddir and top_srcdir (set by `make check`): tools/tscope,
+# tests/prog-calls and tests/prog-plain.  Works in tests/tmp-safefiles.PID, removed
+# when everything passed.
+: "${top_builddir:?}" "${top_srcdir:?}"
 LC_ALL=C
 export LC_ALL
 tscope=$top_builddir/tools/tscope
 prog=$top_builddir/tests/prog-calls
 plain=$top_builddir/tests/prog-plain
-tmp=$top_builddir/tests/tmp-safefiles.$$
-n=0
-failed=0
 
-rm -rf "$tmp"
-mkdir -p "$tmp" || exit 1
+. "$top_srcdir/tests/tap.sh"
+tap_init safefiles
 unset TSCOPE_OUTPUT TSCOPE_ENABLE TSCOPE_MODE TSCOPE_BUFFER TSCOPE_COMPRESS TSCOPE_SNAPSHOT_SIGNAL
-: > "$tmp/problems"
-
-point() { # description
-	n=$((n + 1))
-	if [ -s "$tmp/problems" ]; then
-		echo "not ok $n - $1"
-		head -n 10 "$tmp/problems" | sed 's/^/# /'
-		failed=1
-	else
-		echo "ok $n - $1"
-	fi
-	: > "$tmp/problems"
-}
-skip() { # description, reason
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-problem() {
-	echo "$*" >> "$tmp/problems"
-}
 
 # mode FILE: its permission bits, in octal
 mode() {
@@ -185,6 +163,4 @@ else
 	skip "file modes" "no stat -c"
 fi
 
-echo "1..$n"
-[ $failed -eq 0 ] && rm -rf "$tmp"
-exit $failed
+finish

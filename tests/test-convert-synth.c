@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-convert-synth.c - the spans layer and the exporters on traces built byte by byte
+ * (tests/trace-build.h, CLOCK_MONOTONIC so that ticks are ns): each repair of an
+ * unbalanced stream, the folded, JSON and report output to the byte, JSON escaping,
+ * and random events that must not crash anything.  Each case runs in a child of its
+ * own (tests/runner.h): `tests/test-convert-synth --list` lists them.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tscope.h"
+#include "reader.h"
+#include "spans.h"
+#include "report.h"
+#include "export.h"
+#include "trace-build.h"
+#include "convert.h"
+#include "runner.h"
+
+/* Is text a valid, nested `tscope chrome` document?  1, 0, or -1 without python3. */
+static int json_ok(const char *text, const char *name)
+{
+	char path[4200];
+	struct summary s;
+	FILE *f;
+
+	if (!have_python)
+		return -1;
+	path_of(path, sizeof(path), name);
+	strcat(path, ".json");
+	f = fopen(path, "w");
+	if (!f)
+		return 0;
+	fputs(text, f);
+	fclose(f);
+	check_json(path, &s);
+	free(s.text);
+	unlink(path);
+	return s.ok;
+}
+
+/* A trace of thread 100 (pid 100), clock MONOTONIC: ticks are ns. */
+static void synth_begin(struct tb *b)
+{
+	tb_init(b);
+	tb_header(b, 100, 1, TSF_CLOCK_MONOTONIC, 1000);
+	tb_process(b, 100, 1, "/bin/synth");
+	tb_thread(b, 100, 100, 1, "main");
+	tb_name(b, 0x5000, "scope");
+	tb_name(b, 0x5100, "mark");
+	tb_name(b, 0x5200, "level");
+}
+
+/* Convert the trace in b with each exporter into strings; return the repairs. */
+struct conv {
+	struct spans_repairs rep;
+	char folded[4096];
+	char chrome[1 << 20];
+	char report[8192];
+	int rc;
+};
+
+static void read_back(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = 0;
+	fclose(f);
+}
+
+static struct report_opts ro; /* for the report, with ro.ns forced on */
+
+static void convert(struct tb *b, struct conv *cv)
+{
+	struct folded_opts fo = { 0 };
+	struct chrome_opts co = { 0 };
+	struct reader *r = NULL;
+	struct names *names = names_new();
+	struct spans *sp = NULL;
+	struct folded *fd;
+	struct chrome *ch;
+	struct report *rep;
+	FILE *f;
+
+	memset(cv, 0, sizeof(*cv));
+	cv->rc = reader_open_mem(b->p, b->n, &r);
+	if (cv->rc || !names || spans_open(&sp, r, names)) {
+		cv->rc = cv->rc ? cv->rc : -100;
+		goto out;
+	}
+	f = tmpfile();
+	folded_open(&fd, f, &fo, names);
+	cv->rc |= folded_add(fd, sp);
+	cv->rc |= folded_finish(fd);
+	read_back(f, cv->folded, sizeof(cv->folded));
+	cv->rep = *spans_repairs(sp); /* each exporter reads everything: take one's repairs */
+
+	f = tmpfile();
+	co.base_ns = 1000;
+	chrome_open(&ch, f, &co, names);
+	cv->rc |= chrome_add(ch, sp);
+	cv->rc |= chrome_finish(ch);
+	read_back(f, cv->chrome, sizeof(cv->chrome));
+
+	f = tmpfile();
+	ro.ns = 1;
+	report_open(&rep, f, &ro, names);
+	cv->rc |= report_add(rep, sp);
+	cv->rc |= report_finish(rep);
+	read_back(f, cv->report, sizeof(cv->report));
+out:
+	spans_close(sp);
+	names_free(names);
+	reader_close(r);
+}
+
+static void test_balanced(void)
+{
+	static const char want_folded[] = "0x401000 30\n"
+					  "0x401000;0x402000 15\n"
+					  "0x401000;0x402000;scope 5\n"
+					  "0x401000;0x403000 10\n";
+	static const char want_chrome[] =
+	    "{\"traceEvents\":[\n"
+	    "{\"ph\":\"M\",\"pid\":100,\"tid\":100,\"ts\":0,\"name\":\"process_name\",\"args\":{"
+	    "\"name\":\"synth\"}},\n"
+	    "{\"ph\":\"M\",\"pid\":100,\"tid\":100,\"ts\":0,\"name\":\"thread_name\",\"args\":{"
+	    "\"name\":\"main\"}},\n"
+	    "{\"ph\":\"M\",\"pid\":100,\"tid\":100,\"ts\":0,\"name\":\"thread_sort_index\","
+	    "\"args\":{\"sort_index\":0}},\n"
+	    "{\"ph\":\"i\",\"pid\":100,\"tid\":100,\"ts\":0.012,\"s\":\"t\",\"name\":\"mark\"},\n"
+	    "{\"ph\":\"X\",\"pid\":100,\"tid\":100,\"ts\":0.015,\"dur\":0.005,\"name\":\"scope\"},"
+	    "\n"
+	    "{\"ph\":\"C\",\"pid\":100,\"tid\":100,\"ts\":0.021,\"name\":\"level\",\"args\":{"
+	    "\"value\":-7}},\n"
+	    "{\"ph\":\"X\",\"pid\":100,\"tid\":100,\"ts\":0.010,\"dur\":0.020,\"name\":"
+	    "\"0x402000\"},"
+	    "\n"
+	    "{\"ph\":\"X\",\"pid\":100,\"tid\":100,\"ts\":0.040,\"dur\":0.010,\"name\":"
+	    "\"0x403000\"},"
+	    "\n"
+	    "{\"ph\":\"X\",\"pid\":100,\"tid\":100,\"ts\":0.000,\"dur\":0.060,\"name\":"
+	    "\"0x401000\"}"
+	    "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":"
+	    "\"tscope " TSCOPE_VERSION_STRING
+	    "\",\"clock\":\"CLOCK_MONOTONIC\",\"base_ns\":1000}}\n";
+	static const char want_report[] = "process 100 synth (parent 1)\n"
+					  "\n"
+					  "thread 100 \"main\": 60 ns, 4 calls\n"
+					  "incl  self  calls   avg   thread  function\n"
+					  "  60    30      1    60   100.0%  0x401000\n"
+					  "  20    15      1    20    33.3%    0x402000\n"
+					  "   5     5      1     5     8.3%      scope\n"
+					  "  10    10      1    10    16.7%    0x403000\n";
+	struct tb b;
+	static struct conv cv;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	tb_enter(&b, 1010, 0x402000);
+	tb_instant(&b, 1012, 0x5100);
+	tb_begin(&b, 1015, 0x5000);
+	tb_end_scope(&b, 1020);
+	tb_counter(&b, 1021, 0x5200, -7);
+	tb_exit(&b, 1030, 0x402000);
+	tb_enter(&b, 1040, 0x403000);
+	tb_exit(&b, 1050, 0x403000);
+	tb_exit(&b, 1060, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	convert(&b, &cv);
+	is_int(cv.rc, 0, "balanced: converts");
+	is_int(spans_repairs_total(&cv.rep) + cv.rep.time_back, 0, "balanced: nothing repaired");
+	is_str(cv.folded, want_folded, "balanced: folded stacks, self ns, sorted");
+	is_str(cv.chrome, want_chrome, "balanced: Chrome JSON to the byte");
+	is_str(cv.report, want_report, "balanced: call tree, --ns");
+
+	ro.max_depth = 2;
+	convert(&b, &cv);
+	ok(strstr(cv.report, "scope") == NULL && strstr(cv.report, "0x403000\n"),
+	   "balanced: --depth 2 stops above the scope");
+	ro.max_depth = 0;
+	ro.threshold = 10;
+	convert(&b, &cv);
+	ok(strstr(cv.report, "scope") == NULL && strstr(cv.report, "0x403000\n"),
+	   "balanced: --threshold 10 hides the scope (8.3%%), keeps 0x403000 (16.7%%)");
+	ro.threshold = 0;
+	ro.sort = REPORT_SORT_NAME;
+	convert(&b, &cv);
+	ok(strstr(cv.report, "0x402000\n") < strstr(cv.report, "0x403000\n"),
+	   "balanced: --sort name");
+	ro.sort = REPORT_SORT_DEFAULT;
+	ro.flat = 1;
+	convert(&b, &cv);
+	is_str(cv.report,
+	       "self   self%  calls  incl   avg   min   max  function\n"
+	       "  30   50.0%      1    60    60    60    60  0x401000\n"
+	       "  15   25.0%      1    20    20    20    20  0x402000\n"
+	       "  10   16.7%      1    10    10    10    10  0x403000\n"
+	       "   5    8.3%      1     5     5     5     5  scope\n",
+	       "balanced: --flat");
+	ro.flat = 0;
+	tb_free(&b);
+}
+
+/* Events of one thread in one chunk, converted; the folded text and the repairs. */
+static void repair_case(const char *what, void (*events)(struct tb *), const char *want_folded,
+			const struct spans_repairs *want)
+{
+	struct tb b;
+	static struct conv cv;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	events(&b);
+	tb_events_end(&b);
+	tb_end(&b);
+	convert(&b, &cv);
+	is_int(cv.rc, 0, "%s: converts", what);
+	is_str(cv.folded, want_folded, "%s: stacks and self times", what);
+	ok(memcmp(&cv.rep, want, sizeof(*want)) == 0, "%s: repairs counted", what);
+	if (json_ok(cv.chrome, "repair") >= 0)
+		ok(json_ok(cv.chrome, "repair") == 1, "%s: the JSON's spans nest", what);
+	if (memcmp(&cv.rep, want, sizeof(*want)) != 0)
+		printf("#   unwound %" PRIu64 " early %" PRIu64 " dropped %" PRIu64 " end %" PRIu64
+		       " gap %" PRIu64 " end_dropped %" PRIu64 " deferred %" PRIu64 " deep %" PRIu64
+		       " back %" PRIu64 "\n",
+		       cv.rep.unwound, cv.rep.exit_early, cv.rep.exit_dropped, cv.rep.open_at_end,
+		       cv.rep.open_at_gap, cv.rep.end_dropped, cv.rep.end_deferred, cv.rep.too_deep,
+		       cv.rep.time_back);
+	tb_free(&b);
+}
+
+/* A stream that starts inside a -> b: c returns, b returns, d is called, a returns. */
+static void ev_prefix(struct tb *b)
+{
+	tb_enter(b, 1100, 0xc);
+	tb_exit(b, 1110, 0xc);
+	tb_exit(b, 1120, 0xb);
+	tb_enter(b, 1130, 0xd);
+	tb_exit(b, 1140, 0xd);
+	tb_exit(b, 1150, 0xa);
+}
+
+/* longjmp from c to a: the exits of c and b never come. */
+static void ev_longjmp(struct tb *b)
+{
+	tb_enter(b, 1000, 0xa);
+	tb_enter(b, 1010, 0xb);
+	tb_enter(b, 1020, 0xc);
+	tb_enter(b, 1030, 0xd);
+	tb_exit(b, 1040, 0xd);
+	tb_exit(b, 1050, 0xa);
+}
+
+/* An exit of a function never entered, while a is open. */
+static void ev_stray(struct tb *b)
+{
+	tb_enter(b, 1000, 0xa);
+	tb_exit(b, 1010, 0xe);
+	tb_exit(b, 1020, 0xa);
+}
+
+/* exit() deep in the stack: a and b never return. */
+static void ev_open_end(struct tb *b)
+{
+	tb_enter(b, 1000, 0xa);
+	tb_enter(b, 1010, 0xb);
+	tb_enter(b, 1020, 0xc);
+	tb_exit(b, 1025, 0xc);
+}
+
+/* END without a scope; END of a scope with a call open above it. */
+static void ev_scopes(struct tb *b)
+{
+	tb_end_scope(b, 1000);
+	tb_begin(b, 1010, 0x5000);
+	tb_enter(b, 1020, 0xa);
+	tb_end_scope(b, 1030);
+	tb_exit(b, 1040, 0xa);
+	tb_copy(b, 1050, "copied");
+	tb_end_scope(b, 1060);
+}
+
+/* Time running backwards (a damaged trace). */
+static void ev_time_back(struct tb *b)
+{
+	tb_enter(b, 1000, 0xa);
+	tb_enter(b, 1010, 0xb);
+	tb_exit(b, 900, 0xb);
+	tb_exit(b, 1020, 0xa);
+}
+
+static void test_repairs(void)
+{
+	struct spans_repairs want;
+
+	memset(&want, 0, sizeof(want));
+	want.exit_early = 2;
+	/* b = [1100, 1120] holds c; a = [1100, 1150] holds b and d: the call tree is read
+	 * again with a and b open from the start, so the paths are the real ones */
+	repair_case("stream starting mid-stack", ev_prefix,
+		    "0xa 20\n0xa;0xb 10\n0xa;0xb;0xc 10\n0xa;0xd 10\n", &want);
+
+	memset(&want, 0, sizeof(want));
+	want.unwound = 2;
+	repair_case("longjmp", ev_longjmp,
+		    "0xa 10\n0xa;0xb 10\n0xa;0xb;0xc 20\n0xa;0xb;0xc;0xd 10\n", &want);
+
+	memset(&want, 0, sizeof(want));
+	want.exit_dropped = 1;
+	repair_case("exit without entry", ev_stray, "0xa 20\n", &want);
+
+	memset(&want, 0, sizeof(want));
+	want.open_at_end = 2;
+	repair_case("open at the end", ev_open_end, "0xa 10\n0xa;0xb 10\n0xa;0xb;0xc 5\n", &want);
+
+	memset(&want, 0, sizeof(want));
+	want.end_dropped = 1;
+	want.end_deferred = 1;
+	repair_case("scope ends", ev_scopes, "copied 10\nscope 10\nscope;0xa 20\n", &want);
+
+	memset(&want, 0, sizeof(want));
+	want.time_back = 1;
+	repair_case("time running back", ev_time_back, "0xa 20\n", &want);
+}
+
+/* Events lost, and a chunk missing: the stack is closed at each gap. */
+static void test_gaps(void)
+{
+	struct tb b;
+	static struct conv cv;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, 0);
+	tb_enter(&b, 1000, 0xa);
+	tb_enter(&b, 1010, 0xb);
+	tb_events_end(&b);
+	tb_events_begin(&b, 100, 2, 0, 0); /* seq 1 is missing */
+	tb_exit(&b, 2000, 0xb);
+	tb_exit(&b, 2010, 0xa);
+	tb_enter(&b, 2020, 0xc);
+	tb_events_end(&b);
+	tb_events_begin(&b, 100, 3, 5, TSF_EF_FINAL); /* 5 events lost before it */
+	tb_exit(&b, 3000, 0xc);
+	tb_events_end(&b);
+	tb_end(&b);
+	convert(&b, &cv);
+	is_int(cv.rc, 0, "gaps: converts");
+	is_int(cv.rep.open_at_gap, 3, "gaps: a, b, then c closed at the gaps");
+	is_int(cv.rep.exit_early, 3, "gaps: b, a and c return after a gap");
+	/* a [1000,1010] b [1010,1010]; then b [2000,2000], a [2000,2010]; c [2020,2020],
+	 * then c [3000,3000] */
+	is_str(cv.folded, "0xa 20\n", "gaps: stacks closed at each gap");
+	tb_free(&b);
+}
+
+static void count_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
+{
+	(void)stack;
+	(void)depth;
+	(void)end;
+	(*(uint64_t *)ctx)++;
+}
+
+/* Deeper than SPANS_MAX_DEPTH: ignored, and the exits that match them too. */
+static void test_deep(void)
+{
+	static const struct spans_ops ops = { NULL, count_close, NULL, NULL, NULL };
+	struct tb b;
+	uint64_t n = SPANS_MAX_DEPTH + 10, t = 1000, spans = 0;
+	struct reader *r = NULL;
+	struct names *names = names_new();
+	struct spans *sp = NULL;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (uint64_t i = 0; i < n; i++)
+		tb_enter(&b, t++, 0xa);
+	for (uint64_t i = 0; i < n; i++)
+		tb_exit(&b, t++, 0xa);
+	tb_events_end(&b);
+	tb_end(&b);
+	ok(reader_open_mem(b.p, b.n, &r) == 0 && spans_open(&sp, r, names) == 0,
+	   "deep: trace opens");
+	if (sp) {
+		is_int(spans_run(sp, 0, &ops, &spans), 0, "deep: reads");
+		is_int(spans, SPANS_MAX_DEPTH, "deep: every call up to the limit");
+		is_int(spans_repairs(sp)->too_deep, 10, "deep: 10 calls beyond the limit ignored");
+		is_int(spans_repairs_total(spans_repairs(sp)), 10, "deep: nothing else repaired");
+	}
+	spans_close(sp);
+	names_free(names);
+	reader_close(r);
+	tb_free(&b);
+}
+
+static void test_escape(void)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *out;
+	} cases[] = {
+		{ "plain", 5, "\"plain\"" },
+		{ "q\"b\\s/", 6, "\"q\\\"b\\\\s/\"" },
+		{ "\n\t\r\x01\x1f\x7f", 6, "\"\\n\\t\\r\\u0001\\u001f\\u007f\"" },
+		{ "nul\0in", 6, "\"nul\\u0000in\"" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+		  "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+		{ "\xff\xfe", 2, "\"\\ufffd\\ufffd\"" },
+		{ "\xc0\xaf", 2, "\"\\ufffd\\ufffd\"" },		       /* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" },	       /* a surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* > U+10FFFF */
+		{ "cut\xe2\x82", 5, "\"cut\\ufffd\\ufffd\"" },
+	};
+	char buf[128];
+
+	for (size_t i = 0; i < TS_ARRAY_SIZE(cases); i++) {
+		size_t n = chrome_escape(buf, cases[i].in, cases[i].n);
+
+		buf[n] = 0;
+		is_str(buf, cases[i].out, "JSON escape, case %zu", i);
+	}
+}
+
+/* Random events of every kind: no crash, spans always nest, repairs add up. */
+static void test_random(void)
+{
+	uint64_t seed = 0x2545f4914f6cdd1dULL;
+	int failures = 0, bad_json = 0;
+
+	for (int round = 0; round < 200; round++) {
+		struct tb b;
+		static struct conv cv;
+		uint64_t t = 1000;
+		int n = 1 + round * 5;
+
+		synth_begin(&b);
+		for (int chunk = 0; chunk < 3; chunk++) {
+			tb_events_begin(&b, 100 + (uint32_t)(chunk & 1), (uint64_t)chunk,
+					(uint64_t)(round % 3 == 0), chunk == 2 ? TSF_EF_FINAL : 0);
+			for (int i = 0; i < n; i++) {
+				uint64_t x;
+
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				x = seed;
+				t += (x >> 40) % 3 == 0 ? 0 : (x >> 20) % 50;
+				if ((x >> 50) % 17 == 0)
+					t -= 30; /* backwards now and then */
+				switch (x % 8) {
+				case 0:
+				case 1:
+				case 2:
+					tb_enter(&b, t, 0x10 + (x >> 8) % 4);
+					break;
+				case 3:
+				case 4:
+				case 5:
+					tb_exit(&b, t, 0x10 + (x >> 8) % 5);
+					break;
+				case 6:
+					if ((x >> 8) & 1)
+						tb_begin(&b, t, 0x5000);
+					else
+						tb_copy(&b, t, (x >> 9) & 1 ? "dyn\"\x01" : "d");
+					break;
+				default:
+					if ((x >> 8) & 1)
+						tb_end_scope(&b, t);
+					else
+						tb_counter(&b, t, 0x5200, (int64_t)(x >> 3));
+					break;
+				}
+			}
+			tb_events_end(&b);
+		}
+		tb_end(&b);
+		convert(&b, &cv);
+		failures += cv.rc != 0;
+		if (round % 25 == 0 && strlen(cv.chrome) < sizeof(cv.chrome) - 1)
+			bad_json += json_ok(cv.chrome, "random") == 0;
+		tb_free(&b);
+	}
+	is_int(failures, 0, "random events: 200 traces convert, no crash");
+	is_int(bad_json, 0, "random events: the JSON's spans always nest");
+}
+
+static const struct test_case cases[] = {
+	{ "balanced", test_balanced, 0 },
+	{ "repairs", test_repairs, 300 },
+	{ "gaps", test_gaps, 0 },
+	{ "deep", test_deep, 0 },
+	{ "escape", test_escape, 0 },
+	{ "random", test_random, 300 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	convert_setup("synth");
+	return run_tests(argc, argv, cases);
+}
