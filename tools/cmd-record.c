@@ -12,6 +12,7 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -143,20 +144,33 @@ static void preload(const char *lib)
 	free(v);
 }
 
-/* After the run: say so if the program recorded nothing. */
+/*
+ * After the run: a hint where the trace shows that the program recorded nothing, and
+ * why.  No trace: the library's own open failed (and it said why), or it never ran;
+ * record tells them apart by creating the file itself.  A trace with events lost,
+ * or with no END, was said by the runtime: no hint then.
+ */
 static void check_trace(const char *path, const char *program)
 {
+	const struct reader_info *in;
 	struct reader *r;
-	struct stat st;
+	int fd;
 
-	if (lstat(path, &st) < 0) {
-		util_warn(program, "no trace was written (a statically linked program cannot "
-				   "preload libtscope: link it with -ltscope)");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		util_warn(program, "no trace was written: libtscope was not loaded (a "
+				   "statically linked program cannot preload it: link it with "
+				   "-ltscope)");
 		return;
 	}
+	if (errno != EEXIST)
+		return; /* the runtime could not create it either, and said so */
 	if (reader_open(path, &r) != 0)
 		return; /* the converters will say what is wrong */
-	if (reader_info(r)->slots == 0)
+	in = reader_info(r);
+	if (in->complete && in->slots == 0 && in->lost == 0)
 		util_warn(program, "no function was recorded: build it with "
 				   "-finstrument-functions");
 	reader_close(r);

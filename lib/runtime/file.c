@@ -11,15 +11,16 @@
  * every CLOCK_EVERY ns of writing.
  *
  * One lock (tscope__file_lock) keeps chunks in order: every function below but
- * tscope__file_reset() is called with it held.  A failed write is remembered
- * (tscope__file_error) and its events counted as lost.
+ * tscope__file_reset() and tscope__note_loss() is called with it held.  The descriptor
+ * is tracefd.c's.  A failed write is remembered (tscope__file_error): the trace is cut
+ * back to its last whole chunk, nothing more is written until the END chunk, and the
+ * events are counted as lost; at the close, one line says how many and why.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -41,9 +42,11 @@ static struct {
 	pthread_mutex_t lock;
 	struct tscope__config cfg;
 	int fork_child;  /* this process was forked from a recording one */
-	int fd;          /* -1 until the first write */
-	int open_failed;
+	int opened, open_failed; /* the file exists (0 until the first write); or could not */
 	int io_error;    /* errno of the first failed write */
+	int closing;     /* writing the END chunk: tried even after a failure */
+	int cause;       /* errno of the first loss (tscope__note_loss) */
+	uint64_t size;   /* bytes written, all whole chunks */
 	struct tsf_clock start;
 	uint64_t last_sync_ns;
 	uint64_t chunks, events, lost;
@@ -52,7 +55,6 @@ static struct {
 	size_t batch_events, batch_lost;
 } f = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.fd = -1,
 };
 
 static TS_NOINSTR uint64_t mono_ns(void)
@@ -73,15 +75,23 @@ TS_NOINSTR void tscope__file_unlock(void)
 	pthread_mutex_unlock(&f.lock);
 }
 
-/* Write everything or fail with errno set; retries short writes and EINTR. */
-static TS_NOINSTR int write_all(int fd, struct iovec *iov, int n)
+/* Write everything to the trace or fail with errno set; retries short writes and
+ * EINTR, and reopens the trace when the program has closed its descriptor. */
+static TS_NOINSTR int write_all(struct iovec *iov, int n)
 {
+	int fd = tscope__fd_get(0);
+
 	while (n > 0) {
-		ssize_t r = writev(fd, iov, n);
+		ssize_t r = fd < 0 ? -1 : writev(fd, iov, n);
 
 		if (r < 0) {
-			if (errno == EINTR)
+			if (fd >= 0 && errno == EINTR)
 				continue;
+			if (fd >= 0 && errno == EBADF) {
+				fd = tscope__fd_get(1);
+				if (fd >= 0)
+					continue;
+			}
 			return -1;
 		}
 		while (n > 0 && (size_t)r >= iov->iov_len) {
@@ -97,17 +107,42 @@ static TS_NOINSTR int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* The first cause of lost events (an errno: ENOMEM for no buffer memory), said at the
+ * close.  Any thread, any lock held. */
+TS_NOINSTR void tscope__note_loss(int cause_errno)
+{
+	int none = 0;
+
+	__atomic_compare_exchange_n(&f.cause, &none, cause_errno ? cause_errno : EIO, 0,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 /* Write iov: chunks whole chunks holding events events, and lost more counted lost.
- * A failure is remembered and those events are counted as lost.  0 or -1. */
+ * After a failure nothing more is written (but the END chunk, which is tried); the
+ * failure is remembered and the events are counted as lost.  0 or -1. */
 static TS_NOINSTR int put(struct iovec *iov, int n, unsigned chunks, uint64_t events,
 			  uint64_t lost)
 {
-	if (write_all(f.fd, iov, n) < 0) {
-		if (!f.io_error)
-			f.io_error = errno ? errno : EIO;
+	size_t bytes = 0;
+
+	for (int i = 0; i < n; i++)
+		bytes += iov[i].iov_len;
+	if ((f.io_error && !f.closing) || write_all(iov, n) < 0) {
+		if (!f.io_error || f.closing) {
+			int fd;
+
+			if (!f.io_error)
+				f.io_error = errno ? errno : EIO;
+			tscope__note_loss(f.io_error);
+			/* a chunk cut short would hide what follows it */
+			fd = tscope__fd_get(0);
+			if (fd >= 0 && ftruncate(fd, (off_t)f.size) == 0)
+				lseek(fd, (off_t)f.size, SEEK_SET);
+		}
 		f.lost += events + lost;
 		return -1;
 	}
+	f.size += bytes;
 	f.chunks += chunks;
 	f.events += events;
 	f.lost += lost;
@@ -133,7 +168,7 @@ static TS_NOINSTR int emit(void *ctx, uint32_t type, const void *a, size_t alen,
 	};
 
 	(void)ctx;
-	if (f.fd < 0)
+	if (!f.opened)
 		return -1;
 	batch_flush();
 	return put(iov, 5, 1, 0, 0);
@@ -145,65 +180,24 @@ static TS_NOINSTR void emit_clock(const struct tsf_clock *c)
 	f.last_sync_ns = c->mono_ns;
 }
 
-/* The file's name: the configured path with %p replaced by the pid; a forked child
- * whose path has no %p writes PATH.<pid>. */
-static TS_NOINSTR void resolve_path(char *out, size_t size)
-{
-	const char *s = f.cfg.path;
-	size_t o = 0;
-	int has_pid = 0;
-
-	while (*s && o + 24 < size) {
-		if (s[0] == '%' && s[1] == 'p') {
-			o += (size_t)snprintf(out + o, size - o, "%d", (int)getpid());
-			s += 2;
-			has_pid = 1;
-		} else {
-			out[o++] = *s++;
-		}
-	}
-	out[o] = 0;
-	if (f.fork_child && !has_pid)
-		snprintf(out + o, size - o, ".%d", (int)getpid());
-}
-
 TS_NOINSTR int tscope__file_open(void)
 {
-	char path[sizeof(f.cfg.path) + 32];
 	struct tsf_header h;
 	struct tsf_process p = { 0 };
 	char exe[PATH_MAX];
 	ssize_t n;
 
-	if (f.fd >= 0)
+	if (f.opened)
 		return 0;
 	if (f.open_failed)
 		return -1;
-	resolve_path(path, sizeof(path));
-	if (f.cfg.claim && !f.fork_child) {
-		/* Under `tscope record`: the first process of the tree takes PATH; an image
-		 * exec()'d later (same pid) finds it taken and writes PATH.<pid>, or
-		 * PATH.<pid>.<n> if that is taken too. */
-		size_t len = strlen(path);
-
-		for (int k = 0; k < 100; k++) {
-			if (k == 1)
-				snprintf(path + len, sizeof(path) - len, ".%d", (int)getpid());
-			else if (k > 1)
-				snprintf(path + len, sizeof(path) - len, ".%d.%d", (int)getpid(), k - 1);
-			f.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-			if (f.fd >= 0 || errno != EEXIST)
-				break;
-		}
-	} else {
-		f.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
-	}
-	if (f.fd < 0) {
+	if (tscope__fd_open(&f.cfg, f.fork_child) < 0) {
 		f.open_failed = 1;
 		f.io_error = errno;
-		tscope__say(path, ": cannot create the trace: ", strerror(errno));
+		tscope__say(tscope__fd_path(), ": cannot create the trace: ", strerror(errno));
 		return -1;
 	}
+	f.opened = 1;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, TSF_MAGIC, TSF_MAGIC_SIZE);
 	h.version = TSF_VERSION;
@@ -214,10 +208,7 @@ TS_NOINSTR int tscope__file_open(void)
 	h.clock_source = (uint32_t)tscope__clock_source;
 	h.start_ticks = f.start.ticks;
 	struct iovec iov = { &h, sizeof(h) };
-	if (write_all(f.fd, &iov, 1) < 0) {
-		f.io_error = errno;
-		return -1;
-	}
+	put(&iov, 1, 0, 0, 0); /* a failure is the writes' to count and say */
 	p.pid = h.pid;
 	p.ppid = h.ppid;
 	n = readlink("/proc/self/exe", exe, sizeof(exe));
@@ -351,15 +342,16 @@ TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list)
  */
 TS_NOINSTR void tscope__file_tick(int scan_how)
 {
-	uint64_t now = f.fd >= 0 ? mono_ns() : 0;
+	uint64_t now = f.opened && !f.io_error ? mono_ns() : 0;
 
-	if (f.fd >= 0 && now - f.start.mono_ns < CLOCK_EVERY &&
-	    now - f.last_sync_ns >= SYNC_EARLY) {
+	if (!now)
+		return;
+	if (now - f.start.mono_ns < CLOCK_EVERY && now - f.last_sync_ns >= SYNC_EARLY) {
 		struct tsf_clock c;
 
 		tscope__clock_sync(&c);
 		emit_clock(&c);
-	} else if (f.fd >= 0 && now - f.last_sync_ns >= CLOCK_EVERY) {
+	} else if (now - f.last_sync_ns >= CLOCK_EVERY) {
 		struct tsf_clock c;
 
 		tscope__clock_sync(&c);
@@ -380,9 +372,9 @@ TS_NOINSTR void tscope__file_scan(int how)
 TS_NOINSTR void tscope__file_reset(const struct tscope__config *cfg, int keep_start)
 {
 	f.cfg = *cfg;
-	f.fd = -1;
-	f.open_failed = 0;
-	f.io_error = 0;
+	f.opened = f.open_failed = f.io_error = f.closing = 0;
+	f.size = 0;
+	__atomic_store_n(&f.cause, 0, __ATOMIC_RELAXED);
 	f.chunks = f.events = f.lost = 0;
 	tscope__names_reset();
 	if (!keep_start)
@@ -391,7 +383,7 @@ TS_NOINSTR void tscope__file_reset(const struct tscope__config *cfg, int keep_st
 
 TS_NOINSTR int tscope__file_is_open(void)
 {
-	return f.fd >= 0;
+	return f.opened;
 }
 
 TS_NOINSTR int tscope__file_failed(void)
@@ -404,12 +396,19 @@ TS_NOINSTR int tscope__file_error(void)
 	return f.io_error;
 }
 
-/* After a failed open: a descriptor whose header could not be written is closed. */
-TS_NOINSTR void tscope__file_close_failed(void)
+/* The one line for every loss of the session, with the first cause and the count. */
+static TS_NOINSTR void say_loss(void)
 {
-	if (f.fd >= 0)
-		close(f.fd);
-	f.fd = -1;
+	int cause = __atomic_load_n(&f.cause, __ATOMIC_RELAXED);
+	char msg[64];
+
+	if (!cause || f.open_failed)
+		return; /* said at the open */
+	snprintf(msg, sizeof(msg), ": %llu events lost: ", (unsigned long long)f.lost);
+	tscope__say(tscope__fd_path(), msg,
+		    cause == ENOMEM	    ? "no memory for buffers"
+		    : tscope__fd_gone() ? "the trace file was removed or replaced"
+					: strerror(cause));
 }
 
 /* The last scan of objects (scan_how), the last sync point and the END chunk, which
@@ -420,6 +419,7 @@ TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
 	struct tsf_clock c;
 	struct tsf_end end = { 0 };
 
+	f.closing = 1; /* after a failure: the END may still fit, and say what was lost */
 	if (tscope__file_open() == 0) {
 		tscope__maps_write(emit, NULL, scan_how);
 		tscope__clock_sync(&c);
@@ -429,9 +429,9 @@ TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
 		end.lost = f.lost + lost;
 		emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0);
 	}
-	if (f.fd >= 0)
-		close(f.fd);
-	f.fd = -1;
+	tscope__fd_close();
+	f.opened = f.closing = 0;
+	say_loss();
 	return f.io_error ? TSCOPE_EIO : 0;
 }
 
@@ -448,9 +448,8 @@ TS_NOINSTR void tscope__file_atfork_child(int active)
 	f.batch_events = f.batch_lost = 0;
 	tscope__names_atfork_child();
 	tscope__encode_atfork_child();
-	if (f.fd >= 0)
-		close(f.fd);
-	f.fd = -1;
+	tscope__fd_atfork_child();
+	f.opened = 0;
 	f.fork_child = 1;
 	if (active) {
 		struct tscope__config cfg = f.cfg;

@@ -16,7 +16,8 @@
  *	buffer.c   the cold path: thread registry, refill, hand-over, thread exit
  *	ring.c     ring mode: a thread's ring of buffers and its snapshots
  *	writer.c   the hand-over queue and the background writer thread
- *	file.c     the trace file: header, metadata chunks, events, END
+ *	file.c     the trace file: header, metadata chunks, events, END; what was lost
+ *	tracefd.c  the trace's descriptor: high, checked, reopened if the program closed it
  *	names.c    which scope names the file has
  *	encode.c   EVENTS chunks packed and LZ4-compressed
  *	maps.c     the loaded objects, as MODULE and UNLOAD chunks
@@ -175,7 +176,6 @@ void tscope__file_lock(void);
 void tscope__file_unlock(void);
 void tscope__file_reset(const struct tscope__config *cfg, int keep_start);
 int tscope__file_open(void);
-void tscope__file_close_failed(void);
 size_t tscope__file_write_list(struct tscope__buf *list);
 void tscope__file_tick(int scan_how);
 void tscope__file_scan(int how);
@@ -184,6 +184,15 @@ int tscope__file_is_open(void);
 int tscope__file_failed(void);
 int tscope__file_error(void);
 void tscope__file_atfork_child(int active);
+void tscope__note_loss(int cause_errno); /* any thread: the first cause is said */
+
+/* tracefd.c: with tscope__file_lock() held */
+int tscope__fd_open(const struct tscope__config *cfg, int fork_child);
+int tscope__fd_get(int again);
+int tscope__fd_gone(void);
+const char *tscope__fd_path(void);
+void tscope__fd_close(void);
+void tscope__fd_atfork_child(void);
 
 /* names.c */
 int tscope__names_seen(uint64_t ptr);

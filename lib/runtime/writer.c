@@ -231,7 +231,6 @@ TS_NOINSTR int tscope__writer_open(const struct tscope__config *cfg, int lazy,
 	}
 	if (!lazy && tscope__file_open() < 0) {
 		__atomic_store_n(&w.active, 0, __ATOMIC_RELAXED);
-		tscope__file_close_failed();
 		rc = TSCOPE_EIO;
 	}
 	tscope__file_unlock();
