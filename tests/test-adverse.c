@@ -1242,7 +1242,7 @@ static void short_case(int killed)
 	if (killed) {
 		struct timespec ts = { 0, 10000000 };
 
-		wait_for(&c, &x->r, "ready");
+		run_until(&c, &x->r, "ready");
 		nanosleep(&ts, NULL); /* the writer takes what was handed over */
 		kill(c.pid, SIGKILL);
 	}

@@ -46,7 +46,7 @@ static int run_err(const char *const *argv, const char *const *env, struct run *
 		return -1;
 	fflush(stderr);
 	dup2(fd, 2);
-	rc = run(argv, env, r);
+	rc = run_capture(argv, env, r);
 	dup2(save, 2);
 	close(save);
 	n = pread(fd, err, sizeof(err) - 1, 0);
