@@ -188,14 +188,17 @@ size_t names_count(const struct names *nm)
 #define SEARCH_MAX (1u << 16) /* frames searched down the stack for a match */
 #define PREFIX_MAX (1u << 20) /* calls begun before their stretch, remembered for a replay */
 /* Keys of functions in contested ranges: MOD_TAG | registration << 48 | address, with
- * registration 0 when the owner cannot be told (the name is then the address). */
-#define MOD_TAG	       (UINT64_C(1) << 59)
+ * registration 0 when the owner cannot be told (the name is then the address).  The tag
+ * lies above TSF_ADDR_MASK, so that no address a trace holds can pass for such a key. */
+#define MOD_BIT	       60
+#define MOD_TAG	       (UINT64_C(1) << MOD_BIT)
 #define MOD_SHIFT      48
 #define MOD_ADDR       ((UINT64_C(1) << MOD_SHIFT) - 1)
-#define MOD_MAX	       ((UINT64_C(1) << (59 - MOD_SHIFT)) - 2) /* registrations encodable */
+#define MOD_MAX	       ((UINT64_C(1) << (MOD_BIT - MOD_SHIFT)) - 2) /* registrations encodable */
 #define MAP_EMPTY  UINT64_MAX
 #define PTR_TAG	   (UINT64_C(1) << 62) /* map key of a name pointer (functions: the address) */
 #define F_ENDED	   0x1u		       /* a scope whose END came while calls were open above it */
+_Static_assert((MOD_TAG & (TSF_ADDR_MASK | PTR_TAG | SPANS_SCOPE)) == 0, "key tags overlap");
 
 struct spans {
 	struct reader *r;
@@ -326,7 +329,7 @@ static uint32_t resolve(struct spans *sp, uint64_t mkey)
 		uint64_t reg = (mkey & ~MOD_TAG) >> MOD_SHIFT;
 
 		v = mkey & MOD_ADDR;
-		if (reg)
+		if (reg && reg <= sp->ncontest)
 			s = symbolizer_lookup_in(sp->sym, sp->contest[reg - 1].sym, v);
 	} else if (sp->sym) {
 		s = symbolizer_lookup(sp->sym, v);
@@ -360,7 +363,7 @@ uint32_t spans_name(struct spans *sp, uint64_t key)
 {
 	if (SPANS_IS_SCOPE(key))
 		return (uint32_t)key;
-	return map_name(sp, key & TSF_ADDR_MASK);
+	return map_name(sp, key & (TSF_ADDR_MASK | MOD_TAG));
 }
 
 /* A module registration, for sorting. */
