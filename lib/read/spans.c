@@ -5,7 +5,8 @@
  *
  * The input is untrusted: keys, times and depths are whatever the file says, so every
  * stack access is bounded, every time is clamped, and searches down the stack stop
- * after SEARCH_MAX frames.  Nothing is allocated per event: the stack grows by doubling
+ * after SEARCH_MAX frames, and after SEARCH_PER_EVENT frames per event over a thread
+ * (search_limit()).  Nothing is allocated per event: the stack grows by doubling
  * and is reused from thread to thread; names are resolved once per distinct address or
  * pointer, then found in an open-addressing table.
  */
@@ -186,16 +187,20 @@ size_t names_count(const struct names *nm)
 /* ---- spans ---------------------------------------------------------------------------- */
 
 #define SEARCH_MAX (1u << 16) /* frames searched down the stack for a match */
+#define SEARCH_PER_EVENT 16u  /* and in all, per event read */
 #define PREFIX_MAX (1u << 20) /* calls begun before their stretch, remembered for a replay */
 /* Keys of functions in contested ranges: MOD_TAG | registration << 48 | address, with
- * registration 0 when the owner cannot be told (the name is then the address). */
-#define MOD_TAG	       (UINT64_C(1) << 59)
+ * registration 0 when the owner cannot be told (the name is then the address).  The tag
+ * lies above TSF_ADDR_MASK, so that no address a trace holds can pass for such a key. */
+#define MOD_BIT	       60
+#define MOD_TAG	       (UINT64_C(1) << MOD_BIT)
 #define MOD_SHIFT      48
 #define MOD_ADDR       ((UINT64_C(1) << MOD_SHIFT) - 1)
-#define MOD_MAX	       ((UINT64_C(1) << (59 - MOD_SHIFT)) - 2) /* registrations encodable */
+#define MOD_MAX	       ((UINT64_C(1) << (MOD_BIT - MOD_SHIFT)) - 2) /* registrations encodable */
 #define MAP_EMPTY  UINT64_MAX
 #define PTR_TAG	   (UINT64_C(1) << 62) /* map key of a name pointer (functions: the address) */
 #define F_ENDED	   0x1u		       /* a scope whose END came while calls were open above it */
+_Static_assert((MOD_TAG & (TSF_ADDR_MASK | PTR_TAG | SPANS_SCOPE)) == 0, "key tags overlap");
 
 struct spans {
 	struct reader *r;
@@ -326,7 +331,7 @@ static uint32_t resolve(struct spans *sp, uint64_t mkey)
 		uint64_t reg = (mkey & ~MOD_TAG) >> MOD_SHIFT;
 
 		v = mkey & MOD_ADDR;
-		if (reg)
+		if (reg && reg <= sp->ncontest)
 			s = symbolizer_lookup_in(sp->sym, sp->contest[reg - 1].sym, v);
 	} else if (sp->sym) {
 		s = symbolizer_lookup(sp->sym, v);
@@ -360,7 +365,7 @@ uint32_t spans_name(struct spans *sp, uint64_t key)
 {
 	if (SPANS_IS_SCOPE(key))
 		return (uint32_t)key;
-	return map_name(sp, key & TSF_ADDR_MASK);
+	return map_name(sp, key & (TSF_ADDR_MASK | MOD_TAG));
 }
 
 /* A module registration, for sorting. */
@@ -444,10 +449,11 @@ static int find_contests(struct spans *sp, const size_t *sym)
 	k = 0;
 	for (size_t i = 0; i < nr; i++) {
 		const struct reader_module *a = regs[i].m;
-		struct contest *c = &sp->contest[k];
+		struct contest *c;
 
 		if (!mark[group[i]])
 			continue;
+		c = &sp->contest[k]; /* not before: without contests, sp->contest is NULL */
 		c->lo = a->lo;
 		c->hi = a->hi;
 		c->unload = a->unload_ticks;
@@ -635,6 +641,9 @@ struct run {
 	uint64_t stretch;   /* stretches begun: 1 for the first */
 	int replay;	    /* open the calls of sp->prefix at the start of their stretch */
 	size_t pnext;	    /* the next entry of sp->prefix */
+	uint64_t events;    /* events read, the current one included */
+	uint64_t search;    /* frames the searches down the stack may still look at */
+	uint64_t search_at; /* events when search was last topped up */
 };
 
 /* Room for one more frame; 0, or -1 (too deep, or no memory: sp->err set). */
@@ -709,28 +718,56 @@ static void pop_all(struct run *u, uint64_t t, uint64_t *count)
 	u->skipped = 0;
 }
 
+/*
+ * The lowest depth a search down the stack may reach.  Searches look at SEARCH_MAX
+ * frames at most, and at SEARCH_PER_EVENT frames per event on average: the allowance
+ * grows with the events read, up to SEARCH_MAX, and each search spends what it looked
+ * at (search_spend()).  A real program's unwinds (longjmp, exceptions) are rare and
+ * end their search where they match, so they keep finding their frames; a hostile trace
+ * (returns that match nothing, each under tens of thousands of open calls) cannot make
+ * the conversion quadratic: its searches stop short, and such returns are ignored as
+ * unmatched.
+ */
+static size_t search_limit(struct run *u)
+{
+	uint64_t add = (u->events - u->search_at) * SEARCH_PER_EVENT;
+
+	u->search_at = u->events;
+	u->search = add < SEARCH_MAX - u->search ? u->search + add : SEARCH_MAX;
+	return u->depth > u->search ? u->depth - (size_t)u->search : 0;
+}
+
+static void search_spend(struct run *u, size_t lo, size_t k)
+{
+	u->search -= u->depth - (k == SIZE_MAX ? lo : k);
+}
+
 /* The depth of the topmost frame with key, or SIZE_MAX. */
-static size_t find_key(const struct run *u, uint64_t key)
+static size_t find_key(struct run *u, uint64_t key)
 {
 	const struct spans_frame *stack = u->sp->stack;
-	size_t lo = u->depth > SEARCH_MAX ? u->depth - SEARCH_MAX : 0;
+	size_t lo = search_limit(u), k;
 
-	for (size_t k = u->depth; k-- > lo;)
+	for (k = u->depth; k-- > lo;)
 		if (stack[k].key == key)
-			return k;
-	return SIZE_MAX;
+			break;
+	k = k + 1 > lo ? k : SIZE_MAX;
+	search_spend(u, lo, k);
+	return k;
 }
 
 /* The depth of the innermost scope not yet ended, or SIZE_MAX. */
-static size_t find_scope(const struct run *u)
+static size_t find_scope(struct run *u)
 {
 	const struct spans_frame *stack = u->sp->stack;
-	size_t lo = u->depth > SEARCH_MAX ? u->depth - SEARCH_MAX : 0;
+	size_t lo = search_limit(u), k;
 
-	for (size_t k = u->depth; k-- > lo;)
+	for (k = u->depth; k-- > lo;)
 		if (SPANS_IS_SCOPE(stack[k].key) && !(stack[k].flags & F_ENDED))
-			return k;
-	return SIZE_MAX;
+			break;
+	k = k + 1 > lo ? k : SIZE_MAX;
+	search_spend(u, lo, k);
+	return k;
 }
 
 static void open_frame(struct run *u, uint64_t key, uint64_t t)
@@ -978,6 +1015,7 @@ run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int
 	u.ctx = ctx;
 	u.fresh = 1;
 	u.replay = replay;
+	u.search = SEARCH_MAX;
 	stack = sp->stack;
 	cap = sp->stack_cap;
 	reader_cursor_init(&c, sp->r, i, 0);
@@ -1043,6 +1081,7 @@ run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int
 		u.seg_child = seg_child;
 		sp->stats.spans += spans;
 		spans = 0;
+		u.events = events;
 		slow_event(&u, &ev);
 		depth = u.depth;
 		last = u.last;

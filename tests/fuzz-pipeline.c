@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz-pipeline.c - libFuzzer entry point for the whole conversion: the input is opened
+ * as a trace file (a memfd, so that the reader takes the pread() path the CLI takes) and
+ * goes through everything `tscope report`, `report --flat`, `chrome` and `folded` do
+ * with it (reader, spans and their repairs, the symbolizer, the call trees, every
+ * exporter), output to /dev/null.  Any crash, sanitizer report, leak, hang or memory
+ * blow-up is a bug.
+ *
+ * The binaries a trace names are opened as the converter would.  The synthetic seeds in
+ * tests/corpus/pipeline name the ELF files of tests/corpus/elf by relative paths, so run
+ * it from the top of the source tree to symbolize with them (from elsewhere they are
+ * missing binaries, which is fine too).  Built as CI's fuzz stage builds it (.ci/run),
+ * against the offline library compiled for coverage; work on a copy of the seeds, since
+ * libFuzzer adds files:
+ *
+ *   f='-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all'
+ *   ./configure CC=clang CFLAGS="$f" && make lib/libtscope-read.la
+ *   clang $f -fsanitize=fuzzer -DHAVE_CONFIG_H -I. -Iinclude -Ilib -Ilib/read \
+ *         tests/fuzz-pipeline.c lib/.libs/libtscope-read.a -llz4 -ldl -o fuzz-pipeline
+ *   cp -r tests/corpus/pipeline /tmp/pipeline-corpus
+ *   ./fuzz-pipeline -max_total_time=300 -timeout=10 -rss_limit_mb=2048 /tmp/pipeline-corpus
+ *
+ * A new exporter gets a step in convert_all(), like the ones there.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tscope.h"
+#include "reader.h"
+#include "spans.h"
+#include "report.h"
+#include "export.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static volatile size_t sink;
+
+/* What the CLI prints about a binary: read the strings, so bad pointers show. */
+static void warn(void *ctx, const char *path, const char *what)
+{
+	(void)ctx;
+	sink += strlen(path) + strlen(what);
+}
+
+/*
+ * Options that vary with the input's size (not its bytes: those are the trace), so that
+ * the options' code paths are fuzzed without changing what a seed means.
+ */
+static void pick_opts(size_t size, struct reader *r, struct report_opts *tree,
+		      struct report_opts *flat, struct chrome_opts *ch, struct folded_opts *fo)
+{
+	static const enum report_sort sorts[] = { REPORT_SORT_DEFAULT, REPORT_SORT_INCL,
+						  REPORT_SORT_SELF, REPORT_SORT_CALLS,
+						  REPORT_SORT_NAME };
+	unsigned v = (unsigned)(size / 8); /* traces are made of 8-byte units */
+	uint32_t tid = reader_thread_count(r) ? reader_thread(r, 0)->tid : 0;
+
+	memset(tree, 0, sizeof(*tree));
+	memset(flat, 0, sizeof(*flat));
+	memset(ch, 0, sizeof(*ch));
+	memset(fo, 0, sizeof(*fo));
+	tree->sort = sorts[v % 5];
+	tree->max_depth = (v / 5) % 3 == 1 ? 2 : 0;
+	tree->threshold = (v / 15) % 2 ? 1.0 : 0.0;
+	tree->ns = (v / 30) % 2;
+	tree->has_tid = (v / 60) % 4 == 3;
+	tree->tid = tid;
+	flat->flat = 1;
+	flat->sort = sorts[(v + 2) % 5];
+	flat->ns = !tree->ns;
+	ch->base_ns = chrome_base_ns(r);
+	ch->has_tid = (v / 60) % 4 == 2;
+	ch->tid = tid;
+	fo->pid = v % 2;
+	fo->tid = (v / 2) % 2;
+	fo->calls = (v / 4) % 2;
+	fo->has_tid = (v / 60) % 4 == 1;
+	fo->tid_only = tid;
+}
+
+/* Every converter on one trace, through one struct spans as a process tree shares. */
+static void convert_all(struct spans *sp, size_t size, FILE *out)
+{
+	struct report_opts tree, flat;
+	struct chrome_opts cho;
+	struct folded_opts fo;
+	struct names *names = spans_names(sp);
+	struct report *rep;
+	struct chrome *ch;
+	struct folded *f;
+
+	pick_opts(size, spans_reader(sp), &tree, &flat, &cho, &fo);
+	if (report_open(&rep, out, &tree, names) == 0) {
+		report_add(rep, sp);
+		sink += report_threads(rep);
+		report_finish(rep);
+	}
+	if (report_open(&rep, out, &flat, names) == 0) {
+		report_add(rep, sp);
+		report_finish(rep);
+	}
+	if (chrome_open(&ch, out, &cho, names) == 0) {
+		chrome_add(ch, sp);
+		sink += chrome_threads(ch);
+		chrome_finish(ch);
+	}
+	if (folded_open(&f, out, &fo, names) == 0) {
+		folded_add(f, sp);
+		sink += folded_threads(f);
+		folded_finish(f);
+	}
+	sink += spans_repairs_total(spans_repairs(sp));
+}
+
+/*
+ * Open the input as a file: one memfd, rewritten for each input and opened by its
+ * /proc path as the CLI opens a trace.  Where that cannot be done, from memory.
+ */
+static int open_input(const uint8_t *data, size_t size, struct reader **rp)
+{
+	static int fd = -2;
+	static char path[64];
+	size_t done = 0;
+	ssize_t k;
+
+	if (fd == -2) {
+		fd = memfd_create("fuzz-pipeline", MFD_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (fd >= 0 && access(path, R_OK) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0 || ftruncate(fd, 0) != 0)
+		return reader_open_mem(data, size, rp);
+	while (done < size) {
+		k = pwrite(fd, data + done, size - done, (off_t)done);
+		if (k <= 0)
+			return reader_open_mem(data, size, rp);
+		done += (size_t)k;
+	}
+	return reader_open(path, rp);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static FILE *out;
+	struct names *names;
+	struct spans *sp;
+	struct reader *r;
+
+	if (!out)
+		out = fopen("/dev/null", "w");
+	if (!out || open_input(data, size, &r) != 0)
+		return 0;
+	names = names_new();
+	if (names && spans_open(&sp, r, names) == 0) {
+		spans_set_warn(sp, warn, NULL);
+		convert_all(sp, size, out);
+		spans_close(sp);
+	}
+	names_free(names);
+	reader_close(r);
+	return 0;
+}
