@@ -12,6 +12,7 @@
  *	dup2         FILE is opened, then dup2()'d over every descriptor from 3 up to the
  *	             limit (at most 4096), and every other one of those closed again
  *	fsize:N      RLIMIT_FSIZE of N bytes, SIGXFSZ ignored
+ *	unlink       the trace ($TSCOPE_OUTPUT) is unlinked halfway through the calls
  * Then FILE is opened (created, truncated) unless it is "-", and leaf() is called
  * CALLS times, a line written to FILE every 64 calls.  Prints "val first_fd N" (what
  * its first open() returned) and "fn leaf 0xADDR"; exits with status 5.
@@ -85,7 +86,7 @@ NOINSTR int main(int argc, char **argv)
 		signal(SIGXFSZ, SIG_IGN);
 		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 			return 3;
-	} else if (strcmp(mode, "first") != 0) {
+	} else if (strcmp(mode, "first") != 0 && strcmp(mode, "unlink") != 0) {
 		return 2;
 	}
 	if (fd < 0 && strcmp(file, "-") != 0) {
@@ -95,6 +96,8 @@ NOINSTR int main(int argc, char **argv)
 	}
 	for (long i = 0; i < calls; i++) {
 		sum += leaf((int)i);
+		if (i == calls / 2 && strcmp(mode, "unlink") == 0 && getenv("TSCOPE_OUTPUT"))
+			unlink(getenv("TSCOPE_OUTPUT"));
 		if (fd >= 0 && i % 64 == 0) {
 			char line[64];
 			int n = snprintf(line, sizeof(line), "line %ld sum %d\n", i, sum);

@@ -209,6 +209,28 @@ static void test_fsize(void)
 	free(r);
 }
 
+/* The trace unlinked while the program runs (under `tscope record`, which creates it
+ * before main): the loss is said, once. */
+static void test_unlinked(void)
+{
+	char path[4200], calls[32], head[4300];
+	const char *argv[] = { tscope, "record", "-o", path, "-b", "4k", plain, "unlink", "-",
+			       calls, NULL };
+	struct run *r = malloc(sizeof(*r));
+
+	snprintf(calls, sizeof(calls), "%ld", CALLS);
+	trace_path(path, sizeof(path), "unlinked");
+	snprintf(head, sizeof(head), "tscope: %s: ", path);
+	ok(run_err(argv, NULL, r) == 0 && r->status == 5, "unlinked: exit status untouched");
+	is_int(said(), 1, "unlinked: one line said");
+	ok(strncmp(err, head, strlen(head)) == 0 && strstr(err, " events lost: "),
+	   "unlinked: it names the file and counts the loss");
+	ok(strstr(err, "the trace file was removed or replaced") != NULL,
+	   "unlinked: it says the cause");
+	ok(access(path, F_OK) != 0, "unlinked: no trace created again");
+	free(r);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_builddir");
@@ -236,5 +258,6 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/no-such-dir/x.trace", dir);
 	test_no_create(path, "No such file or directory", 0);
 	test_fsize();
+	test_unlinked();
 	return done();
 }

@@ -11,6 +11,7 @@
 #include "config.h"
 #endif
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -144,29 +145,57 @@ static void preload(const char *lib)
 	free(v);
 }
 
+/* Whether program, found as execvp() finds it, is an ELF file without an interpreter:
+ * statically linked, it cannot preload libtscope. */
+static int is_static(const char *program)
+{
+	char file[PATH_MAX];
+	const char *dirs = getenv("PATH"), *end;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = -1, interp = 0;
+
+	if (strchr(program, '/'))
+		fd = open(program, O_RDONLY | O_CLOEXEC);
+	for (dirs = dirs ? dirs : "/bin:/usr/bin"; fd < 0 && !strchr(program, '/') && *dirs;
+	     dirs = *end ? end + 1 : end) {
+		end = strchrnul(dirs, ':');
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dirs), dirs, program);
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return 0;
+	}
+	for (unsigned i = 0; i < eh.e_phnum && !interp; i++)
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * eh.e_phentsize)) ==
+		    (ssize_t)sizeof(ph))
+			interp = ph.p_type == PT_INTERP;
+	close(fd);
+	return !interp;
+}
+
 /*
  * After the run: a hint where the trace shows that the program recorded nothing, and
- * why.  No trace: the library's own open failed (and it said why), or it never ran;
- * record tells them apart by creating the file itself.  A trace with events lost,
- * or with no END, was said by the runtime: no hint then.
+ * why.  No trace: libtscope was not loaded (a static program), or it could not create
+ * the trace, or the trace was removed, and then it said so itself.  A trace with
+ * events lost, or with no END, was said by the runtime: no hint then.
  */
 static void check_trace(const char *path, const char *program)
 {
 	const struct reader_info *in;
 	struct reader *r;
-	int fd;
+	struct stat st;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-	if (fd >= 0) {
-		close(fd);
-		unlink(path);
-		util_warn(program, "no trace was written: libtscope was not loaded (a "
-				   "statically linked program cannot preload it: link it with "
-				   "-ltscope)");
+	if (lstat(path, &st) < 0) {
+		if (is_static(program))
+			util_warn(program, "no trace was written (a statically linked program "
+					   "cannot preload libtscope: link it with -ltscope)");
 		return;
 	}
-	if (errno != EEXIST)
-		return; /* the runtime could not create it either, and said so */
 	if (reader_open(path, &r) != 0)
 		return; /* the converters will say what is wrong */
 	in = reader_info(r);

@@ -9,8 +9,8 @@
  * descriptor is checked against the device and inode remembered at open, and when it
  * no longer is the trace, the trace is reopened by its path (never created or
  * truncated: it must be the same file) at its end.  A program's file is never written
- * and never closed by tscope.  If the file itself is gone (unlinked or replaced), the
- * events are lost and file.c says so.
+ * and never closed by tscope.  If the file itself is gone (unlinked or replaced, even
+ * while the descriptor is intact), the events are lost and file.c says so.
  *
  * Called by file.c with its lock held.
  */
@@ -183,8 +183,13 @@ TS_NOINSTR int tscope__fd_get(int again)
 		return -1;
 	}
 	if (!again && t.fd >= 0 && fstat(t.fd, &st) == 0 && st.st_dev == t.dev &&
-	    st.st_ino == t.ino)
-		return t.fd;
+	    st.st_ino == t.ino) {
+		if (st.st_nlink > 0 || !S_ISREG(st.st_mode))
+			return t.fd;
+		t.gone = 1; /* unlinked, or renamed over: what goes there is lost */
+		errno = ENOENT;
+		return -1;
+	}
 	t.fd = -1;
 	return reopen();
 }
