@@ -20,4 +20,17 @@
 #define TS_STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define TS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* *v += n, returning the old value: one instruction on x86-64, so that a signal handler
+ * of the same thread sees it done or not done (not atomic between threads). */
+static inline __attribute__((no_instrument_function)) unsigned long
+ts_xadd(unsigned long *v, unsigned long n)
+{
+#if defined(__x86_64__)
+	__asm__ __volatile__("xaddq %0, %1" : "+r"(n), "+m"(*v));
+	return n;
+#else
+	return __atomic_fetch_add(v, n, __ATOMIC_RELAXED);
+#endif
+}
+
 #endif /* TSCOPE_COMPILER_H */

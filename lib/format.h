@@ -165,6 +165,8 @@ struct tsf_events {
  *	INSTANT (0x3) word = address of a static name string
  *	COUNTER (0x4) word = address of a static name string; the next slot holds the
  *	              value: time = (uint64_t)int64 value, word = 0
+ *	PAD   (0x7)   word = 0 | kind: a slot that holds no event (reserved by a hook
+ *	              that a signal handler interrupted, then not used); skipped
  *
  * No event starts with an all-zero slot (time 0 is never recorded): a reader that finds
  * one where an event should start stops there.  (A COUNTER's value slot may be zero.)
@@ -182,6 +184,7 @@ struct tsf_event {
 #define TSF_KIND_COPY    0x2u
 #define TSF_KIND_INSTANT 0x3u
 #define TSF_KIND_COUNTER 0x4u
+#define TSF_KIND_PAD     0x7u
 #define TSF_KIND_EXIT    0x8u
 #define TSF_KIND_END     0x9u
 #define TSF_WORD(kind, payload) (((uint64_t)(kind) << TSF_KIND_SHIFT) | (uint64_t)(payload))

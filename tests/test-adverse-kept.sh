@@ -4,7 +4,8 @@
 # sanitizer, whose shadow memory makes address-space limits and gigabyte buffers
 # meaningless, the memory cases are left out.
 : "${top_builddir:?}"
-cases="segv-longjmp cancel-deferred pthread-exit fail-uninstrumented short-exit"
+cases="segv-longjmp cancel-deferred pthread-exit cancel-async fail-uninstrumented short-exit
+	timer-real-4k timer-real-64M timer-prof-4k timer-prof-64M fd-close-loop fd-dup2"
 if ! nm "$top_builddir/tests/prog-adverse" 2> /dev/null | grep -q -E ' (__asan|__tsan|__ubsan)_'; then
 	cases="$cases oom-threads big-256M big-1G"
 fi

@@ -188,6 +188,14 @@ static void test_fsize(void)
 	uint64_t addr[1], lost = 0;
 	const char *p;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* a sanitizer's own files and reports at exit meet the file-size limit too */
+	for (int i = 0; i < 8; i++)
+		tap_skip("fsize: the sanitizer writes past RLIMIT_FSIZE itself");
+	free(r);
+	(void)argv, (void)env, (void)t, (void)addr, (void)lost, (void)p, (void)head;
+	return;
+#endif
 	snprintf(calls, sizeof(calls), "%ld", 5 * CALLS);
 	trace_path(path, sizeof(path), "fsize");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);

@@ -1551,6 +1551,9 @@ int reader__next(struct reader_cursor *c, struct reader_event *ev)
 		ev->kind = k;
 		ev->addr = w & TSF_ADDR_MASK;
 		switch (k) {
+		case TSF_KIND_PAD:
+			c->pos = e + 1;
+			continue;
 		case TSF_KIND_ENTER:
 		case TSF_KIND_EXIT:
 		case TSF_KIND_BEGIN:

@@ -63,18 +63,17 @@ TS_NOINSTR int tscope__try_own(struct tscope__thread *t)
 /*
  * The cold path takes its own thread's busy flag.  When the flag is held already, by
  * the thread itself, either a signal handler has interrupted a cold path below us on
- * the stack (we are deeper: the event cannot be recorded, and is counted), or a
- * handler jumped out of a cold path long ago (siglongjmp, pthread_exit): the holder's
- * frame is gone, we are above it, and the flag is taken over.  sp is our frame.
+ * the stack (we are deeper: the event goes to t->nest, which that cold path empties
+ * into the buffer), or a handler jumped out of a cold path long ago (siglongjmp,
+ * pthread_exit): the holder's frame is gone, we are above it, and the flag is taken
+ * over.  sp is our frame.
  */
 static TS_NOINSTR int own_self(struct tscope__thread *t, uintptr_t sp)
 {
 	if (!tscope__try_own(t)) {
 		if (__atomic_load_n(&t->busy, __ATOMIC_RELAXED) != TS_BUSY_SELF ||
-		    sp <= t->busy_sp || sp - t->busy_sp > TS_STACK_NEAR) {
-			__atomic_add_fetch(&t->nest_lost, 1, __ATOMIC_RELAXED);
+		    sp <= t->busy_sp || sp - t->busy_sp > TS_STACK_NEAR)
 			return 0;
-		}
 	}
 	t->busy_sp = sp;
 	return 1;
@@ -91,6 +90,36 @@ TS_NOINSTR void tscope__release(struct tscope__thread *t)
 	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Take t's current buffer out of use: the hooks and nested handlers can no longer
+ * reserve in it (room and size go first), then the events it holds are counted.
+ * Returns that count.  Caller owns t.
+ */
+TS_NOINSTR size_t tscope__retire(struct tscope__thread *t)
+{
+	uintptr_t base = t->base, size = t->size, pos;
+
+	__atomic_store_n(&t->room, 0, __ATOMIC_SEQ_CST);
+	TS_STORE(t->size, 0);
+	TS_STORE(t->base, 0);
+	pos = TS_LOAD(t->pos);
+	if (!size || pos < base)
+		return 0;
+	return (pos - base < size ? pos - base : size) / sizeof(struct tsf_event);
+}
+
+/* Make b t's current buffer, closed to the hooks until tscope__open_fast_path().
+ * Caller owns t, whose buffer is retired. */
+TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
+{
+	b->t0 = tscope__clock_slow(); /* before any event's time: see hook.c */
+	b->trusted = 0;
+	t->buf = b;
+	TS_STORE(t->base, (uintptr_t)b->ev);
+	TS_STORE(t->size, tscope__buf_bytes(b));
+	TS_STORE(t->pos, (uintptr_t)b->ev);
+}
+
 /* A fresh buffer for t, or 0 with the event counted as lost.  Caller owns t. */
 TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 {
@@ -99,19 +128,17 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 	if (tscope__rt.ring)
 		return tscope__ring_advance(t);
 	if (t->buf) {
-		tscope__writer_submit(t, t->buf, (size_t)(t->pos - t->buf->ev), 0);
+		size_t n = tscope__retire(t);
+
+		tscope__writer_submit(t, t->buf, n, 0);
 		t->buf = NULL;
-		t->pos = t->limit = NULL;
-		TS_STORE(t->end, NULL); /* until there is a buffer again */
 	}
 	b = tscope__pool_get();
 	if (!b)
 		return 0;
 	b->head.lost = t->lost;
 	t->lost = 0;
-	t->buf = b;
-	t->pos = b->ev;
-	t->limit = b->ev + b->cap;
+	tscope__install(t, b);
 	return 1;
 }
 
@@ -119,29 +146,131 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
  * recorded before a fork).  Caller owns t. */
 TS_NOINSTR void tscope__drop_buffers(struct tscope__thread *t)
 {
+	tscope__retire(t);
 	if (t->ring[0]) {
 		tscope__ring_free(t);
 	} else if (t->buf) {
 		tscope__pool_put(t->buf);
 		t->buf = NULL;
 	}
-	t->pos = t->limit = NULL;
-	TS_STORE(t->end, NULL);
 }
 
 /*
  * Open t's fast path: only for a clock the hooks can read inline, and only while
  * running.  The state is looked at again after: a pause or stop that raced with us has
- * lowered end, or will see the end we stored (both sides use sequentially consistent
+ * lowered room, or will see the room we stored (both sides use sequentially consistent
  * accesses).  Caller owns t.
  */
 TS_NOINSTR void tscope__open_fast_path(struct tscope__thread *t)
 {
-	if (tscope__clock_source != TS_CLOCK_NATIVE || !t->buf)
+	if (tscope__clock_source != TS_CLOCK_NATIVE || !t->size)
 		return;
-	__atomic_store_n(&t->end, t->limit, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->room, t->size, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
-		TS_STORE(t->end, NULL);
+		TS_STORE(t->room, 0);
+}
+
+/* Does the reservation p of bytes lie in t's current buffer? */
+static TS_NOINSTR int in_buffer(const struct tscope__thread *t, const struct tsf_event *p,
+				uintptr_t bytes)
+{
+	uintptr_t off = (uintptr_t)p - TS_LOAD(t->base), size = TS_LOAD(t->size);
+
+	return off < size && size - off >= bytes;
+}
+
+/* Write the event ev of n slots at p, reserved for it, the time last (see hook.c). */
+static TS_NOINSTR void write_at(struct tsf_event *p, const struct tsf_event *ev, unsigned n,
+				uint64_t time)
+{
+	if (n > 1)
+		memcpy(p + 1, ev + 1, (n - 1) * sizeof(*ev));
+	p->word = ev[0].word;
+	__asm__ __volatile__("" ::: "memory");
+	p->time = time;
+}
+
+/* Fill n reserved slots at p that will hold no event: readers skip PAD slots. */
+static TS_NOINSTR void pad(struct tscope__thread *t, struct tsf_event *p, unsigned n)
+{
+	uint64_t t0 = t->buf ? t->buf->t0 : 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		p[i].word = TSF_WORD(TSF_KIND_PAD, 0);
+		__asm__ __volatile__("" ::: "memory");
+		p[i].time = t0;
+	}
+}
+
+/* An event of a handler that interrupted t's cold path: kept in t->nest, slots reserved
+ * the way the hooks do (deeper handlers may interrupt this one). */
+static TS_NOINSTR void nest_record(struct tscope__thread *t, const struct tsf_event *ev,
+				   unsigned n)
+{
+	uintptr_t i = ts_xadd(&t->nest_n, n);
+
+	if (i + n <= TS_NEST)
+		write_at(&t->nest[i], ev, n, tscope__clock_slow());
+}
+
+/* The slots of the event that starts at e (whose kind says), at least 1. */
+static TS_NOINSTR unsigned slots_of(const struct tsf_event *e)
+{
+	unsigned kind = (unsigned)(e->word >> TSF_KIND_SHIFT);
+
+	if (kind == TSF_KIND_COPY)
+		return 1 + (unsigned)((e->word & 0xffff) + 15) / 16;
+	return kind == TSF_KIND_COUNTER ? 2 : 1;
+}
+
+/*
+ * Move the events of t->nest into t's buffer, before the event the cold path is
+ * recording (they happened during it).  At the start of a buffer just installed they
+ * may be older than its t0: the writer takes those slots as written (b->trusted; no
+ * one can hand the buffer over before this cold path ends).  Elsewhere one older than
+ * t0 (left from a cold path that found no buffer) is counted as lost, and so are the
+ * slots past TS_NEST or past what the buffer holds besides keep bytes.  Handlers that come now find the buffer, not nest.  Caller owns
+ * t, which has a buffer.
+ */
+static TS_NOINSTR void nest_flush(struct tscope__thread *t, uintptr_t keep)
+{
+	uintptr_t k = TS_LOAD(t->nest_n), m = k < TS_NEST ? k : TS_NEST;
+	uintptr_t off = TS_LOAD(t->pos) - t->base, fit;
+	struct tsf_event *p;
+	unsigned i = 0, o = 0;
+	int first;
+
+	if (!k)
+		return;
+	fit = off < t->size && t->size - off >= keep ? (t->size - off - keep) / sizeof(*p) : 0;
+	if (m > fit)
+		m = fit;
+	p = tscope__reserve(t, m * sizeof(*p));
+	if (!in_buffer(t, p, m * sizeof(*p))) {
+		t->lost += k;
+		__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	first = (uintptr_t)p == t->base;
+	t->lost += k - m;
+	while (i < m) {
+		unsigned n = slots_of(&t->nest[i]);
+
+		if (i + n > m)
+			break;
+		if (first || t->nest[i].time >= t->buf->t0) {
+			memcpy(p + o, &t->nest[i], n * sizeof(*p));
+			o += n;
+		} else {
+			t->lost++;
+		}
+		i += n;
+	}
+	if (o < m)
+		pad(t, p + o, (unsigned)(m - o));
+	if (first)
+		t->buf->trusted = (uint32_t)m;
+	__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
 }
 
 /* First event of a thread in this process: give it an id and a place in the list. */
@@ -162,16 +291,24 @@ static TS_NOINSTR void thread_register(struct tscope__thread *t)
 static TS_NOINSTR void thread_attach(struct tscope__thread *t, unsigned gen)
 {
 	tscope__drop_buffers(t);
+	t->nest_n = 0; /* the last session's */
 	t->seq = 0;
 	t->lost = 0;
 	t->name_changed = 1;
 	t->gen = gen;
 }
 
-TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
+/*
+ * The cold path of an event ev of n slots, for which the hook reserved p (any value:
+ * see hook.c).  A reservation that lies in the current buffer is used, or padded when
+ * the event is not to be recorded; otherwise the event goes where the thread's pos
+ * is now, after a refill if need be.
+ */
+TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, struct tsf_event *p)
 {
 	struct tscope__thread *t = &tscope__self;
-	int saved_errno, cancel, type;
+	uintptr_t bytes = n * sizeof(*ev);
+	int saved_errno, cancel, type, running;
 	unsigned gen;
 
 	if (TS_UNLIKELY(!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE))) {
@@ -179,11 +316,21 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 			return;
 		tscope__init_once();
 	}
-	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE) != TS_RUNNING || t->ignore)
+	running = __atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE) == TS_RUNNING &&
+		  !t->ignore;
+	if (in_buffer(t, p, bytes)) {
+		/* the slot is this event's alone: no flag needed to fill it */
+		if (running && t->gen == __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE)) {
+			write_at(p, ev, n, tscope__clock_slow());
+			return;
+		}
+		pad(t, p, n);
+	}
+	if (!running)
 		return;
 	saved_errno = errno;
 	/* No cancellation in here: an asynchronous one would leave locks and the busy
-	 * flag held.  One that arrives meanwhile acts on the way out. */
+	 * flag held.  One that arrives meanwhile acts at the next cancellation point. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
 	if (!t->listed) {
@@ -191,27 +338,34 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n)
 		thread_register(t);
 		t->ignore = 0;
 	}
-	if (!own_self(t, (uintptr_t)__builtin_frame_address(0)))
+	if (!own_self(t, (uintptr_t)__builtin_frame_address(0))) {
+		nest_record(t, ev, n);
 		goto out_cancel;
+	}
 	gen = __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
 		goto out;
 	if (t->gen != gen)
 		thread_attach(t, gen);
-	t->lost += __atomic_exchange_n(&t->nest_lost, 0, __ATOMIC_RELAXED);
-	if (!t->buf || (size_t)(t->limit - t->pos) < n) {
-		/* an event wider than a whole buffer (a long copied name in a tiny
-		 * buffer) cannot be recorded either */
-		if (!tscope__refill(t) || (size_t)(t->limit - t->pos) < n) {
+	/* A handler may fill the buffer between the look and the reservation: then a
+	 * refill, and once more.  An event wider than a whole buffer (a long copied name
+	 * in a tiny buffer) cannot be recorded either. */
+	for (int tries = 0;; tries++) {
+		uintptr_t off = TS_LOAD(t->pos) - t->base;
+
+		if (t->size && off < t->size && t->size - off >= bytes) {
+			nest_flush(t, bytes);
+			p = tscope__reserve(t, bytes);
+			if (in_buffer(t, p, bytes)) {
+				write_at(p, ev, n, tscope__clock_slow());
+				break;
+			}
+		}
+		if (tries == 2 || !tscope__refill(t)) {
 			t->lost += n;
 			goto out;
 		}
 	}
-	t->pos[0].time = tscope__clock_slow();
-	t->pos[0].word = ev[0].word;
-	if (n > 1)
-		memcpy(&t->pos[1], &ev[1], (n - 1) * sizeof(*ev));
-	TS_STORE(t->pos, t->pos + n);
 	tscope__open_fast_path(t);
 out:
 	tscope__release(t);
@@ -221,19 +375,19 @@ out_cancel:
 	errno = saved_errno;
 }
 
-TS_COLD TS_NOINSTR void tscope__slow1(uint64_t word)
+TS_COLD TS_NOINSTR void tscope__slow1(uint64_t word, struct tsf_event *p)
 {
 	struct tsf_event ev = { 0, word };
 
-	tscope__slow(&ev, 1);
+	tscope__slow(&ev, 1, p);
 }
 
-/* Lower every thread's end so that all of them take the cold path.  Caller holds
+/* Lower every thread's room so that all of them take the cold path.  Caller holds
  * registry. */
 TS_NOINSTR void tscope__close_fast_paths(void)
 {
 	for (struct tscope__thread *t = tscope__rt.threads; t; t = t->next)
-		__atomic_store_n(&t->end, NULL, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&t->room, 0, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -243,7 +397,7 @@ TS_NOINSTR void tscope__close_fast_paths(void)
  */
 TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_t flags)
 {
-	struct tsf_event *pos = TS_LOAD(t->pos);
+	uintptr_t pos = TS_LOAD(t->pos), base = t->base, size = t->size;
 	size_t n;
 	struct tscope__buf *b;
 
@@ -257,14 +411,18 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 		if (!t->lost && !t->name_changed)
 			return;
 		n = 0;
+	} else if (self) {
+		t->lost += TS_LOAD(t->nest_n); /* a handler's, never flushed: counted */
+		TS_STORE(t->nest_n, 0);
+		n = tscope__retire(t);
+		t->buf->head.lost += t->lost;
+		t->lost = 0;
 	} else {
-		n = (size_t)(pos - t->buf->ev);
+		n = (pos < base ? 0 : pos - base < size ? pos - base : size) / sizeof(*b->ev);
 	}
 	if (self && t->buf) {
 		b = t->buf;
 		t->buf = NULL;
-		TS_STORE(t->end, NULL);
-		t->pos = t->limit = NULL;
 	} else {
 		b = tscope__pool_get();
 		if (!b) {
@@ -275,8 +433,13 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 			t->gen = 0;
 			return;
 		}
-		if (t->buf)
-			memcpy(b->ev, t->buf->ev, n * sizeof(*pos));
+		if (t->buf) {
+			/* slots still being written are copied as they are: the writer
+			 * holds the copy back by t0 like any buffer, until the end */
+			memcpy(b->ev, t->buf->ev, n * sizeof(*b->ev));
+			b->t0 = t->buf->t0;
+			b->trusted = t->buf->trusted;
+		}
 		b->head.lost = t->buf ? t->buf->head.lost : t->lost;
 		t->gen = 0; /* the events are taken: the next session starts afresh */
 	}
@@ -308,6 +471,17 @@ TS_NOINSTR void tscope__thread_exit(void *arg)
 
 	if (t != &tscope__self)
 		return;
+	if (t->buf && t->size) {
+		/* A slot still unwritten now never will be: its hook was cut short
+		 * (asynchronous cancellation).  It held no event. */
+		size_t n = (TS_LOAD(t->pos) - t->base < t->size ? TS_LOAD(t->pos) - t->base :
+								   t->size) / sizeof(struct tsf_event);
+		struct tsf_event *ev = (struct tsf_event *)t->base;
+
+		for (size_t i = t->buf->trusted; i < n; i += slots_of(&ev[i]))
+			if (ev[i].time < t->buf->t0)
+				pad(t, &ev[i], 1);
+	}
 	pthread_mutex_lock(&tscope__rt.control);
 	/* With control held, no controller holds t: a busy flag still set is one a cold
 	 * path of t's own left behind (a signal handler jumped or exited out of it). */

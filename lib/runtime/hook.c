@@ -4,10 +4,26 @@
  *
  * Everything here runs on every function entry and exit of the traced program, so:
  * no locks, no allocation, no system calls, no errno changes, no stdio, no asserts.
- * An event is one compare, one counter read and two stores into the thread's buffer.
- * Anything else -- the thread's first event, a full buffer, a paused or stopped
- * session, a counter that cannot be trusted -- makes pos >= end, and tscope__slow()
- * (buffer.c, cold, never inlined) deals with it and records the event itself.
+ * An event is one counter read, one reservation, one compare and two stores into the
+ * thread's buffer.  Anything else -- the thread's first event, a full buffer, a
+ * paused or stopped session, a counter that cannot be trusted -- fails the compare,
+ * and tscope__slow() (buffer.c, cold, never inlined) deals with it and records the
+ * event itself.
+ *
+ * Signal handlers run instrumented code too, on the thread they interrupt, between
+ * any two instructions of a hook.  What keeps that exact:
+ *  - The slot is reserved by moving pos with one instruction (xadd, not locked: only
+ *    this thread moves pos, and a signal lands between instructions, not inside one).
+ *    A handler that runs before it reserves after it; none can take the same slot.
+ *  - The slot is checked against base and room as loaded *before* the reservation.
+ *    If a handler changed buffers in between, the slot is not where they say, and
+ *    the cold path records the event (at the slot, when it lies in the buffer now
+ *    current).  A slot that passes was reserved in the buffer those values describe.
+ *  - The word is stored first and the time last.  A buffer handed over while a hook
+ *    it interrupted has yet to store (a handler filled it) is held back by the writer
+ *    until the slot's time is at least the buffer's t0: times are read before the
+ *    reservation, and t0 before the buffer was installed, so a finished slot has
+ *    time >= t0 and a slot not yet written has a time from the buffer's last use.
  *
  * Measured with bench/run-overhead.sh: see the table in bench/README.md.
  */
@@ -22,21 +38,22 @@
 
 __thread struct tscope__thread tscope__self TS_TLS_IE;
 
-/* Record a one-slot event.  Pointers are compared as integers: end is NULL when the
- * thread must take the cold path, and pos may be NULL before its first event. */
+/* Record a one-slot event.  The word goes to the cold path in a register with the
+ * slot: no stack frame on the fast path. */
 static inline TS_NOINSTR void record1(uint64_t word)
 {
 	struct tscope__thread *t = &tscope__self;
-	struct tsf_event *p = t->pos;
+	uintptr_t base = TS_LOAD(t->base), room = TS_LOAD(t->room);
+	uint64_t time = tscope__clock_read();
+	struct tsf_event *p = tscope__reserve(t, sizeof(*p));
 
-	if (TS_UNLIKELY((uintptr_t)p >= (uintptr_t)TS_LOAD(t->end))) {
-		/* the word goes in a register: no stack frame on the fast path */
-		tscope__slow1(word);
+	if (TS_UNLIKELY((uintptr_t)p - base >= room)) {
+		tscope__slow1(word, p);
 		return;
 	}
-	p->time = tscope__clock_read();
 	p->word = word;
-	TS_STORE(t->pos, p + 1);
+	__asm__ __volatile__("" ::: "memory"); /* the time is stored last */
+	p->time = time;
 }
 
 /* Record an event of n slots (ev[0] is the event, the rest its payload); the slots of
@@ -44,15 +61,20 @@ static inline TS_NOINSTR void record1(uint64_t word)
 static inline TS_NOINSTR void record_n(struct tsf_event *ev, unsigned n)
 {
 	struct tscope__thread *t = &tscope__self;
-	struct tsf_event *p = t->pos;
+	uintptr_t base = TS_LOAD(t->base), room = TS_LOAD(t->room);
+	uintptr_t bytes = n * sizeof(*ev);
+	uint64_t time = tscope__clock_read();
+	struct tsf_event *p = tscope__reserve(t, bytes);
+	uintptr_t off = (uintptr_t)p - base;
 
-	if (TS_UNLIKELY((uintptr_t)p + n * sizeof(*p) > (uintptr_t)TS_LOAD(t->end))) {
-		tscope__slow(ev, n);
+	if (TS_UNLIKELY(off >= room || room - off < bytes)) {
+		tscope__slow(ev, n, p);
 		return;
 	}
-	ev[0].time = tscope__clock_read();
-	memcpy(p, ev, n * sizeof(*p));
-	TS_STORE(t->pos, p + n);
+	memcpy(p + 1, ev + 1, bytes - sizeof(*ev));
+	p->word = ev[0].word;
+	__asm__ __volatile__("" ::: "memory");
+	p->time = time;
 }
 
 TSCOPE_API TS_NOINSTR void __cyg_profile_func_enter(void *fn, void *site);

@@ -113,6 +113,8 @@ TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 	}
 	b->next = NULL;
 	b->name_changed = 0;
+	b->t0 = 0;
+	b->trusted = 0;
 	b->chunk.type = TSF_CHUNK_EVENTS;
 	b->chunk.flags = 0;
 	memset(&b->head, 0, sizeof(b->head));
@@ -121,6 +123,8 @@ TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 
 TS_NOINSTR void tscope__pool_put(struct tscope__buf *b)
 {
+	if (b->keep_out)
+		return; /* see writer.c: left mapped, never reused */
 	pthread_mutex_lock(&pool.lock);
 	if (b->slab || (pool.n * pool.bytes < POOL_MAX && tscope__buf_bytes(b) == pool.bytes)) {
 		b->next = pool.free;

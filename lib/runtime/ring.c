@@ -23,7 +23,7 @@ TS_NOINSTR int tscope__ring_advance(struct tscope__thread *t)
 	struct tscope__buf *b = t->ring[next];
 
 	if (t->buf)
-		t->buf->used = (uint32_t)(t->pos - t->buf->ev);
+		t->buf->used = (uint32_t)tscope__retire(t);
 	if (!b) {
 		b = tscope__pool_get();
 		if (!b)
@@ -36,9 +36,7 @@ TS_NOINSTR int tscope__ring_advance(struct tscope__thread *t)
 	b->head.lost = t->lost;
 	t->lost = 0;
 	t->ring_cur = next;
-	t->buf = b;
-	t->pos = b->ev;
-	t->limit = b->ev + b->cap;
+	tscope__install(t, b);
 	return 1;
 }
 
@@ -49,11 +47,12 @@ TS_NOINSTR int tscope__ring_advance(struct tscope__thread *t)
  */
 TS_NOINSTR void tscope__ring_flush(struct tscope__thread *t, uint32_t flags)
 {
-	struct tsf_event *pos = TS_LOAD(t->pos);
+	uintptr_t pos = TS_LOAD(t->pos), base = t->base, size = t->size;
 	uint32_t wrapped = t->ring_overwrote ? TSF_EF_RING_WRAPPED : 0;
 
-	if (t->buf)
-		t->buf->used = (uint32_t)(pos - t->buf->ev);
+	if (t->buf && size && pos >= base)
+		t->buf->used = (uint32_t)((pos - base < size ? pos - base : size) /
+					  sizeof(struct tsf_event));
 	for (unsigned k = 1; k <= TS_RING_BLOCKS; k++) {
 		struct tscope__buf *b = t->ring[(t->ring_cur + k) % TS_RING_BLOCKS], *c;
 		size_t n;
@@ -66,7 +65,9 @@ TS_NOINSTR void tscope__ring_flush(struct tscope__thread *t, uint32_t flags)
 			t->lost += n;
 			continue;
 		}
-		memcpy(c->ev, b->ev + b->first, n * sizeof(*pos));
+		memcpy(c->ev, b->ev + b->first, n * sizeof(*c->ev));
+		c->t0 = b->t0;
+		c->trusted = b->trusted > b->first ? b->trusted - b->first : 0;
 		c->head.lost = b->head.lost;
 		b->head.lost = 0;
 		b->first = b->used;

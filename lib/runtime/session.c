@@ -6,7 +6,7 @@
  * tscope_start()) to stop (tscope_stop(), exit, a fatal signal).  Each has a number,
  * gen; a thread whose gen differs joins the new session at its next cold path, so
  * starting or stopping never walks other threads' buffers while they record.  Pause,
- * stop and snapshot lower every thread's end, which sends them through the cold path.
+ * stop and snapshot lower every thread's room, which sends them through the cold path.
  * Also here: fork (the child records on, to a file of its own) and the dlclose()
  * pass-through of the shared library.  Lock order: see struct tscope__rt.
  */
@@ -285,14 +285,8 @@ TSCOPE_API TS_NOINSTR int tscope_flush(void)
 		return TSCOPE_ESTATE;
 	if (t->listed && tscope__try_own(t)) {
 		if (t->gen == tscope__rt.gen && t->buf) {
-			TS_STORE(t->end, NULL);
 			tscope__refill(t);
-			if (tscope__clock_source == TS_CLOCK_NATIVE && t->buf &&
-			    tscope__rt.state == TS_RUNNING) {
-				__atomic_store_n(&t->end, t->limit, __ATOMIC_SEQ_CST);
-				if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
-					TS_STORE(t->end, NULL);
-			}
+			tscope__open_fast_path(t);
 		}
 		tscope__release(t);
 	}

@@ -37,6 +37,7 @@
 
 #define TS_NAME_MAX 64 /* thread names, including the NUL */
 #define TS_RING_BLOCKS 8 /* ring mode: a thread's ring is this many buffers */
+#define TS_NEST 256 /* slots for events of handlers that interrupt a cold path */
 #define TS_BUF_MAX (128u << 20) /* largest buffer: its EVENTS chunk stays under TSF_CHUNK_MAX */
 
 /*
@@ -47,33 +48,48 @@
 struct tscope__buf {
 	struct tscope__buf *next; /* queue or pool link */
 	uint32_t cap;             /* event slots */
-	uint16_t slab;            /* carved from a slab: never unmapped */
+	uint8_t slab;             /* carved from a slab: never unmapped */
+	uint8_t keep_out;         /* a hook may still write into it: never reused */
 	uint16_t name_changed;    /* write a THREAD chunk with name before the events */
 	uint32_t first, used;     /* ring mode: slots [first, used) not yet written */
+	uint64_t t0;              /* clock when handed to its thread: every event is later */
+	uint64_t trusted;         /* first slots written by the cold path itself: see buffer.c */
 	char name[TS_NAME_MAX];
 	struct tsf_chunk chunk; /* from here on: the bytes of the EVENTS chunk */
 	struct tsf_events head;
 	struct tsf_event ev[];
 };
+/* chunk, head and events go to the file as one run of bytes */
+_Static_assert(offsetof(struct tscope__buf, head) ==
+		       offsetof(struct tscope__buf, chunk) + sizeof(struct tsf_chunk) &&
+	       offsetof(struct tscope__buf, ev) ==
+		       offsetof(struct tscope__buf, head) + sizeof(struct tsf_events),
+	       "struct tscope__buf: no padding inside the chunk's bytes");
+
 
 /*
  * Per-thread state, in initial-exec TLS so that the hooks reach it with one
- * %fs-relative access.  pos and end are the hot pair: the hooks store at pos while
- * pos < end.  end is lowered to NULL by other threads to pause or stop this one; the
- * owner then takes the cold path, which knows why.  Only the owner moves pos.
+ * %fs-relative access.  The hooks reserve a slot by moving pos with one instruction
+ * (a signal handler on the thread cannot split it), and write there if the slot lies
+ * within room bytes of base, as loaded before the reservation; see hook.c for why
+ * that makes the hot path safe against signal handlers.  room is lowered to 0 by other
+ * threads to pause or stop this one, and by the owner while it changes buffers; the
+ * owner then takes the cold path, which knows why.  base and size change only in the
+ * owner's cold path.
  */
 struct tscope__thread {
-	struct tsf_event *pos; /* next free slot */
-	struct tsf_event *end; /* hooks record while pos < end */
+	unsigned long pos;  /* next free slot (unsigned long: ts_xadd) */
+	uintptr_t base; /* first slot of buf */
+	uintptr_t room; /* bytes from base the hooks may fill; 0: take the cold path */
+	uintptr_t size; /* bytes from base that are buf's events area; 0: no buffer */
 	struct tscope__buf *buf;
-	struct tsf_event *limit; /* true end of buf */
 	uint64_t seq;            /* EVENTS chunks handed over so far */
 	uint64_t lost;           /* events dropped since the last chunk started */
 	unsigned gen;            /* session this state belongs to; 0: none */
 	uint32_t tid;
 	int busy;   /* TS_BUSY_*: who may touch the buffer; see buffer.c */
 	uintptr_t busy_sp; /* the frame of the cold path that took busy for itself */
-	unsigned nest_lost; /* events of signal handlers that interrupted a cold path */
+	unsigned long nest_n; /* slots of nest taken; past TS_NEST, lost */
 	int ignore; /* a runtime thread: never record */
 	int listed; /* in the registry */
 	int name_changed;
@@ -83,6 +99,8 @@ struct tscope__thread {
 	int ring_overwrote; /* events were overwritten since the last snapshot */
 	char name[TS_NAME_MAX];
 	struct tscope__thread *next; /* registry link */
+	/* events of signal handlers that interrupt the cold path while it has no buffer */
+	struct tsf_event nest[TS_NEST];
 };
 
 extern __thread struct tscope__thread tscope__self TS_TLS_IE;
@@ -128,6 +146,13 @@ struct tscope__rt {
 };
 extern struct tscope__rt tscope__rt;
 
+/* Move t's pos on by bytes, returning where it was: one instruction (see hook.c). */
+static inline TS_NOINSTR struct tsf_event *tscope__reserve(struct tscope__thread *t,
+							    uintptr_t bytes)
+{
+	return (struct tsf_event *)ts_xadd(&t->pos, bytes);
+}
+
 /* hook.c: this copy's enter hook, however the dynamic linker binds the symbol */
 void tscope__own_enter(void *fn, void *site);
 
@@ -138,8 +163,8 @@ void tscope__init_once(void);
 void tscope__signal_install(const struct tscope__config *c, void (*on_fatal)(void));
 
 /* buffer.c: the cold path of every event (see hook.c); ev[0].time is filled in here */
-void tscope__slow(const struct tsf_event *ev, unsigned n);
-void tscope__slow1(uint64_t word); /* the same for a one-slot event */
+void tscope__slow(const struct tsf_event *ev, unsigned n, struct tsf_event *p);
+void tscope__slow1(uint64_t word, struct tsf_event *p); /* the same for a one-slot event */
 int tscope__try_own(struct tscope__thread *t);
 void tscope__own(struct tscope__thread *t);
 void tscope__release(struct tscope__thread *t);
@@ -149,6 +174,8 @@ int tscope__refill(struct tscope__thread *t);
 void tscope__flush_thread(struct tscope__thread *t, int self, uint32_t flags);
 void tscope__close_fast_paths(void);
 void tscope__open_fast_path(struct tscope__thread *t);
+size_t tscope__retire(struct tscope__thread *t);
+void tscope__install(struct tscope__thread *t, struct tscope__buf *b);
 void tscope__drop_buffers(struct tscope__thread *t);
 void tscope__thread_exit(void *arg);
 

@@ -34,6 +34,7 @@ static struct {
 	int active; /* a session is open (the file may not be yet) */
 
 	struct tscope__buf *queue; /* lock-free stack, newest first */
+	struct tscope__buf *held;  /* handed over with a slot still being written; oldest first */
 	size_t queued;             /* bytes in the queue */
 	pthread_mutex_t queue_lock;
 	pthread_cond_t drained; /* queue fell below QUEUE_MAX / 2 */
@@ -67,10 +68,33 @@ static TS_NOINSTR int scan_how(void)
 	return __atomic_load_n(&w.in_dlclose, __ATOMIC_ACQUIRE) > 0 ? TS_MAPS_ADDS : 0;
 }
 
-/* Write out everything queued so far, in the order it was queued. */
-static TS_NOINSTR void drain(void)
+/* The first of b's n slots whose event is not written yet (see hook.c), or n. */
+static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n)
 {
-	struct tscope__buf *list, *next, *fifo = NULL;
+	for (size_t i = b->trusted; i < n; i++) {
+		uint64_t word = b->ev[i].word;
+		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
+
+		if (b->ev[i].time < b->t0)
+			return i;
+		if (kind == TSF_KIND_COPY)
+			i += ((word & 0xffff) + 15) / 16;
+		else if (kind == TSF_KIND_COUNTER)
+			i++;
+	}
+	return n;
+}
+
+/*
+ * Write out everything queued so far, in the order it was queued.  A buffer with an
+ * event still being written (by a hook a signal handler interrupted) is held back
+ * until it is done; at the end (final) it is written up to that event, the rest
+ * counted as lost, and its memory is never reused (the hook may still write there).
+ */
+static TS_NOINSTR void drain(int final)
+{
+	struct tscope__buf *list, *next, *fifo = NULL, *ready = NULL, **tail = &ready;
+	struct tscope__buf *wait = NULL, **wtail = &wait;
 	size_t bytes;
 
 	tscope__file_lock();
@@ -80,7 +104,34 @@ static TS_NOINSTR void drain(void)
 		list->next = fifo;
 		fifo = list;
 	}
-	bytes = tscope__file_write_list(fifo);
+	for (list = w.held; list && list->next; list = list->next)
+		;
+	if (list) {
+		list->next = fifo;
+		fifo = w.held;
+	}
+	for (list = fifo; list; list = next) {
+		size_t n = (list->chunk.size - sizeof(list->head)) / sizeof(struct tsf_event);
+		size_t k = unfinished(list, n);
+
+		next = list->next;
+		list->next = NULL;
+		if (k < n && !final) {
+			*wtail = list;
+			wtail = &list->next;
+			continue;
+		}
+		if (k < n) {
+			list->chunk.size = list->chunk.raw_size =
+				(uint32_t)(sizeof(list->head) + k * sizeof(struct tsf_event));
+			list->head.lost += n - k;
+			list->keep_out = 1;
+		}
+		*tail = list;
+		tail = &list->next;
+	}
+	w.held = wait;
+	bytes = tscope__file_write_list(ready);
 	tscope__file_tick(scan_how());
 	tscope__file_unlock();
 	if (bytes) {
@@ -108,7 +159,7 @@ static TS_NOINSTR void *writer_main(void *arg)
 			;
 		if (__atomic_exchange_n(&w.snapshot_req, 0, __ATOMIC_ACQ_REL) && w.snapshot)
 			w.snapshot();
-		drain();
+		drain(0);
 		tscope__pool_keep_spares(__atomic_load_n(&w.active, __ATOMIC_RELAXED));
 		if (__atomic_load_n(&w.thread_stop, __ATOMIC_ACQUIRE) &&
 		    !__atomic_load_n(&w.queue, __ATOMIC_ACQUIRE))
@@ -164,7 +215,7 @@ static TS_NOINSTR void queue_push(struct tscope__buf *b)
 		pthread_mutex_unlock(&w.wake_lock);
 	}
 	if (!__atomic_load_n(&w.thread_running, __ATOMIC_ACQUIRE)) {
-		drain(); /* no writer thread could be had: write it ourselves */
+		drain(0); /* no writer thread could be had: write it ourselves */
 		return;
 	}
 	if (!head)
@@ -268,7 +319,7 @@ TS_NOINSTR int tscope__writer_retarget(const struct tscope__config *cfg)
 
 TS_NOINSTR int tscope__writer_sync(void)
 {
-	drain();
+	drain(0);
 	return tscope__file_error() ? TSCOPE_EIO : 0;
 }
 
@@ -289,7 +340,7 @@ TS_NOINSTR int tscope__writer_close(void)
 		w.thread_stop = 0;
 	}
 	pthread_mutex_unlock(&w.wake_lock);
-	drain();
+	drain(1);
 	tscope__file_lock();
 	rc = tscope__file_close(scan_how(), __atomic_exchange_n(&w.lost, 0, __ATOMIC_RELAXED));
 	__atomic_store_n(&w.active, 0, __ATOMIC_RELAXED);
@@ -329,6 +380,7 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 		tscope__pool_free(b);
 	}
 	w.queue = NULL;
+	w.held = NULL; /* the parent's, and perhaps still being written: left alone */
 	w.queued = 0;
 	w.thread_running = 0;
 	w.thread_stop = 0;
