@@ -12,6 +12,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <signal.h>
@@ -243,6 +244,45 @@ NOINSTR static int run_exec(const char *self)
 	fflush(stdout);
 	execl(self, self, "abc", (char *)NULL);
 	return 1;
+}
+
+/* 5 calls, an exec() that fails, 7 calls: errno is the exec()'s, and recording goes
+ * on (under record, into a new file). */
+NOINSTR static int run_exec_fail(void)
+{
+	int e;
+
+	print_leaf();
+	for (int i = 0; i < 5; i++)
+		sink = leaf(sink);
+	execl("/nonexistent/tscope-test", "tscope-test", (char *)NULL);
+	e = errno;
+	execlp("tscope-test-nonexistent", "tscope-test-nonexistent", (char *)NULL);
+	printf("val errno %d\nval errno2 %d\n", e, errno);
+	for (int i = 0; i < 7; i++)
+		sink = leaf(sink);
+	return 0;
+}
+
+/* cmd run by system(), or by popen() with its output copied to ours; the exit status
+ * is cmd's. */
+NOINSTR static int run_shell(const char *how, const char *cmd)
+{
+	char line[256];
+	FILE *p;
+	int st;
+
+	if (strcmp(how, "system") == 0) {
+		st = system(cmd);
+	} else {
+		p = popen(cmd, "r");
+		if (!p)
+			return 1;
+		while (fgets(line, sizeof(line), p))
+			fputs(line, stdout);
+		st = pclose(p);
+	}
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
 NOINSTR static void *short_thread(void *arg)
@@ -503,6 +543,10 @@ NOINSTR int main(int argc, char **argv)
 		rc = run_fork();
 	else if (strcmp(mode, "exec") == 0)
 		rc = run_exec(argv[0]);
+	else if (strcmp(mode, "exec-fail") == 0)
+		rc = run_exec_fail();
+	else if ((strcmp(mode, "system") == 0 || strcmp(mode, "popen") == 0) && argc == 3)
+		rc = run_shell(mode, argv[2]);
 	else if (strcmp(mode, "short-threads") == 0 && argc == 3)
 		rc = run_short_threads((int)strtol(argv[2], NULL, 10));
 	else if (strcmp(mode, "fork-stress") == 0 && argc == 3)

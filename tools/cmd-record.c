@@ -11,6 +11,7 @@
 #include "config.h"
 #endif
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -178,31 +180,76 @@ static int is_static(const char *program)
 	return !interp;
 }
 
-/*
- * After the run: a hint where the trace shows that the program recorded nothing, and
- * why.  No trace: libtscope was not loaded (a static program), or it could not create
- * the trace, or the trace was removed, and then it said so itself.  A trace with
- * events lost, or with no END, was said by the runtime: no hint then.
- */
-static void check_trace(const char *path, const char *program)
+enum { T_NONE, T_EMPTY, T_DATA, T_BAD };
+
+/* What the trace file written since start holds: T_NONE (no such file of this run),
+ * T_EMPTY (complete, no event, none lost), T_DATA (events, losses, or no END: the
+ * runtime said why), T_BAD (unreadable). */
+static int trace_state(const char *file, const struct timespec *start)
 {
 	const struct reader_info *in;
 	struct reader *r;
 	struct stat st;
+	int state;
 
-	if (lstat(path, &st) < 0) {
-		if (is_static(program))
-			util_warn(program, "no trace was written (a statically linked program "
-					   "cannot preload libtscope: link it with -ltscope)");
-		return;
-	}
-	if (reader_open(path, &r) != 0)
-		return; /* the converters will say what is wrong */
+	if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_mtim.tv_sec < start->tv_sec ||
+	    (st.st_mtim.tv_sec == start->tv_sec && st.st_mtim.tv_nsec < start->tv_nsec))
+		return T_NONE;
+	if (reader_open(file, &r) != 0)
+		return T_BAD;
 	in = reader_info(r);
-	if (in->complete && in->slots == 0 && in->lost == 0)
+	state = in->complete && in->slots == 0 && in->lost == 0 ? T_EMPTY : T_DATA;
+	reader_close(r);
+	return state;
+}
+
+/*
+ * After the run: a hint where the traces show that the program recorded nothing, and
+ * why.  The data may be in FILE or in FILE.<pid> files written since start: a wrapper
+ * (sh -c, env, taskset) gives FILE back when it execs the program, but a shell that
+ * forks its command keeps FILE, empty, and the command writes FILE.<pid>.  No trace at
+ * all: libtscope was not loaded (a static program), or it could not create the trace,
+ * or the trace was removed, and then it said so itself.  A trace with events lost, or
+ * with no END, was said by the runtime: no hint then.
+ */
+static void check_trace(const char *path, const char *program, const struct timespec *start)
+{
+	char dirname[PATH_MAX], other[PATH_MAX + 256];
+	const char *slash = strrchr(path, '/'), *base;
+	int state = trace_state(path, start), any = state != T_NONE;
+	struct dirent *e;
+	DIR *d;
+
+	if (state == T_DATA || state == T_BAD)
+		return;
+	/* path is absolute (see absolute()) */
+	snprintf(dirname, sizeof(dirname), "%.*s", slash > path ? (int)(slash - path) : 1, path);
+	base = slash + 1;
+	d = opendir(dirname);
+	while (d && (e = readdir(d)) != NULL) {
+		size_t len = strlen(base);
+
+		if (strncmp(e->d_name, base, len) != 0 || e->d_name[len] != '.' ||
+		    e->d_name[len + 1] < '0' || e->d_name[len + 1] > '9')
+			continue;
+		snprintf(other, sizeof(other), "%s/%s", strcmp(dirname, "/") ? dirname : "",
+			 e->d_name);
+		state = trace_state(other, start);
+		if (state == T_DATA || state == T_BAD)
+			break;
+		any |= state != T_NONE;
+	}
+	if (d)
+		closedir(d);
+	if (state == T_DATA || state == T_BAD)
+		return; /* the converters will say what is wrong */
+	if (any)
 		util_warn(program, "no function was recorded: build it with "
 				   "-finstrument-functions");
-	reader_close(r);
+	else if (is_static(program))
+		util_warn(program, "no trace was written (a statically linked program "
+				   "cannot preload libtscope: link it with -ltscope)");
 }
 
 int cmd_record(int argc, char **argv)
@@ -222,6 +269,7 @@ int cmd_record(int argc, char **argv)
 	static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	struct sigaction sa, given[TS_ARRAY_SIZE(forwarded)];
 	sigset_t block, mask;
+	struct timespec t0;
 	uint64_t size;
 	int lz4 = 0, opt, st;
 
@@ -315,6 +363,8 @@ int cmd_record(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, &mask);
 	for (size_t i = 0; i < TS_ARRAY_SIZE(forwarded); i++)
 		sigaction(forwarded[i], &sa, &given[i]);
+	/* the file system's clock: trace files written from now on are this run's */
+	clock_gettime(CLOCK_REALTIME_COARSE, &t0);
 	child = fork();
 	if (child == 0) {
 		for (size_t i = 0; i < TS_ARRAY_SIZE(forwarded); i++)
@@ -337,6 +387,6 @@ int cmd_record(int argc, char **argv)
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
-	check_trace(path, argv[optind]);
+	check_trace(path, argv[optind], &t0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

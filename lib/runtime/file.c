@@ -15,6 +15,11 @@
  * is tracefd.c's.  A failed write is remembered (tscope__file_error): the trace is cut
  * back to its last whole chunk, nothing more is written until the END chunk, and the
  * events are counted as lost; at the close, one line says how many and why.
+ *
+ * A claimed file (`tscope record`) is complete while it holds no event: an END chunk
+ * follows its metadata, not counted in its size, until more is written (put() cuts it
+ * off first), so that a process that records nothing and ends with _exit() (a shell
+ * that waits for its command, say) leaves a valid trace, not a truncated one.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -36,7 +41,6 @@
 #define BATCH_MAX    64          /* chunks gathered into one writev() */
 #define CLOCK_EVERY  100000000u  /* ns between sync points while running */
 #define SYNC_EARLY   1000000u    /* the same in the session's first CLOCK_EVERY ns */
-#define NAME_MAX_LEN 1024        /* longest scope name read from the program */
 
 static struct {
 	pthread_mutex_t lock;
@@ -45,6 +49,7 @@ static struct {
 	int opened, open_failed; /* the file exists (0 until the first write); or could not */
 	int io_error;    /* errno of the first failed write */
 	int closing;     /* writing the END chunk: tried even after a failure */
+	int end_after;   /* a provisional END chunk follows the size bytes */
 	int cause;       /* errno of the first loss (tscope__note_loss) */
 	uint64_t size;   /* bytes written, all whole chunks */
 	struct tsf_clock start;
@@ -75,38 +80,6 @@ TS_NOINSTR void tscope__file_unlock(void)
 	pthread_mutex_unlock(&f.lock);
 }
 
-/* Write everything to the trace or fail with errno set; retries short writes and
- * EINTR, and reopens the trace when the program has closed its descriptor. */
-static TS_NOINSTR int write_all(struct iovec *iov, int n)
-{
-	int fd = tscope__fd_get(0);
-
-	while (n > 0) {
-		ssize_t r = fd < 0 ? -1 : writev(fd, iov, n);
-
-		if (r < 0) {
-			if (fd >= 0 && errno == EINTR)
-				continue;
-			if (fd >= 0 && errno == EBADF) {
-				fd = tscope__fd_get(1);
-				if (fd >= 0)
-					continue;
-			}
-			return -1;
-		}
-		while (n > 0 && (size_t)r >= iov->iov_len) {
-			r -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + r;
-			iov->iov_len -= (size_t)r;
-		}
-	}
-	return 0;
-}
-
 /* The first cause of lost events (an errno: ENOMEM for no buffer memory), said at the
  * close.  Any thread, any lock held. */
 TS_NOINSTR void tscope__note_loss(int cause_errno)
@@ -124,20 +97,21 @@ static TS_NOINSTR int put(struct iovec *iov, int n, unsigned chunks, uint64_t ev
 			  uint64_t lost)
 {
 	size_t bytes = 0;
+	int failed = f.io_error && !f.closing;
 
 	for (int i = 0; i < n; i++)
 		bytes += iov[i].iov_len;
-	if ((f.io_error && !f.closing) || write_all(iov, n) < 0) {
+	if (!failed && f.end_after) {
+		failed = tscope__fd_cut(f.size) < 0;
+		f.end_after = 0;
+	}
+	if (failed || tscope__fd_write(iov, n) < 0) {
 		if (!f.io_error || f.closing) {
-			int fd;
-
 			if (!f.io_error)
 				f.io_error = errno ? errno : EIO;
 			tscope__note_loss(f.io_error);
 			/* a chunk cut short would hide what follows it */
-			fd = tscope__fd_get(0);
-			if (fd >= 0 && ftruncate(fd, (off_t)f.size) == 0)
-				lseek(fd, (off_t)f.size, SEEK_SET);
+			tscope__fd_cut(f.size);
 		}
 		f.lost += events + lost;
 		return -1;
@@ -172,6 +146,20 @@ static TS_NOINSTR int emit(void *ctx, uint32_t type, const void *a, size_t alen,
 		return -1;
 	batch_flush();
 	return put(iov, 5, 1, 0, 0);
+}
+
+/* A claimed file that holds no event gets its provisional END chunk, after the size
+ * bytes (see the top).  A failure here is the next write's to find. */
+static TS_NOINSTR void end_provisional(void)
+{
+	struct tsf_end end = { .chunks = f.chunks };
+	struct tsf_chunk ch = { TSF_CHUNK_END, 0, sizeof(end), sizeof(end) };
+	struct iovec iov[2] = { { &ch, sizeof(ch) }, { &end, sizeof(end) } };
+
+	if (!f.opened || !f.cfg.claim || f.end_after || f.events || f.lost || f.io_error)
+		return;
+	f.end_after = 1;
+	tscope__fd_write(iov, 2);
 }
 
 static TS_NOINSTR void emit_clock(const struct tsf_clock *c)
@@ -215,34 +203,8 @@ TS_NOINSTR int tscope__file_open(void)
 	emit(NULL, TSF_CHUNK_PROCESS, &p, sizeof(p), exe, n > 0 ? (size_t)n : 0, NULL, 0);
 	emit_clock(&f.start);
 	tscope__maps_write(emit, NULL, TS_MAPS_RESET);
+	end_provisional();
 	return 0;
-}
-
-/* Write a NAME chunk for every scope-name pointer of b not written before.  The
- * strings are the program's (static storage, by the API's contract). */
-static TS_NOINSTR void write_names(const struct tscope__buf *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint64_t word = b->ev[i].word;
-		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
-		uint64_t ptr = word & TSF_ADDR_MASK;
-
-		if (kind == TSF_KIND_COPY) {
-			i += ((word & 0xffff) + 15) / 16;
-			continue;
-		}
-		if (kind != TSF_KIND_BEGIN && kind != TSF_KIND_INSTANT && kind != TSF_KIND_COUNTER)
-			continue;
-		if (kind == TSF_KIND_COUNTER)
-			i++;
-		if (ptr && !tscope__names_seen(ptr)) {
-			const char *s = (const char *)(uintptr_t)ptr;
-			struct tsf_name nm = { ptr };
-
-			emit(NULL, TSF_CHUNK_NAME, &nm, sizeof(nm), s, strnlen(s, NAME_MAX_LEN),
-			     NULL, 0);
-		}
-	}
 }
 
 /* Write the gathered EVENTS chunks.  Caller holds the lock. */
@@ -279,7 +241,7 @@ static TS_NOINSTR void write_buf(struct tscope__buf *b)
 		f.lost += n + b->head.lost;
 		return;
 	}
-	write_names(b, n);
+	tscope__names_write(b, n, emit, NULL);
 	if (b->name_changed) {
 		struct tsf_thread th = { b->head.tid, (uint32_t)getpid(), tscope__clock_slow() };
 
@@ -331,6 +293,7 @@ TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list)
 			n = 0;
 		}
 	}
+	end_provisional(); /* after buffers that held no event */
 	return bytes;
 }
 
@@ -358,13 +321,16 @@ TS_NOINSTR void tscope__file_tick(int scan_how)
 		emit_clock(&c);
 		tscope__maps_write(emit, NULL, scan_how);
 	}
+	end_provisional();
 }
 
 /* Bring the file's list of loaded objects up to date now, opening the file if need be. */
 TS_NOINSTR void tscope__file_scan(int how)
 {
-	if (tscope__file_open() == 0)
+	if (tscope__file_open() == 0) {
 		tscope__maps_write(emit, NULL, how);
+		end_provisional();
+	}
 }
 
 /* A new session (cfg): nothing written yet.  keep_start keeps the start sync point
@@ -372,7 +338,7 @@ TS_NOINSTR void tscope__file_scan(int how)
 TS_NOINSTR void tscope__file_reset(const struct tscope__config *cfg, int keep_start)
 {
 	f.cfg = *cfg;
-	f.opened = f.open_failed = f.io_error = f.closing = 0;
+	f.opened = f.open_failed = f.io_error = f.closing = f.end_after = 0;
 	f.size = 0;
 	__atomic_store_n(&f.cause, 0, __ATOMIC_RELAXED);
 	f.chunks = f.events = f.lost = 0;
@@ -430,9 +396,27 @@ TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
 		emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0);
 	}
 	tscope__fd_close();
-	f.opened = f.closing = 0;
+	f.opened = f.closing = f.end_after = 0;
 	say_loss();
 	return f.io_error ? TSCOPE_EIO : 0;
+}
+
+/*
+ * Before exec(): the old image's last words (see exec.c).  A file this process
+ * created and wrote no event into is given back, removed, so that the next image
+ * claims the name itself; any other is completed as at exit (lost: as there).  A file
+ * never opened stays so.  Returns what tscope__file_close() returns.
+ */
+TS_NOINSTR int tscope__file_close_exec(int scan_how, uint64_t lost)
+{
+	if (!f.opened && !lost)
+		return f.io_error ? TSCOPE_EIO : 0;
+	if (f.opened && !f.events && !f.lost && !lost && !f.io_error &&
+	    !__atomic_load_n(&f.cause, __ATOMIC_RELAXED) && tscope__fd_give_back() == 0) {
+		f.opened = f.end_after = 0;
+		return 0;
+	}
+	return tscope__file_close(scan_how, lost);
 }
 
 /*
@@ -449,7 +433,7 @@ TS_NOINSTR void tscope__file_atfork_child(int active)
 	tscope__names_atfork_child();
 	tscope__encode_atfork_child();
 	tscope__fd_atfork_child();
-	f.opened = 0;
+	f.opened = f.end_after = 0;
 	f.fork_child = 1;
 	if (active) {
 		struct tscope__config cfg = f.cfg;

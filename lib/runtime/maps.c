@@ -28,9 +28,6 @@
 
 #define MAPS_MAX 4096 /* objects remembered as written; past that, rewritten each time */
 
-typedef int (*emit_fn)(void *ctx, uint32_t type, const void *a, size_t alen, const void *b,
-		       size_t blen, const void *c, size_t clen);
-
 static struct {
 	struct known {
 		uint64_t bias, lo;
@@ -39,7 +36,7 @@ static struct {
 	} obj[MAPS_MAX];
 	size_t n;
 	unsigned long long adds, subs; /* dlpi_adds and dlpi_subs when last scanned */
-	emit_fn emit;
+	tscope__emit_fn emit;
 	void *ctx;
 } m;
 
@@ -154,7 +151,7 @@ static TS_NOINSTR int counts_of(struct dl_phdr_info *info, size_t size, void *ar
 
 /* Write a MODULE chunk for each object not written yet, an UNLOAD chunk for each one
  * written and gone since; how: TS_MAPS_RESET, TS_MAPS_EXACT. */
-TS_NOINSTR int tscope__maps_write(emit_fn emit, void *ctx, int how)
+TS_NOINSTR int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how)
 {
 	unsigned long long c[2] = { 0, 0 };
 	size_t i, old;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * names.c - which scope-name pointers the file has a NAME chunk for.
+ * names.c - the scope names' NAME chunks, and which pointers the file has one for.
  *
  * tscope_begin() and friends record a name by its pointer; the writer reads the string
- * once and remembers the pointer here: a set of 64-bit values, open addressing, grown
- * to stay at most half full.  Used with the file's lock held.
+ * once, writes it, and remembers the pointer here: a set of 64-bit values, open
+ * addressing, grown to stay at most half full.  Used with the file's lock held.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "tscope-int.h"
+
+#define NAME_MAX_LEN 1024 /* longest scope name read from the program */
 
 static struct {
 	uint64_t *slot; /* 0: empty */
@@ -26,7 +28,7 @@ static TS_NOINSTR size_t hash(uint64_t v, size_t cap)
 }
 
 /* Has this name pointer been written to the file?  Remembers it if not. */
-TS_NOINSTR int tscope__names_seen(uint64_t ptr)
+static TS_NOINSTR int seen(uint64_t ptr)
 {
 	size_t i;
 
@@ -59,6 +61,34 @@ TS_NOINSTR int tscope__names_seen(uint64_t ptr)
 	names.slot[i] = ptr;
 	names.n++;
 	return 0;
+}
+
+/* Write a NAME chunk for every scope-name pointer of b's n events not written before.  The
+ * strings are the program's (static storage, by the API's contract). */
+TS_NOINSTR void tscope__names_write(const struct tscope__buf *b, size_t n, tscope__emit_fn emit,
+				 void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t word = b->ev[i].word;
+		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
+		uint64_t ptr = word & TSF_ADDR_MASK;
+
+		if (kind == TSF_KIND_COPY) {
+			i += ((word & 0xffff) + 15) / 16;
+			continue;
+		}
+		if (kind != TSF_KIND_BEGIN && kind != TSF_KIND_INSTANT && kind != TSF_KIND_COUNTER)
+			continue;
+		if (kind == TSF_KIND_COUNTER)
+			i++;
+		if (ptr && !seen(ptr)) {
+			const char *s = (const char *)(uintptr_t)ptr;
+			struct tsf_name nm = { ptr };
+
+			emit(ctx, TSF_CHUNK_NAME, &nm, sizeof(nm), s, strnlen(s, NAME_MAX_LEN),
+			     NULL, 0);
+		}
+	}
 }
 
 /* A new file: every name is to be written again. */

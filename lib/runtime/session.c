@@ -7,8 +7,9 @@
  * gen; a thread whose gen differs joins the new session at its next cold path, so
  * starting or stopping never walks other threads' buffers while they record.  Pause,
  * stop and snapshot lower every thread's room, which sends them through the cold path.
- * Also here: fork (the child records on, to a file of its own) and the dlclose()
- * pass-through of the shared library.  Lock order: see struct tscope__rt.
+ * Also here: fork (the child records on, to a file of its own), the dlclose()
+ * pass-through of the shared library, and what exec() does to a session (exec.c).
+ * Lock order: see struct tscope__rt.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -35,9 +36,9 @@ static TS_NOINSTR void snapshot_from_signal(void)
 	tscope_snapshot();
 }
 
-/* Stop the running session, write everything and complete the file.  Caller holds
- * control. */
-static TS_NOINSTR int stop_locked(void)
+/* Stop the running session, write everything and complete the file (before exec(),
+ * for_exec: or give it back, see tscope__file_close_exec()).  Caller holds control. */
+static TS_NOINSTR int stop_locked(int for_exec)
 {
 	struct tscope__thread *self = &tscope__self;
 	int rc;
@@ -62,7 +63,7 @@ static TS_NOINSTR int stop_locked(void)
 		tscope__release(t);
 	}
 	pthread_mutex_unlock(&tscope__rt.registry);
-	rc = tscope__writer_close();
+	rc = tscope__writer_close(for_exec);
 	return rc;
 }
 
@@ -72,7 +73,7 @@ static TS_NOINSTR void stop_for_signal(void)
 {
 	for (int i = 0; i < 2000; i++) {
 		if (pthread_mutex_trylock(&tscope__rt.control) == 0) {
-			stop_locked();
+			stop_locked(0);
 			pthread_mutex_unlock(&tscope__rt.control);
 			return;
 		}
@@ -88,6 +89,7 @@ static TS_NOINSTR int start_locked(const struct tscope__config *c, int lazy)
 	if (rc)
 		return rc;
 	tscope__rt.ring = c->mode == TSCOPE_MODE_RING;
+	tscope__rt.cfg = *c;
 	__atomic_store_n(&tscope__rt.gen, tscope__rt.gen + 1 ? tscope__rt.gen + 1 : 1,
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&tscope__rt.state, TS_RUNNING, __ATOMIC_SEQ_CST);
@@ -116,6 +118,7 @@ static TS_NOINSTR void atfork_child(void)
 {
 	struct tscope__thread *self = &tscope__self;
 
+	tscope__rt.pid = getpid();
 	tscope__rt.threads = NULL;
 	if (self->listed) {
 		self->tid = tscope__gettid();
@@ -156,6 +159,7 @@ static TS_NOINSTR int hooks_elsewhere(void)
 
 static TS_NOINSTR void init_body(void)
 {
+	tscope__rt.pid = getpid();
 	tscope__clock_init();
 	tscope__config_from_env(&tscope__rt.env_cfg, &tscope__rt.disabled);
 	if (hooks_elsewhere())
@@ -217,6 +221,60 @@ TSCOPE_API TS_NOINSTR int dlclose(void *handle)
 }
 #endif
 
+/*
+ * exec() is about to replace the image (exec.c): stop the session, so that the old
+ * image's events reach its file, which is completed, or given back if it holds none
+ * (the next image then claims the name itself).  Nothing is done in a process that
+ * did not come from this one's init or fork handlers: a vfork() child (or a bare
+ * clone()) shares the parent's memory, locks and session, which are not its own to
+ * stop.  If control stays taken for two seconds (an exec() from a signal handler
+ * that interrupted a start or stop), the image goes without its last buffers.
+ * Returns 1 if a session was stopped: tscope__exec_failed() resumes it.
+ */
+static struct tscope__config exec_cfg; /* the stopped session's, under control */
+
+TS_NOINSTR int tscope__exec_prepare(void)
+{
+	int locked = 0;
+
+	if (!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE) || tscope__rt.disabled ||
+	    getpid() != tscope__rt.pid)
+		return 0;
+	for (int i = 0; i < 2000 && !locked; i++) {
+		locked = pthread_mutex_trylock(&tscope__rt.control) == 0;
+		if (!locked)
+			usleep(1000);
+	}
+	if (!locked)
+		return 0;
+	if (tscope__rt.state == TS_OFF) {
+		pthread_mutex_unlock(&tscope__rt.control);
+		return 0;
+	}
+	exec_cfg = tscope__rt.cfg;
+	stop_locked(1);
+	pthread_mutex_unlock(&tscope__rt.control);
+	return 1;
+}
+
+/* The exec() failed and the program goes on: a new session, with the old one's
+ * configuration, into a file of its own (the old name if it was given back, else
+ * PATH.<pid>), unless the program has started one meanwhile.  Opened at once if the
+ * old one was claimed, else at the first write. */
+TS_NOINSTR void tscope__exec_failed(int stopped)
+{
+	if (!stopped)
+		return;
+	pthread_mutex_lock(&tscope__rt.control);
+	if (tscope__rt.state == TS_OFF) {
+		int lazy = !exec_cfg.claim;
+
+		exec_cfg.claim = TS_CLAIM_ALWAYS;
+		start_locked(&exec_cfg, lazy); /* a failure is reported */
+	}
+	pthread_mutex_unlock(&tscope__rt.control);
+}
+
 TSCOPE_API TS_NOINSTR int tscope_start(const struct tscope_config *cfg)
 {
 	struct tscope__config c;
@@ -233,8 +291,9 @@ TSCOPE_API TS_NOINSTR int tscope_start(const struct tscope_config *cfg)
 		rc = TSCOPE_EBUSY;
 	} else if (tscope__rt.state != TS_OFF && tscope__writer_retarget(&c) == 0) {
 		tscope__rt.explicit_start = 1; /* the automatic session becomes this one */
+		tscope__rt.cfg = c;
 	} else {
-		stop_locked();
+		stop_locked(0);
 		rc = start_locked(&c, 0);
 		tscope__rt.explicit_start = rc == 0;
 	}
@@ -249,7 +308,7 @@ TSCOPE_API TS_NOINSTR int tscope_stop(void)
 	if (!tscope__rt.inited)
 		return 0;
 	pthread_mutex_lock(&tscope__rt.control);
-	rc = stop_locked();
+	rc = stop_locked(0);
 	tscope__rt.explicit_start = 0;
 	pthread_mutex_unlock(&tscope__rt.control);
 	return rc;

@@ -10,7 +10,9 @@
  * no longer is the trace, the trace is reopened by its path (never created or
  * truncated: it must be the same file) at its end.  A program's file is never written
  * and never closed by tscope.  If the file itself is gone (unlinked or replaced, even
- * while the descriptor is intact), the events are lost and file.c says so.
+ * while the descriptor is intact), the events are lost and file.c says so.  Before an
+ * exec(), a file this process created and wrote no event into is given back: removed,
+ * so that the next image claims its name.
  *
  * Called by file.c with its lock held.
  */
@@ -24,6 +26,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "tscope-int.h"
@@ -36,6 +39,7 @@ static struct {
 	dev_t dev;
 	ino_t ino;
 	int gone; /* the file was unlinked or replaced: no more reopening */
+	int created; /* this process created the file (not an existing one truncated) */
 	char path[sizeof(((struct tscope__config *)0)->path) + 32];
 } t = { .fd = -1 };
 
@@ -89,10 +93,12 @@ static TS_NOINSTR void resolve_path(const char *s, int fork_child, char *out, si
 }
 
 /*
- * Create the trace for cfg.  Under `tscope record` (cfg->claim, not in a forked child)
- * the first process of the tree takes PATH; an image exec()'d later (same pid) finds
- * it taken and writes PATH.<pid>, or PATH.<pid>.<n> if that is taken too.  Returns the
- * descriptor, or -1 with errno set; tscope__fd_path() is the name either way.
+ * Create the trace for cfg.  Under `tscope record` (cfg->claim, not in a forked child;
+ * TS_CLAIM_ALWAYS: even there) the first process of the tree takes PATH; an image
+ * exec()'d later (same pid) finds it taken and writes PATH.<pid>, or PATH.<pid>.<n> if
+ * that is taken too.  Otherwise PATH is created, or an existing file truncated.
+ * Returns the descriptor, or -1 with errno set; tscope__fd_path() is the name either
+ * way.
  */
 TS_NOINSTR int tscope__fd_open(const struct tscope__config *cfg, int fork_child)
 {
@@ -100,9 +106,9 @@ TS_NOINSTR int tscope__fd_open(const struct tscope__config *cfg, int fork_child)
 	int fd = -1;
 
 	tscope__fd_close();
-	t.gone = 0;
+	t.gone = t.created = 0;
 	resolve_path(cfg->path, fork_child, t.path, sizeof(t.path));
-	if (cfg->claim && !fork_child) {
+	if (cfg->claim == TS_CLAIM_ALWAYS || (cfg->claim && !fork_child)) {
 		size_t len = strlen(t.path);
 
 		for (int k = 0; k < 100; k++) {
@@ -116,8 +122,13 @@ TS_NOINSTR int tscope__fd_open(const struct tscope__config *cfg, int fork_child)
 			if (fd >= 0 || errno != EEXIST)
 				break;
 		}
+		t.created = fd >= 0;
 	} else {
-		fd = open(t.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+		fd = open(t.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+		t.created = fd >= 0;
+		if (fd < 0 && errno == EEXIST)
+			fd = open(t.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+				  0666);
 	}
 	if (fd < 0)
 		return -1;
@@ -194,6 +205,67 @@ TS_NOINSTR int tscope__fd_get(int again)
 	return reopen();
 }
 
+/* Write everything to the trace or fail with errno set; retries short writes and
+ * EINTR, and reopens the trace when the program has closed its descriptor. */
+TS_NOINSTR int tscope__fd_write(struct iovec *iov, int n)
+{
+	int fd = tscope__fd_get(0);
+
+	while (n > 0) {
+		ssize_t r = fd < 0 ? -1 : writev(fd, iov, n);
+
+		if (r < 0) {
+			if (fd >= 0 && errno == EINTR)
+				continue;
+			if (fd >= 0 && errno == EBADF) {
+				fd = tscope__fd_get(1);
+				if (fd >= 0)
+					continue;
+			}
+			return -1;
+		}
+		while (n > 0 && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+/* Cut the trace back to size bytes, the next write going there.  0, or -1 with errno
+ * set. */
+TS_NOINSTR int tscope__fd_cut(uint64_t size)
+{
+	int fd = tscope__fd_get(0);
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 || lseek(fd, (off_t)size, SEEK_SET) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Before exec(): close the trace and remove it, if this process created it (not an
+ * existing file it truncated) and it is still the file at its path, so that the next
+ * image claims the name.  0, or -1 if it is not to be given back (nothing done).
+ */
+TS_NOINSTR int tscope__fd_give_back(void)
+{
+	struct stat st;
+
+	if (!t.created || t.gone || stat(t.path, &st) < 0 || st.st_dev != t.dev ||
+	    st.st_ino != t.ino)
+		return -1;
+	tscope__fd_close();
+	unlink(t.path);
+	t.created = 0;
+	return 0;
+}
+
 /* Whether the file was found unlinked or replaced. */
 TS_NOINSTR int tscope__fd_gone(void)
 {
@@ -221,4 +293,5 @@ TS_NOINSTR void tscope__fd_atfork_child(void)
 {
 	tscope__fd_close();
 	t.path[0] = 0;
+	t.created = 0;
 }

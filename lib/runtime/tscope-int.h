@@ -11,14 +11,18 @@
  * comes before the constructor has run starts the runtime from the cold path.
  *
  *	hook.c     the hot path: the compiler's hooks and the scope API's events
- *	session.c  the API's control calls, start/stop, init, fork, dlclose()
+ *	exec.c     the exec() family passed through: the session stopped before, resumed
+ *	           after a failure (session.c's level: it calls nothing but session.c)
+ *	session.c  the API's control calls, start/stop, init, fork, dlclose(), exec()
  *	signal.c   fatal signals (flush, then die as untraced) and the snapshot signal
  *	buffer.c   the cold path: thread registry, refill, hand-over, thread exit
  *	ring.c     ring mode: a thread's ring of buffers and its snapshots
  *	writer.c   the hand-over queue and the background writer thread
- *	file.c     the trace file: header, metadata chunks, events, END; what was lost
- *	tracefd.c  the trace's descriptor: high, checked, reopened if the program closed it
- *	names.c    which scope names the file has
+ *	file.c     the trace file: header, metadata chunks, events, END (provisional while
+ *	           a claimed file holds no event); what was lost
+ *	tracefd.c  the trace's descriptor: high, checked, reopened if the program closed
+ *	           it; its writes; the file given back before exec()
+ *	names.c    the scope names' NAME chunks, and which ones the file has
  *	encode.c   EVENTS chunks packed and LZ4-compressed
  *	maps.c     the loaded objects, as MODULE and UNLOAD chunks
  *	pool.c     buffer memory: mapping, recycling, spares
@@ -30,6 +34,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include "tscope.h"
 #include "compiler.h"
@@ -116,8 +122,11 @@ struct tscope__config {
 	int mode; /* TSCOPE_MODE_STREAM or _RING */
 	int compress;
 	int snapshot_signal; /* ring mode: a signal that asks for a snapshot; 0: none */
-	int claim; /* under `tscope record`: the first process claims path, others path.<pid> */
+	int claim; /* under `tscope record`: the first process claims path, others path.<pid>;
+		      TS_CLAIM_ALWAYS: path, else path.<pid>, even in a forked child */
 };
+
+#define TS_CLAIM_ALWAYS 2 /* claim: a session resumed after a failed exec() */
 
 enum { TS_OFF, TS_RUNNING, TS_PAUSED };
 
@@ -133,6 +142,7 @@ enum { TS_OFF, TS_RUNNING, TS_PAUSED };
 struct tscope__rt {
 	pthread_once_t once;
 	int inited;   /* init has run */
+	pid_t pid;    /* the process init or the fork handler ran in */
 	int disabled; /* TSCOPE_ENABLE=0, or another copy's hooks are the program's */
 	int state;    /* TS_*, read by every cold path */
 	unsigned gen; /* session number; threads compare theirs */
@@ -143,6 +153,7 @@ struct tscope__rt {
 	pthread_key_t key;
 	struct tscope__thread *threads;
 	struct tscope__config env_cfg; /* what the environment asked for */
+	struct tscope__config cfg;     /* the running session's, under control */
 };
 extern struct tscope__rt tscope__rt;
 
@@ -158,6 +169,8 @@ void tscope__own_enter(void *fn, void *site);
 
 /* session.c */
 void tscope__init_once(void);
+int tscope__exec_prepare(void);
+void tscope__exec_failed(int stopped);
 
 /* signal.c: on_fatal is called, once, before the process dies of a signal */
 void tscope__signal_install(const struct tscope__config *c, void (*on_fatal)(void));
@@ -189,7 +202,7 @@ int tscope__writer_open(const struct tscope__config *cfg, int lazy, void (*snaps
 void tscope__writer_submit(struct tscope__thread *t, struct tscope__buf *b, size_t n,
 			   uint32_t flags);
 int tscope__writer_sync(void);
-int tscope__writer_close(void);
+int tscope__writer_close(int for_exec);
 void tscope__writer_request_snapshot(void);
 void tscope__writer_lost(uint64_t n);
 void tscope__writer_atfork_prepare(void);
@@ -207,6 +220,7 @@ size_t tscope__file_write_list(struct tscope__buf *list);
 void tscope__file_tick(int scan_how);
 void tscope__file_scan(int how);
 int tscope__file_close(int scan_how, uint64_t lost);
+int tscope__file_close_exec(int scan_how, uint64_t lost);
 int tscope__file_is_open(void);
 int tscope__file_failed(void);
 int tscope__file_error(void);
@@ -219,10 +233,18 @@ int tscope__fd_get(int again);
 int tscope__fd_gone(void);
 const char *tscope__fd_path(void);
 void tscope__fd_close(void);
+int tscope__fd_write(struct iovec *iov, int n);
+int tscope__fd_cut(uint64_t size);
+int tscope__fd_give_back(void);
 void tscope__fd_atfork_child(void);
 
+/* A chunk of up to three parts, written by file.c for maps.c and names.c. */
+typedef int (*tscope__emit_fn)(void *ctx, uint32_t type, const void *a, size_t alen,
+			       const void *b, size_t blen, const void *c, size_t clen);
+
 /* names.c */
-int tscope__names_seen(uint64_t ptr);
+void tscope__names_write(const struct tscope__buf *b, size_t n, tscope__emit_fn emit,
+			 void *ctx);
 void tscope__names_reset(void);
 void tscope__names_atfork_child(void);
 
@@ -236,9 +258,7 @@ void tscope__encode_atfork_child(void);
 #define TS_MAPS_EXACT 0x2  /* dlclose() has just returned: what is gone went now */
 #define TS_MAPS_ADDS  0x4  /* a dlclose() is under way: new objects only, its own
 			      scan after it times what it unloads */
-int tscope__maps_write(int (*emit)(void *ctx, uint32_t type, const void *a, size_t alen,
-				   const void *b, size_t blen, const void *c, size_t clen),
-		       void *ctx, int how);
+int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how);
 
 /* pool.c */
 void tscope__pool_reset(size_t bytes);

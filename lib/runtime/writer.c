@@ -323,9 +323,11 @@ TS_NOINSTR int tscope__writer_sync(void)
 	return tscope__file_error() ? TSCOPE_EIO : 0;
 }
 
-/* Everything queued goes out, then the last sync point and the END chunk. */
-TS_NOINSTR int tscope__writer_close(void)
+/* Everything queued goes out, then the last sync point and the END chunk; before
+ * exec() (for_exec), a file that holds no event is given back instead. */
+TS_NOINSTR int tscope__writer_close(int for_exec)
 {
+	uint64_t lost;
 	int rc;
 
 	if (!w.active)
@@ -342,7 +344,9 @@ TS_NOINSTR int tscope__writer_close(void)
 	pthread_mutex_unlock(&w.wake_lock);
 	drain(1);
 	tscope__file_lock();
-	rc = tscope__file_close(scan_how(), __atomic_exchange_n(&w.lost, 0, __ATOMIC_RELAXED));
+	lost = __atomic_exchange_n(&w.lost, 0, __ATOMIC_RELAXED);
+	rc = for_exec ? tscope__file_close_exec(scan_how(), lost)
+		      : tscope__file_close(scan_how(), lost);
 	__atomic_store_n(&w.active, 0, __ATOMIC_RELAXED);
 	tscope__file_unlock();
 	return rc;
