@@ -18,6 +18,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
 #include "tap.h"
 #include "trace-build.h"
 

@@ -15,6 +15,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
 #include "cmds.h"
 #include "util.h"
 

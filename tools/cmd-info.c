@@ -14,6 +14,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
 #include "cmds.h"
 #include "util.h"
 

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "tscope.h"
-#include "reader.h"
+#include "dump.h"
 
 /* ---- formatting helpers ------------------------------------------------------------- */
 
