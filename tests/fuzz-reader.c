@@ -6,8 +6,8 @@
  * hand (seeds in tests/corpus/reader):
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_LZ4 -Iinclude -Ilib -Ilib/read \
- *		tests/fuzz-reader.c lib/read/reader.c lib/read/dump.c lib/pack.c lib/error.c \
- *		-llz4 -o fuzz-reader
+ *		tests/fuzz-reader.c lib/read/reader.c lib/read/dump.c lib/read/units.c \
+ *		lib/pack.c lib/error.c -llz4 -o fuzz-reader
  *	mkdir -p corpus && ./fuzz-reader -max_total_time=300 corpus tests/corpus/reader
  */
 #ifdef HAVE_CONFIG_H

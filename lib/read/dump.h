@@ -30,12 +30,6 @@ int dump_info(struct reader *r, const char *name, FILE *out);
  */
 int dump_records(struct reader *r, const char *name, FILE *out);
 
-/* A duration in human units, 4 significant digits: "812 ns", "1.234 ms", "73.25 s". */
-void dump_ns(char *buf, size_t size, uint64_t ns);
-
-/* A byte count in human units: "812 B", "1.5 KiB", "2.34 GiB". */
-void dump_bytes(char *buf, size_t size, uint64_t bytes);
-
 /*
  * Write n bytes of untrusted text (a name, a path): printable ASCII and bytes >= 0x80
  * (UTF-8) as they are, backslash, double quote and control characters escaped as \\,

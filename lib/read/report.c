@@ -21,6 +21,7 @@
 
 #include "tscope.h"
 #include "report.h"
+#include "units.h"
 
 /* ---- call trees ----------------------------------------------------------------------- */
 
@@ -163,32 +164,6 @@ static int ct_reset(void *ctx)
 const struct spans_ops calltree_ops = { ct_open, ct_close, NULL, NULL, ct_reset };
 
 /* ---- formatting ----------------------------------------------------------------------- */
-
-static void human(char *buf, size_t size, uint64_t v, double div, const char *unit)
-{
-	double x = (double)v / div;
-
-	if (x < 9.9995)
-		snprintf(buf, size, "%.3f %s", x, unit);
-	else if (x < 99.995)
-		snprintf(buf, size, "%.2f %s", x, unit);
-	else if (x < 999.95)
-		snprintf(buf, size, "%.1f %s", x, unit);
-	else
-		snprintf(buf, size, "%.0f %s", x, unit);
-}
-
-void report_ns(char *buf, size_t size, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, size, "%" PRIu64 " ns", ns);
-	else if (ns < 999950)
-		human(buf, size, ns, 1e3, "us");
-	else if (ns < 999950000)
-		human(buf, size, ns, 1e6, "ms");
-	else
-		human(buf, size, ns, 1e9, "s");
-}
 
 /* A name as text that cannot drive the terminal: control bytes become \xHH. */
 static void put_name(FILE *out, const char *s, size_t n)
@@ -347,7 +322,7 @@ static void put_time(struct report *rep, uint64_t ns, int width)
 	if (rep->o.ns)
 		fprintf(rep->out, "%*" PRIu64, width, ns);
 	else {
-		report_ns(buf, sizeof(buf), ns);
+		units_ns(buf, sizeof(buf), ns);
 		fprintf(rep->out, "%*s", width, buf);
 	}
 }
@@ -421,7 +396,7 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		if (t->nodes[i].incl > max_incl)
 			max_incl = t->nodes[i].incl;
 	}
-	report_ns(buf, sizeof(buf), total);
+	units_ns(buf, sizeof(buf), total);
 	fprintf(rep->out, "\nthread %" PRIu32, th->tid);
 	if (th->name) {
 		fputs(" \"", rep->out);

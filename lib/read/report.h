@@ -102,10 +102,4 @@ int report_finish(struct report *rep);
 /* How many threads the report has shown or counted (for --thread: 0 = not found). */
 uint64_t report_threads(const struct report *rep);
 
-/*
- * A duration in human units, at most 8 characters, 4 significant digits:
- * "812 ns", "1.234 us", "12.35 ms", "123.5 s", "12345 s".
- */
-void report_ns(char *buf, size_t size, uint64_t ns);
-
 #endif /* TSCOPE_REPORT_H */
