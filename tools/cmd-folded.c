@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-folded.c - `tscope folded FILE...`: folded stacks for flame graphs.  Thin:
- * options here, the stacks in lib/read/export-folded.c.
+ * options here, the conversion in tools/convert.c, the stacks in
+ * lib/read/export-folded.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "tscope.h"
-#include "reader.h"
 #include "export.h"
 #include "cmds.h"
 #include "convert.h"
@@ -62,11 +62,8 @@ int cmd_folded(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct folded_opts o;
-	const char *output = NULL;
-	struct convert cv;
-	struct folded *f;
+	struct convert_job job = { "folded", &o, NULL, 0, 0 };
 	int opt;
-	FILE *out;
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
@@ -89,7 +86,7 @@ int cmd_folded(int argc, char **argv)
 			o.has_tid = 1;
 			break;
 		case 'o':
-			output = optarg;
+			job.output = optarg;
 			break;
 		default:
 			return convert_usage("folded", opt, argv, help_text);
@@ -97,25 +94,7 @@ int cmd_folded(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return util_usage_error("folded", "no trace file given");
-
-	if (convert_open(&cv, "folded", argv + optind, argc - optind) != EXIT_OK)
-		return EXIT_BAD;
-	out = convert_output(&cv, output);
-	if (!out)
-		return EXIT_BAD;
-	if (folded_open(&f, out, &o, cv.names) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-		return convert_close(&cv);
-	}
-	for (int i = 0; i < cv.n; i++)
-		if (cv.sp[i])
-			convert_done(&cv, i, folded_add(f, cv.sp[i]));
-	if (o.has_tid && !folded_threads(f))
-		convert_no_thread(&cv, o.tid_only);
-	if (folded_finish(f) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-	}
-	return convert_close(&cv);
+	job.has_tid = o.has_tid;
+	job.tid = o.tid_only;
+	return convert_run(&job, argv + optind, argc - optind);
 }

@@ -561,3 +561,49 @@ int chrome_finish(struct chrome *c)
 	free(c);
 	return rc;
 }
+
+/* ---- as an exporter ---------------------------------------------------------------------- */
+
+/* One timeline: time 0 is the earliest recording start of all the processes. */
+static void x_prepare(void *opts, struct spans *const *sp, size_t n)
+{
+	struct chrome_opts *o = opts;
+	int first = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b;
+
+		if (!sp[i])
+			continue;
+		b = chrome_base_ns(spans_reader(sp[i]));
+		if (first || b < o->base_ns)
+			o->base_ns = b;
+		first = 0;
+	}
+}
+
+static int x_open(void **x, FILE *out, const void *opts, struct names *names)
+{
+	struct chrome *c;
+	int rc = chrome_open(&c, out, opts, names);
+
+	*x = c;
+	return rc;
+}
+
+static int x_add(void *x, struct spans *sp)
+{
+	return chrome_add(x, sp);
+}
+
+static int x_finish(void *x)
+{
+	return chrome_finish(x);
+}
+
+static uint64_t x_threads(const void *x)
+{
+	return chrome_threads(x);
+}
+
+const struct exporter chrome_exporter = { "chrome", x_prepare, x_open, x_add, x_finish, x_threads };

@@ -197,3 +197,31 @@ int folded_finish(struct folded *f)
 	free(f);
 	return rc;
 }
+
+/* ---- as an exporter ---------------------------------------------------------------------- */
+
+static int x_open(void **x, FILE *out, const void *opts, struct names *names)
+{
+	struct folded *f;
+	int rc = folded_open(&f, out, opts, names);
+
+	*x = f;
+	return rc;
+}
+
+static int x_add(void *x, struct spans *sp)
+{
+	return folded_add(x, sp);
+}
+
+static int x_finish(void *x)
+{
+	return folded_finish(x);
+}
+
+static uint64_t x_threads(const void *x)
+{
+	return folded_threads(x);
+}
+
+const struct exporter folded_exporter = { "folded", NULL, x_open, x_add, x_finish, x_threads };

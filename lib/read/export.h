@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * export.h - the file exporters: Chrome Trace Event JSON (export-chrome.c) and folded
- * stacks for flame graphs (export-folded.c).  Private to the offline side.
+ * export.h - the exporters, which turn traces into an output file, behind one small
+ * interface (struct exporter) and listed in one table (export.c); and the API of the
+ * file formats: Chrome Trace Event JSON (export-chrome.c) and folded stacks for flame
+ * graphs (export-folded.c).  The text report (report.c) is an exporter too.  Private
+ * to the offline side.
  *
- * Both stream: they take one trace (a process) at a time, through the spans of
- * lib/spans.h, and never hold a whole document or a whole trace in memory.  Nothing
- * here exits or prints anything but the output; write errors are left in ferror(out).
+ * An exporter is driven the same way by every command (tools/convert.c) and test:
+ * open, then add each trace (a process) in turn, then finish.  It reads a trace only
+ * through the spans of spans.h and streams: it never holds a whole document or a whole
+ * trace in memory.  Nothing here exits or prints anything but the output; write errors
+ * are left in ferror(out).
+ *
+ * A new exporter is one file plus one table row: lib/read/export-NAME.c defines a
+ * `const struct exporter NAME_exporter` (its open, add and finish), and the table in
+ * export.c gets the row X(NAME).  The command that runs it is as short: its options in
+ * tools/cmd-NAME.c, which then calls convert_run() (tools/convert.h) for everything
+ * else, and its line in tools/cmds.h.
  */
 #ifndef TSCOPE_EXPORT_H
 #define TSCOPE_EXPORT_H
@@ -14,6 +25,37 @@
 #include <stdio.h>
 
 #include "spans.h"
+
+/* ---- the exporters -------------------------------------------------------------------- */
+
+/*
+ * What an exporter does.  x is its state, made by open(); opts points to its own
+ * options structure (struct chrome_opts for chrome, ...).  Every function but prepare
+ * and threads is required.
+ */
+struct exporter {
+	const char *name; /* the command that writes it: "chrome" */
+	/*
+	 * Called once with every trace to convert, before open(), to set in opts what
+	 * depends on all of them (chrome: the time base shared by a process tree).
+	 * sp[i] is NULL for a file that could not be opened.  May be NULL.
+	 */
+	void (*prepare)(void *opts, struct spans *const *sp, size_t n);
+	/* Start writing to out; names is the set the traces' spans use.  0 or ENOMEM. */
+	int (*open)(void **x, FILE *out, const void *opts, struct names *names);
+	/* Add one trace.  0, or the first error of spans_run() (what was read is kept). */
+	int (*add)(void *x, struct spans *sp);
+	/* Write what is left and free x.  0 or TSCOPE_ENOMEM (an earlier failure). */
+	int (*finish)(void *x);
+	/* Threads added so far (0 after a --thread that matched none).  May be NULL. */
+	uint64_t (*threads)(const void *x);
+};
+
+/* The exporters, in the order of `tscope --help`; NULL-terminated. */
+extern const struct exporter *const export_table[];
+
+/* The exporter called name, or NULL. */
+const struct exporter *export_find(const char *name);
 
 /* ---- Chrome Trace Event JSON ---------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 
 #include "tscope.h"
 #include "report.h"
+#include "export.h"
 #include "calltree.h"
 #include "units.h"
 
@@ -471,3 +472,31 @@ int report_finish(struct report *rep)
 	free(rep);
 	return rc;
 }
+
+/* ---- as an exporter ---------------------------------------------------------------------- */
+
+static int x_open(void **x, FILE *out, const void *opts, struct names *names)
+{
+	struct report *rep;
+	int rc = report_open(&rep, out, opts, names);
+
+	*x = rep;
+	return rc;
+}
+
+static int x_add(void *x, struct spans *sp)
+{
+	return report_add(x, sp);
+}
+
+static int x_finish(void *x)
+{
+	return report_finish(x);
+}
+
+static uint64_t x_threads(const void *x)
+{
+	return report_threads(x);
+}
+
+const struct exporter report_exporter = { "report", NULL, x_open, x_add, x_finish, x_threads };
