@@ -33,6 +33,7 @@ struct convert {
 	int status;	     /* EXIT_OK, or EXIT_BAD once something went wrong */
 	FILE *out;	     /* from convert_output() */
 	const char *output;
+	int werr; /* why writing to out failed, 0 if it did not */
 
 	/* progress */
 	int tty;
@@ -207,7 +208,7 @@ static int convert_close(struct convert *cv)
 	cv->r = NULL;
 	cv->names = NULL;
 	cv->n = 0;
-	if (cv->out && util_close_output(cv->out, cv->output) != EXIT_OK)
+	if (cv->out && util_close_output(cv->out, cv->output, cv->werr) != EXIT_OK)
 		cv->status = EXIT_BAD;
 	cv->out = NULL;
 	return cv->status;
@@ -257,16 +258,23 @@ int convert_run(const struct convert_job *job, char **paths, int n)
 		cv.status = EXIT_BAD;
 		return convert_close(&cv);
 	}
-	for (int i = 0; i < cv.n; i++) {
+	/* a failed write ends the conversion: it is said once, when the output is closed */
+	for (int i = 0; i < cv.n && !cv.werr; i++) {
 		if (!cv.sp[i])
 			continue;
+		errno = 0;
 		rc = ex->add(x, cv.sp[i]);
-		fflush(out); /* the output first, then what is wrong with it */
-		convert_done(&cv, i, rc);
+		cv.werr = util_output_error(out, 1); /* the output first, then what is wrong */
+		if (!cv.werr)
+			convert_done(&cv, i, rc);
 	}
-	if (job->has_tid && ex->threads && !ex->threads(x))
+	if (!cv.werr && job->has_tid && ex->threads && !ex->threads(x))
 		convert_no_thread(&cv, job->tid);
-	if (ex->finish(x) < 0) {
+	errno = 0;
+	rc = ex->finish(x);
+	if (!cv.werr)
+		cv.werr = util_output_error(out, 0);
+	if (rc < 0 && !cv.werr) {
 		util_error(NULL, "out of memory");
 		cv.status = EXIT_BAD;
 	}

@@ -370,6 +370,8 @@ int dump_records(struct reader *r, const char *name, FILE *out)
 	     off = ck.next) {
 		const char *type = reader_chunk_type_name(ck.hdr.type);
 
+		if (ferror(out))
+			return 0; /* writing failed: the caller sees it, nothing more to do */
 		fprintf(out, "chunk @%" PRIu64 " ", ck.offset);
 		if (in->file_size - ck.offset < sizeof(struct tsf_chunk)) {
 			fprintf(out, "cut: %s\n", ck.problem);

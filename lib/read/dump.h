@@ -26,7 +26,8 @@ int dump_info(struct reader *r, const char *name, FILE *out);
 /*
  * `tscope dump`: the header, then every chunk in file order, one line each, every
  * EVENTS chunk followed by its events, one line each, as stored.  Returns 0, or
- * TSCOPE_EIO / TSCOPE_ENOMEM; write errors are left in ferror(out).
+ * TSCOPE_EIO / TSCOPE_ENOMEM; write errors are left in ferror(out), and stop the dump
+ * at the next chunk.
  */
 int dump_records(struct reader *r, const char *name, FILE *out);
 

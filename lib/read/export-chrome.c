@@ -46,8 +46,9 @@ struct chrome {
 	struct names *names;
 	char *buf;
 	size_t pos, cap;
-	int any; /* an event was written: the next needs a comma */
+	int any;    /* an event was written: the next needs a comma */
 	int err;
+	int failed; /* a write failed: nothing more is written, nor read */
 	uint64_t threads;
 
 	/* escaped names, by name id */
@@ -226,10 +227,15 @@ size_t chrome_escape(char *dst, const char *src, size_t n)
 
 /* ---- output buffer ---------------------------------------------------------------------- */
 
+/* Write the buffer out.  After a failure, writes nothing, and stops the reading. */
 static void flush(struct chrome *c)
 {
-	if (c->pos && fwrite(c->buf, 1, c->pos, c->out) != c->pos)
+	if (c->pos && !c->failed && fwrite(c->buf, 1, c->pos, c->out) != c->pos) {
 		c->err = c->err ? c->err : TSCOPE_EIO;
+		c->failed = 1;
+	}
+	if (c->failed && c->sp)
+		spans_stop(c->sp);
 	c->pos = 0;
 }
 
@@ -533,10 +539,11 @@ int chrome_add(struct chrome *c, struct spans *sp)
 		if (e < 0 && !rc)
 			rc = e;
 		c->threads++;
-		if (c->err == TSCOPE_ENOMEM)
+		if (c->err == TSCOPE_ENOMEM || c->failed)
 			break;
 	}
 	flush(c);
+	c->sp = NULL;
 	return rc ? rc : (c->err == TSCOPE_ENOMEM ? c->err : 0);
 }
 

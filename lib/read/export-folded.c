@@ -170,6 +170,8 @@ static int print_node(void *ctx, uint32_t node, uint32_t depth)
 	const char *name = names_str(f->names, (uint32_t)nd->key, &len);
 	uint64_t value = f->o.calls ? nd->calls : nd->self;
 
+	if (ferror(f->out))
+		return TSCOPE_EIO; /* stop: nothing more can be written */
 	if (grow((void **)&f->path, &f->path_cap, at + len + 2, 1) < 0 ||
 	    grow((void **)&f->plen, &f->plen_cap, (size_t)depth + 1, sizeof(*f->plen)) < 0)
 		return TSCOPE_ENOMEM;
@@ -190,6 +192,8 @@ int folded_finish(struct folded *f)
 
 	if (!rc)
 		rc = calltree_walk(&f->merged, by_name, print_node, f);
+	if (rc == TSCOPE_EIO)
+		rc = 0; /* the caller sees ferror(out) */
 	calltree_fini(&f->thread);
 	calltree_fini(&f->merged);
 	free(f->path);

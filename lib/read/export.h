@@ -9,8 +9,10 @@
  * An exporter is driven the same way by every command (tools/convert.c) and test:
  * open, then add each trace (a process) in turn, then finish.  It reads a trace only
  * through the spans of spans.h and streams: it never holds a whole document or a whole
- * trace in memory.  Nothing here exits or prints anything but the output; write errors
- * are left in ferror(out).
+ * trace in memory.  Nothing here exits or prints anything but the output.  A write
+ * error is left in ferror(out): the exporter then stops writing, and reading, as soon
+ * as it can, and its functions return as if all was well, so the caller must check
+ * ferror(out) after each of them.
  *
  * A new exporter is one file plus one table row: lib/read/export-NAME.c defines a
  * `const struct exporter NAME_exporter` (its open, add and finish), and the table in

@@ -252,6 +252,8 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 	struct report *rep = ctx;
 	const struct calltree_node *nd = &rep->tree.nodes[node];
 
+	if (ferror(rep->out))
+		return TSCOPE_EIO; /* stop: nothing more can be written */
 	if (rep->o.threshold > 0 && (double)nd->incl * 100.0 < rep->o.threshold * (double)rep->total)
 		return 0;
 	put_time(rep, nd->incl, rep->wt);
@@ -300,7 +302,7 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		rep->wc = 5;
 	fprintf(rep->out, "%*s  %*s  %*s  %*s  %7s  %s\n", rep->wt, "incl", rep->wt, "self",
 		rep->wc, "calls", rep->wt, "avg", "thread", "function");
-	if (calltree_walk(t, tree_cmp, tree_line, rep) < 0)
+	if (calltree_walk(t, tree_cmp, tree_line, rep) == TSCOPE_ENOMEM)
 		rep->err = TSCOPE_ENOMEM;
 }
 
@@ -383,7 +385,7 @@ static void print_flat(struct report *rep)
 		wc = 5;
 	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self", "self%", wc,
 		"calls", wt, "incl", wt, "avg", wt, "min", wt, "max", "function");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !ferror(rep->out); i++) {
 		const struct item *it = &rep->items[i];
 		const struct flat_row *row = &rep->rows[it->idx];
 
@@ -451,6 +453,8 @@ int report_add(struct report *rep, struct spans *sp)
 		rep->threads++;
 		if (rep->err)
 			return rep->err;
+		if (ferror(rep->out))
+			break; /* nothing more can be written */
 	}
 	return rc;
 }

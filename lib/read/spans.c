@@ -80,7 +80,8 @@ struct spans {
 
 	void (*progress)(void *ctx, uint64_t n);
 	void *progress_ctx;
-	int err; /* sticky TSCOPE_ENOMEM from naming */
+	int err;  /* sticky TSCOPE_ENOMEM from naming */
+	int stop; /* spans_stop() was called during this spans_run() */
 };
 
 static inline uint64_t mix(uint64_t k)
@@ -429,6 +430,11 @@ void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n
 {
 	sp->progress = progress;
 	sp->progress_ctx = ctx;
+}
+
+void spans_stop(struct spans *sp)
+{
+	sp->stop = 1;
 }
 
 const struct spans_repairs *spans_repairs(const struct spans *sp)
@@ -828,7 +834,7 @@ run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int
 		if (TS_UNLIKELY((++events & (SPANS_PROGRESS_EVERY - 1)) == 0)) {
 			if (progress)
 				progress(sp->progress_ctx, SPANS_PROGRESS_EVERY);
-			if (sp->err)
+			if (sp->err || sp->stop)
 				break;
 		}
 		if (TS_LIKELY(fast)) {
@@ -920,8 +926,9 @@ int spans_run(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx
 
 	sp->prefix_n = 0;
 	sp->prefix_over = 0;
+	sp->stop = 0;
 	rc = run_once(sp, i, ops, ctx, 0);
-	if (rc < 0 || !sp->prefix_n || sp->prefix_over || !ops->reset)
+	if (rc < 0 || !sp->prefix_n || sp->prefix_over || !ops->reset || sp->stop)
 		return rc;
 	/* the same events again, with the calls begun earlier open from the start */
 	sp->rep = before;

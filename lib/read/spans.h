@@ -156,6 +156,14 @@ void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n
  */
 int spans_run(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx);
 
+/*
+ * Make the spans_run() under way return early, at its next progress point (after at
+ * most SPANS_PROGRESS_EVERY more events): for a callback whose output can no longer be
+ * written.  The frames still open are closed as at the end of the thread, and there is
+ * no second reading.  The next spans_run() reads its thread in full.
+ */
+void spans_stop(struct spans *sp);
+
 const struct spans_repairs *spans_repairs(const struct spans *sp);
 const struct spans_thread_stats *spans_last_stats(const struct spans *sp);
 
