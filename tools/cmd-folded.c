@@ -10,11 +10,13 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tscope.h"
 #include "export.h"
+#include "calltree.h"
 #include "cmds.h"
 #include "convert.h"
 #include "util.h"
@@ -34,11 +36,17 @@ static const char help_text[] =
     "stacks with a value of 0 are left out.  In frame names, ';' is written ':' and\n"
     "control characters '?'.\n"
     "\n"
+    "A stack deeper than 1024 frames (a deep recursion) keeps its outermost 511 and\n"
+    "innermost 512 frames, joined by a frame \"[frames cut]\", and adds up with the\n"
+    "stacks equal to it once cut, so that the output stays small; stderr says so.\n"
+    "\n"
     "Options:\n"
     "      --pid          start each stack with a frame EXECUTABLE-PID\n"
     "      --tid          start each stack with a frame THREADNAME-TID\n"
     "      --calls        the value is the number of calls instead of the self time\n"
     "      --thread TID   only the thread TID\n"
+    "      --max-frames N keep N frames of a deeper stack instead of 1024 (at least 8;\n"
+    "                     0: no limit)\n"
     "  -o, --output FILE  write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
@@ -50,12 +58,13 @@ static const char help_text[] =
 
 int cmd_folded(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_THREAD };
+	enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_THREAD, OPT_MAX_FRAMES };
 	static const struct option opts[] = {
 		{ "pid", no_argument, NULL, OPT_PID },
 		{ "tid", no_argument, NULL, OPT_TID },
 		{ "calls", no_argument, NULL, OPT_CALLS },
 		{ "thread", required_argument, NULL, OPT_THREAD },
+		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -63,6 +72,7 @@ int cmd_folded(int argc, char **argv)
 	};
 	struct folded_opts o;
 	struct convert_job job = { "folded", &o, NULL, 0, 0 };
+	uint32_t frames;
 	int opt;
 
 	memset(&o, 0, sizeof(o));
@@ -84,6 +94,14 @@ int cmd_folded(int argc, char **argv)
 				return util_usage_error(
 				    "folded", "--thread needs a thread id, not '%s'", optarg);
 			o.has_tid = 1;
+			break;
+		case OPT_MAX_FRAMES:
+			if (convert_parse_u32(optarg, &frames) < 0 ||
+			    (frames && frames < CALLTREE_CUT_MIN))
+				return util_usage_error(
+				    "folded", "--max-frames needs 0 or a number from %u, not '%s'",
+				    CALLTREE_CUT_MIN, optarg);
+			o.max_frames = frames ? frames : UINT_MAX;
 			break;
 		case 'o':
 			job.output = optarg;

@@ -238,6 +238,7 @@ int convert_run(const struct convert_job *job, char **paths, int n)
 {
 	const struct exporter *ex = export_find(job->cmd);
 	struct convert cv;
+	char msg[512];
 	void *x;
 	FILE *out;
 	int rc;
@@ -265,8 +266,11 @@ int convert_run(const struct convert_job *job, char **paths, int n)
 		errno = 0;
 		rc = ex->add(x, cv.sp[i]);
 		cv.werr = util_output_error(out, 1); /* the output first, then what is wrong */
-		if (!cv.werr)
-			convert_done(&cv, i, rc);
+		if (cv.werr)
+			break;
+		convert_done(&cv, i, rc);
+		if (ex->warning && ex->warning(x, msg, sizeof(msg)))
+			util_warn(paths[i], "%s", msg);
 	}
 	if (!cv.werr && job->has_tid && ex->threads && !ex->threads(x))
 		convert_no_thread(&cv, job->tid);

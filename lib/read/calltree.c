@@ -64,6 +64,7 @@ int calltree_reset(struct calltree *t)
 {
 	t->n = 0;
 	t->err = 0;
+	t->drop_n = 0;
 	if (t->slots)
 		memset(t->slots, 0, t->slots_cap * sizeof(*t->slots));
 	if (!t->cap) {
@@ -81,6 +82,7 @@ void calltree_fini(struct calltree *t)
 {
 	free(t->nodes);
 	free(t->slots);
+	free(t->drop);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -195,23 +197,144 @@ static void add_node(struct calltree_node *d, const struct calltree_node *s)
 		d->max = s->max;
 }
 
-int calltree_merge(struct calltree *dst, uint32_t at, const struct calltree *src, struct spans *sp)
+/* The number of frames of the path to node (the root's is 0). */
+static size_t path_frames(const struct calltree *t, uint32_t node)
 {
-	uint32_t *map = malloc((src->n ? src->n : 1) * sizeof(*map)); /* src node -> dst node */
+	size_t n = 0;
 
-	if (!map) {
+	for (; node; node = t->nodes[node].parent)
+		n++;
+	return n;
+}
+
+/* Make t->drop cover every node, the new ones not known yet.  0 or ENOMEM (t->err). */
+static int drop_room(struct calltree *t)
+{
+	if (t->drop_n >= t->n)
+		return 0;
+	if (t->n > t->drop_cap) {
+		size_t cap = t->cap > t->n ? t->cap : t->n;
+		uint32_t *p = realloc(t->drop, cap * sizeof(*p));
+
+		if (!p) {
+			t->err = TSCOPE_ENOMEM;
+			return TSCOPE_ENOMEM;
+		}
+		t->drop = p;
+		t->drop_cap = cap;
+	}
+	memset(t->drop + t->drop_n, 0, (t->n - t->drop_n) * sizeof(*t->drop));
+	t->drop_n = t->n;
+	return 0;
+}
+
+/*
+ * The node of x's window without its first frame, where x is a node below a marker
+ * and its window the frames from the marker's child down to x.  Each answer is kept
+ * in t->drop, and found from its parent's: drop(x) = the child of drop(parent) with
+ * x's key, and a window of one frame drops to the marker.  So each node costs one
+ * lookup, once.  chain has room for the frames of a window.  0 when out of memory.
+ */
+static uint32_t drop_first(struct calltree *t, uint32_t x, uint32_t *chain)
+{
+	size_t n = 0;
+	uint32_t r;
+
+	if (drop_room(t) < 0)
+		return 0;
+	while (x && !t->drop[x] && !(t->nodes[t->nodes[x].parent].key & CALLTREE_MARK)) {
+		chain[n++] = x;
+		x = t->nodes[x].parent;
+	}
+	if (!t->drop[x])
+		t->drop[x] = t->nodes[x].parent;
+	r = t->drop[x];
+	while (n-- && !t->err) {
+		r = calltree_child(t, r, t->nodes[chain[n]].key);
+		t->drop[chain[n]] = r;
+	}
+	return t->err ? 0 : r;
+}
+
+/* The state of one calltree_merge(), by node of src. */
+struct merge {
+	uint32_t *map;	  /* its node in dst */
+	uint32_t *frames; /* frames on its path, those down to `at` included */
+	uint32_t *name;	  /* its name id */
+	uint32_t *win;	  /* a window being built, or the chain of drop_first() */
+};
+
+/*
+ * The node of src node i, whose path is cut for the first time (it has max + 1
+ * frames): below the node of its last outer frame, the marker, then its window (its
+ * last inner frames).
+ */
+static uint32_t cut_first(struct calltree *dst, const struct calltree *src, const struct merge *m,
+			  size_t i, unsigned outer, unsigned inner, uint32_t marker)
+{
+	uint32_t j = (uint32_t)i, node;
+	size_t n = 0;
+
+	while (n < inner) {
+		m->win[n++] = m->name[j];
+		j = src->nodes[j].parent;
+	}
+	while (m->frames[j] > outer)
+		j = src->nodes[j].parent;
+	node = calltree_child(dst, m->map[j], CALLTREE_MARK | marker);
+	while (n-- && !dst->err)
+		node = calltree_child(dst, node, m->win[n]);
+	return node;
+}
+
+int calltree_merge(struct calltree *dst, uint32_t at, const struct calltree *src, struct spans *sp,
+		   struct calltree_cut *cut)
+{
+	size_t n = src->n ? src->n : 1, base = path_frames(dst, at);
+	unsigned max = cut ? cut->max : 0, inner = max / 2, outer = max - 1 - inner;
+	struct merge m;
+
+	if (max < CALLTREE_CUT_MIN || base >= outer)
+		max = 0; /* no limit */
+	m.map = malloc(n * sizeof(*m.map));
+	m.frames = malloc(n * sizeof(*m.frames));
+	m.name = malloc(n * sizeof(*m.name));
+	m.win = max ? malloc((inner + 1) * sizeof(*m.win)) : NULL;
+	if (!m.map || !m.frames || !m.name || (max && !m.win)) {
 		dst->err = TSCOPE_ENOMEM;
-		return TSCOPE_ENOMEM;
+		goto out;
 	}
 	/* a node comes after its parent: one pass in index order */
-	map[0] = at;
+	m.map[0] = at;
+	m.frames[0] = (uint32_t)base;
 	for (size_t i = 1; i < src->n && !dst->err; i++) {
 		const struct calltree_node *s = &src->nodes[i];
+		uint32_t d = m.frames[s->parent] + 1, node;
 
-		map[i] = calltree_child(dst, map[s->parent], spans_name(sp, s->key));
-		add_node(&dst->nodes[map[i]], s);
+		m.frames[i] = d;
+		m.name[i] = spans_name(sp, s->key);
+		if (!max || d <= max)
+			node = calltree_child(dst, m.map[s->parent], m.name[i]);
+		else if (d == max + 1)
+			node = cut_first(dst, src, &m, i, outer, inner, cut->marker);
+		else
+			node = calltree_child(dst, drop_first(dst, m.map[s->parent], m.win),
+					      m.name[i]);
+		if (dst->err)
+			break;
+		m.map[i] = node;
+		add_node(&dst->nodes[node], s);
+		if (max && d > max) {
+			cut->paths++;
+			if (d > cut->deepest)
+				cut->deepest = d;
+		}
 	}
-	free(map);
+out:
+	free(m.map);
+	free(m.frames);
+	free(m.name);
+	free(m.win);
 	return dst->err;
 }
 

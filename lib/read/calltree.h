@@ -47,6 +47,11 @@ struct calltree {
 	uint32_t *slots; /* open addressing on (parent, key): node index, 0 empty */
 	size_t slots_cap;
 	int err; /* TSCOPE_ENOMEM once a node could not be added */
+	/* paths cut by calltree_merge(): a node of a window (the frames kept below a
+	 * marker) -> the node of the same window without its first frame, 0 not known
+	 * yet; valid for the first drop_n nodes */
+	uint32_t *drop;
+	size_t drop_n, drop_cap;
 };
 
 /* ---- building ------------------------------------------------------------------------- */
@@ -78,14 +83,36 @@ void calltree_fini(struct calltree *t);
  */
 int calltree_names(const struct calltree *t, struct spans *sp, uint32_t **names, size_t *cap);
 
+/* The key bit of a marker frame, standing for frames cut from a path (see below). */
+#define CALLTREE_MARK (UINT64_C(1) << 32)
+
+/* The shortest limit of a cut: a shorter one is taken as no limit. */
+#define CALLTREE_CUT_MIN 8u
+
+/*
+ * A path of more than max frames is cut in its middle: its outermost frames and its
+ * innermost max / 2 frames are kept, with one marker frame (key CALLTREE_MARK |
+ * marker) between them, max frames in all.  Paths equal once cut add up, so that a
+ * recursion of any depth costs at most max frames per path, the totals stay exact,
+ * and each frame kept is a real caller of the next one kept.
+ */
+struct calltree_cut {
+	unsigned max;	  /* frames per path, those down to `at` included; 0: no limit */
+	uint32_t marker;  /* the marker's name id */
+	uint64_t paths;	  /* added to: nodes of src whose path was cut */
+	uint64_t deepest; /* raised to: frames of the longest path cut */
+};
+
 /*
  * Add the tree by frame src (of the trace read by sp) to the tree by name dst, below
  * its node at: each path of src adds its calls and times to the path of the same
- * names in dst, created if new.  Returns 0 or TSCOPE_ENOMEM (dst then holds part of
- * src, and dst->err is set).
+ * names in dst, created if new.  With cut (may be NULL), paths longer than cut->max
+ * are cut as said above; `at` must then be less than max / 2 - 1 frames deep, or
+ * nothing is cut.  Returns 0 or TSCOPE_ENOMEM (dst then holds part of src, and
+ * dst->err is set).
  */
-int calltree_merge(struct calltree *dst, uint32_t at, const struct calltree *src,
-		   struct spans *sp);
+int calltree_merge(struct calltree *dst, uint32_t at, const struct calltree *src, struct spans *sp,
+		   struct calltree_cut *cut);
 
 /* ---- walking -------------------------------------------------------------------------- */
 

@@ -613,4 +613,11 @@ static uint64_t x_threads(const void *x)
 	return chrome_threads(x);
 }
 
-const struct exporter chrome_exporter = { "chrome", x_prepare, x_open, x_add, x_finish, x_threads };
+const struct exporter chrome_exporter = {
+	.name = "chrome",
+	.prepare = x_prepare,
+	.open = x_open,
+	.add = x_add,
+	.finish = x_finish,
+	.threads = x_threads,
+};

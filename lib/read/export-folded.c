@@ -6,18 +6,26 @@
  *
  *	main;parse;lex 12345
  *
- * Each thread's call tree is merged by frame name (calltree_merge()) into one tree for
- * the whole output, so equal stacks of several threads and processes add up (unless --pid or
- * --tid put the process and thread first in each stack).  Lines come out depth first
- * with siblings in bytewise name order: sorted frame by frame, byte-stable for tests.
- * A frame name cannot hold ';' or a line break: ';' becomes ':' and control
- * characters '?', so that every line parses back into the same frames.
+ * Each thread's call tree is merged by frame name (calltree_merge()) into one tree
+ * for the whole output, so equal stacks of several threads and processes add up
+ * (unless --pid or --tid put the process and thread first in each stack).  Lines come
+ * out depth first with siblings in bytewise name order: sorted frame by frame,
+ * byte-stable for tests.  A frame name cannot hold ';' or a line break: ';' becomes
+ * ':' and control characters '?', so that every line parses back into the same frames.
+ *
+ * Size: a stack has a line of its own for each depth it reaches, so a recursion N
+ * deep would write N lines of up to N frames, N * N frames (a million-deep recursion
+ * filled a disk).  Stacks deeper than max_frames (FOLDED_MAX_FRAMES) are therefore cut
+ * in the middle as they are merged (see struct calltree_cut), and the cut ones add
+ * up: the output is at most max_frames frames per line and per node of the call tree,
+ * whatever the depth, and the sum of the values stays exact.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +38,9 @@ struct folded {
 	FILE *out;
 	struct folded_opts o;
 	struct names *names;
-	struct calltree thread; /* the thread being read, by frame */
-	struct calltree merged; /* everything, by name */
+	struct calltree thread;	  /* the thread being read, by frame */
+	struct calltree merged;	  /* everything, by name */
+	struct calltree_cut cut;  /* stacks too deep, in the last trace added */
 	uint64_t threads;
 	int err;
 
@@ -54,6 +63,17 @@ int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, stru
 	f->out = out;
 	f->o = *o;
 	f->names = names;
+	f->cut.max = o->max_frames ? o->max_frames : FOLDED_MAX_FRAMES;
+	if (f->cut.max == UINT_MAX)
+		f->cut.max = 0; /* no limit */
+	else if (f->cut.max < CALLTREE_CUT_MIN)
+		f->cut.max = CALLTREE_CUT_MIN;
+	if (f->cut.max &&
+	    names_intern(names, FOLDED_CUT_FRAME, strlen(FOLDED_CUT_FRAME), &f->cut.marker) < 0) {
+		calltree_fini(&f->merged);
+		free(f);
+		return TSCOPE_ENOMEM;
+	}
 	*fp = f;
 	return 0;
 }
@@ -61,6 +81,13 @@ int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, stru
 uint64_t folded_threads(const struct folded *f)
 {
 	return f->threads;
+}
+
+uint64_t folded_cut(const struct folded *f, uint64_t *deepest)
+{
+	if (deepest)
+		*deepest = f->cut.deepest;
+	return f->cut.paths;
 }
 
 /* The merged node of a prefix frame "<name>-<id>" under parent. */
@@ -87,6 +114,8 @@ int folded_add(struct folded *f, struct spans *sp)
 	exe = exe ? exe + 1 : in->exe;
 	if (!*exe)
 		exe = "process";
+	f->cut.paths = 0;
+	f->cut.deepest = 0;
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
 		const struct reader_thread *th = reader_thread(r, i);
 		uint32_t root = 0;
@@ -105,7 +134,7 @@ int folded_add(struct folded *f, struct spans *sp)
 			root = prefix_frame(f, root, exe, th->pid ? th->pid : in->pid);
 		if (f->o.tid)
 			root = prefix_frame(f, root, th->name ? th->name : exe, th->tid);
-		if (calltree_merge(&f->merged, root, &f->thread, sp) < 0)
+		if (calltree_merge(&f->merged, root, &f->thread, sp, &f->cut) < 0)
 			f->err = TSCOPE_ENOMEM;
 		f->threads++;
 		if (f->err)
@@ -116,7 +145,7 @@ int folded_add(struct folded *f, struct spans *sp)
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-/* Siblings by name, bytewise, then by key (an order that tells any two apart). */
+/* Siblings by name, bytewise, then by key: a marker before a frame of the same name. */
 static int by_name(void *ctx, uint32_t a, uint32_t b)
 {
 	const struct folded *f = ctx;
@@ -228,4 +257,29 @@ static uint64_t x_threads(const void *x)
 	return folded_threads(x);
 }
 
-const struct exporter folded_exporter = { "folded", NULL, x_open, x_add, x_finish, x_threads };
+static size_t x_warning(void *x, char *buf, size_t size)
+{
+	const struct folded *f = x;
+	uint64_t deepest, n = folded_cut(f, &deepest);
+	unsigned inner = f->cut.max / 2;
+	int len;
+
+	if (!n)
+		return 0;
+	len = snprintf(buf, size,
+		       "%" PRIu64 " stack%s deeper than %u frames (up to %" PRIu64
+		       "): each keeps its outermost %u and innermost %u frames, joined by "
+		       "a frame \"%s\"",
+		       n, n == 1 ? " is" : "s are", f->cut.max, deepest, f->cut.max - 1 - inner,
+		       inner, FOLDED_CUT_FRAME);
+	return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
+}
+
+const struct exporter folded_exporter = {
+	.name = "folded",
+	.open = x_open,
+	.add = x_add,
+	.finish = x_finish,
+	.threads = x_threads,
+	.warning = x_warning,
+};

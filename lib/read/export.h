@@ -51,6 +51,12 @@ struct exporter {
 	int (*finish)(void *x);
 	/* Threads added so far (0 after a --thread that matched none).  May be NULL. */
 	uint64_t (*threads)(const void *x);
+	/*
+	 * After add(): what the output changed of that trace to stay usable (folded: the
+	 * stacks it cut), as one line of text in buf, for a warning about it.  Returns
+	 * the length, 0 when there is nothing to say.  May be NULL.
+	 */
+	size_t (*warning)(void *x, char *buf, size_t size);
 };
 
 /* The exporters, in the order of `tscope --help`; NULL-terminated. */
@@ -108,12 +114,24 @@ size_t chrome_escape(char *dst, const char *s, size_t n);
 
 /* ---- folded stacks -------------------------------------------------------------------- */
 
+/*
+ * The frames a folded stack keeps by default.  A deeper stack (a deep recursion) keeps
+ * its outermost and innermost frames, joined by the frame FOLDED_CUT_FRAME, and adds
+ * up with the stacks equal to it once cut: without that, a recursion N calls deep
+ * would write N lines of up to N frames, an output that grows with N * N (gigabytes
+ * for a million).  The totals stay exact.
+ */
+#define FOLDED_MAX_FRAMES 1024
+#define FOLDED_CUT_FRAME  "[frames cut]"
+
 struct folded_opts {
-	int pid;     /* each stack starts with a frame "<executable>-<pid>" */
-	int tid;     /* then a frame "<thread name>-<tid>" */
-	int calls;   /* value: calls of the stack's last frame, not its self time in ns */
-	int has_tid; /* only thread tid_only */
+	int pid;	     /* each stack starts with a frame "<executable>-<pid>" */
+	int tid;	     /* then a frame "<thread name>-<tid>" */
+	int calls;	     /* value: calls of the stack's last frame, not its self time in ns */
+	int has_tid;	     /* only thread tid_only */
 	uint32_t tid_only;
+	unsigned max_frames; /* frames per stack (--pid and --tid ones included): 0 for
+				FOLDED_MAX_FRAMES, UINT_MAX for no limit, 8 at least */
 };
 
 struct folded;
@@ -121,8 +139,14 @@ struct folded;
 /* Start; names as for chrome_open().  Returns 0 and sets *fp, or TSCOPE_ENOMEM. */
 int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, struct names *names);
 
-/* Add one trace; equal stacks of every thread and trace add up.  0 or an error. */
+/*
+ * Add one trace; equal stacks of every thread and trace add up.  0 or an error.  The
+ * stacks of that trace that were cut are counted in folded_cut().
+ */
 int folded_add(struct folded *f, struct spans *sp);
+
+/* The stacks cut by the last folded_add() (0: none), and the frames of the deepest. */
+uint64_t folded_cut(const struct folded *f, uint64_t *deepest);
 
 /*
  * Print one line per distinct stack with a non-zero value, "a;b;c VALUE", sorted frame

@@ -441,7 +441,7 @@ int report_add(struct report *rep, struct spans *sp)
 		if (rep->tree.err && !rc)
 			rc = rep->tree.err;
 		if (rep->o.flat) {
-			if (calltree_merge(&rep->merged, 0, &rep->tree, sp) < 0)
+			if (calltree_merge(&rep->merged, 0, &rep->tree, sp, NULL) < 0)
 				return TSCOPE_ENOMEM;
 		} else {
 			if (calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap) < 0)
@@ -503,4 +503,10 @@ static uint64_t x_threads(const void *x)
 	return report_threads(x);
 }
 
-const struct exporter report_exporter = { "report", NULL, x_open, x_add, x_finish, x_threads };
+const struct exporter report_exporter = {
+	.name = "report",
+	.open = x_open,
+	.add = x_add,
+	.finish = x_finish,
+	.threads = x_threads,
+};
