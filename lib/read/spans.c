@@ -285,10 +285,11 @@ static int find_contests(struct spans *sp, const size_t *sym)
 	k = 0;
 	for (size_t i = 0; i < nr; i++) {
 		const struct reader_module *a = regs[i].m;
-		struct contest *c = &sp->contest[k];
+		struct contest *c;
 
 		if (!mark[group[i]])
 			continue;
+		c = &sp->contest[k]; /* not before: there is no array without contests */
 		c->lo = a->lo;
 		c->hi = a->hi;
 		c->unload = a->unload_ticks;
