@@ -213,12 +213,13 @@ static void test_stop(void)
 	tb_events_end(&b);
 	tb_end(&b);
 	ok(names && reader_open_mem(b.p, b.n, &r) == 0 && spans_open(&sp, r, names) == 0 &&
-		   chrome_open(&ch, f, &co, names) == 0,
+	       chrome_open(&ch, f, &co, names) == 0,
 	   "stop: trace and output open");
 	if (ch) {
 		is_int(chrome_add(ch, sp), 0, "stop: the exporter returns as if all was well");
 		ok(ferror(f), "stop: and leaves the failure in ferror()");
-		ok(spans_last_stats(sp)->events < 2 * pairs, "stop: the thread was not read to its end");
+		ok(spans_last_stats(sp)->events < 2 * pairs,
+		   "stop: the thread was not read to its end");
 		ok(spans_last_stats(sp)->events <= SPANS_PROGRESS_EVERY,
 		   "stop: reading stopped at the first progress point after the failure");
 		is_int(chrome_finish(ch), 0, "stop: finish");
@@ -384,7 +385,8 @@ static void test_cut_random(void)
 					tb_enter(&b, t, stack[depth++]);
 					continue;
 				}
-				/* a call returns: its whole stack, cut as text, gets its self time */
+				/* a call returns: its whole stack, cut as text, gets its self time
+				 */
 				{
 					uint64_t dur = t - start[depth - 1];
 					uint64_t self = dur - child[depth - 1];
@@ -405,7 +407,8 @@ static void test_cut_random(void)
 					for (k = 0; k < nref && strcmp(ref[k].path, path); k++)
 						;
 					if (k == nref && nref < TS_ARRAY_SIZE(ref)) {
-						snprintf(ref[k].path, sizeof(ref[k].path), "%s", path);
+						snprintf(ref[k].path, sizeof(ref[k].path), "%s",
+							 path);
 						ref[nref++].value = 0;
 					}
 					ref[k].value += self;
@@ -426,7 +429,8 @@ static void test_cut_random(void)
 			fo.max_frames = max;
 			f = open_memstream(&got, &got_n);
 			if (names && f && reader_open_mem(b.p, b.n, &r) == 0 &&
-			    spans_open(&sp, r, names) == 0 && folded_open(&fd, f, &fo, names) == 0) {
+			    spans_open(&sp, r, names) == 0 &&
+			    folded_open(&fd, f, &fo, names) == 0) {
 				folded_add(fd, sp);
 				folded_finish(fd);
 			}

@@ -166,7 +166,6 @@ static int ct_reset(void *ctx)
 
 const struct spans_ops calltree_ops = { ct_open, ct_close, NULL, NULL, ct_reset };
 
-
 /* ---- names and merging by name ---------------------------------------------------------- */
 
 int calltree_names(const struct calltree *t, struct spans *sp, uint32_t **names, size_t *cap)

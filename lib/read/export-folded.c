@@ -38,9 +38,9 @@ struct folded {
 	FILE *out;
 	struct folded_opts o;
 	struct names *names;
-	struct calltree thread;	  /* the thread being read, by frame */
-	struct calltree merged;	  /* everything, by name */
-	struct calltree_cut cut;  /* stacks too deep, in the last trace added */
+	struct calltree thread;	 /* the thread being read, by frame */
+	struct calltree merged;	 /* everything, by name */
+	struct calltree_cut cut; /* stacks too deep, in the last trace added */
 	uint64_t threads;
 	int err;
 

@@ -14,9 +14,9 @@
 
 /* One row per exporter: X(NAME) for the `const struct exporter NAME_exporter` its file
  * defines. */
-#define EXPORTERS(X) \
-	X(report)    \
-	X(chrome)    \
+#define EXPORTERS(X)                                                                               \
+	X(report)                                                                                  \
+	X(chrome)                                                                                  \
 	X(folded)
 
 #define EXPORT__DECLARE(name) extern const struct exporter name##_exporter;

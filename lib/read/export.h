@@ -125,13 +125,14 @@ size_t chrome_escape(char *dst, const char *s, size_t n);
 #define FOLDED_CUT_FRAME  "[frames cut]"
 
 struct folded_opts {
-	int pid;	     /* each stack starts with a frame "<executable>-<pid>" */
-	int tid;	     /* then a frame "<thread name>-<tid>" */
-	int calls;	     /* value: calls of the stack's last frame, not its self time in ns */
-	int has_tid;	     /* only thread tid_only */
+	int pid;     /* each stack starts with a frame "<executable>-<pid>" */
+	int tid;     /* then a frame "<thread name>-<tid>" */
+	int calls;   /* value: calls of the stack's last frame, not its self time in ns */
+	int has_tid; /* only thread tid_only */
 	uint32_t tid_only;
-	unsigned max_frames; /* frames per stack (--pid and --tid ones included): 0 for
-				FOLDED_MAX_FRAMES, UINT_MAX for no limit, 8 at least */
+	/* frames per stack, the --pid and --tid ones included: 0 for FOLDED_MAX_FRAMES,
+	 * UINT_MAX for no limit, 8 at least */
+	unsigned max_frames;
 };
 
 struct folded;

@@ -175,4 +175,3 @@ size_t names_count(const struct names *nm)
 {
 	return nm->n;
 }
-

@@ -254,7 +254,8 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 
 	if (ferror(rep->out))
 		return TSCOPE_EIO; /* stop: nothing more can be written */
-	if (rep->o.threshold > 0 && (double)nd->incl * 100.0 < rep->o.threshold * (double)rep->total)
+	if (rep->o.threshold > 0 &&
+	    (double)nd->incl * 100.0 < rep->o.threshold * (double)rep->total)
 		return 0;
 	put_time(rep, nd->incl, rep->wt);
 	fputs("  ", rep->out);
@@ -444,8 +445,9 @@ int report_add(struct report *rep, struct spans *sp)
 			if (calltree_merge(&rep->merged, 0, &rep->tree, sp, NULL) < 0)
 				return TSCOPE_ENOMEM;
 		} else {
-			if (calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap) < 0)
-				return TSCOPE_ENOMEM;
+			e = calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap);
+			if (e < 0)
+				return e;
 			if (!shown++)
 				process_header(rep, r);
 			print_tree(rep, th, spans_last_stats(sp));
