@@ -41,8 +41,8 @@ static const char help_text[] =
     "  -V, --version      show the version and exit\n"
     "\n"
     "Exit status: 0 when every FILE was read completely; 1 when one cannot be read or is\n"
-    "damaged (it is still dumped up to the damage, and stderr says what is wrong); 2 for\n"
-    "bad usage.\n";
+    "damaged (it is still dumped up to the damage, and stderr says what is wrong), or the\n"
+    "output cannot be written; 2 for bad usage.\n";
 
 int cmd_dump(int argc, char **argv)
 {

@@ -54,7 +54,8 @@ static const char help_text[] =
     "Example:  tscope folded tscope.trace | flamegraph.pl > calls.svg\n"
     "\n"
     "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
-    "is converted, and stderr says what is wrong); 2 for bad usage.\n";
+    "is converted, and stderr says what is wrong), or the output cannot be written; 2\n"
+    "for bad usage.\n";
 
 int cmd_folded(int argc, char **argv)
 {

@@ -52,7 +52,8 @@ static const char help_text[] =
     "  -V, --version         show the version and exit\n"
     "\n"
     "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
-    "is reported, and stderr says what is wrong); 2 for bad usage.\n";
+    "is reported, and stderr says what is wrong), or the output cannot be written; 2 for\n"
+    "bad usage.\n";
 
 int cmd_report(int argc, char **argv)
 {
