@@ -5,8 +5,9 @@
  * sanitizer report, leak or hang is a bug.  Not part of `make check`; build and run by
  * hand (seeds in tests/corpus/reader):
  *
- *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_LZ4 -Iinclude -Ilib \
- *		tests/fuzz-reader.c lib/reader.c lib/dump.c lib/pack.c lib/error.c -llz4 -o fuzz-reader
+ *	clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAVE_LZ4 -Iinclude -Ilib -Ilib/read \
+ *		tests/fuzz-reader.c lib/read/reader.c lib/read/dump.c lib/read/units.c \
+ *		lib/pack.c lib/error.c -llz4 -o fuzz-reader
  *	mkdir -p corpus && ./fuzz-reader -max_total_time=300 corpus tests/corpus/reader
  */
 #ifdef HAVE_CONFIG_H
@@ -19,6 +20,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,6 +19,8 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
+#include "units.h"
 #include "runner.h"
 #include "trace-build.h"
 
@@ -1099,25 +1101,25 @@ static void test_units(void)
 {
 	char s[32];
 
-	dump_ns(s, sizeof(s), 999);
+	units_ns(s, sizeof(s), 999);
 	is_str(s, "999 ns", "ns");
-	dump_ns(s, sizeof(s), 1000);
+	units_ns(s, sizeof(s), 1000);
 	is_str(s, "1.000 us", "us");
-	dump_ns(s, sizeof(s), 999949);
+	units_ns(s, sizeof(s), 999949);
 	is_str(s, "999.9 us", "us, at the edge");
-	dump_ns(s, sizeof(s), 999950);
+	units_ns(s, sizeof(s), 999950);
 	is_str(s, "1.000 ms", "ms, rounded up to the next unit");
-	dump_ns(s, sizeof(s), 12345678);
+	units_ns(s, sizeof(s), 12345678);
 	is_str(s, "12.35 ms", "ms, 4 digits");
-	dump_ns(s, sizeof(s), 73250000000u);
+	units_ns(s, sizeof(s), 73250000000u);
 	is_str(s, "73.25 s", "s");
-	dump_ns(s, sizeof(s), 7325000000000u);
+	units_ns(s, sizeof(s), 7325000000000u);
 	is_str(s, "7325 s", "long runs stay in s");
-	dump_bytes(s, sizeof(s), 812);
+	units_bytes(s, sizeof(s), 812);
 	is_str(s, "812 B", "bytes");
-	dump_bytes(s, sizeof(s), 1536);
+	units_bytes(s, sizeof(s), 1536);
 	is_str(s, "1.500 KiB", "KiB");
-	dump_bytes(s, sizeof(s), 2512555868u);
+	units_bytes(s, sizeof(s), 2512555868u);
 	is_str(s, "2.340 GiB", "GiB");
 }
 

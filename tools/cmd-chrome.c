@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-chrome.c - `tscope chrome FILE... [-o OUT]`: Chrome Trace Event JSON for Perfetto
- * UI and chrome://tracing.  Thin: options here, the JSON in lib/read/export-chrome.c.
+ * UI and chrome://tracing.  Thin: options here, the conversion in tools/convert.c, the
+ * JSON in lib/read/export-chrome.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "tscope.h"
-#include "reader.h"
 #include "export.h"
 #include "cmds.h"
 #include "convert.h"
@@ -54,11 +54,8 @@ int cmd_chrome(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct chrome_opts o;
-	const char *output = NULL;
-	struct convert cv;
-	struct chrome *ch;
-	int opt, first = 1;
-	FILE *out;
+	struct convert_job job = { "chrome", &o, NULL, 0, 0 };
+	int opt;
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
@@ -66,7 +63,7 @@ int cmd_chrome(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
-			output = optarg;
+			job.output = optarg;
 			break;
 		case 't':
 			if (convert_parse_u32(optarg, &o.tid) < 0)
@@ -80,36 +77,7 @@ int cmd_chrome(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return util_usage_error("chrome", "no trace file given");
-
-	if (convert_open(&cv, "chrome", argv + optind, argc - optind) != EXIT_OK)
-		return EXIT_BAD;
-	/* one timeline: time 0 is the earliest recording start of all the processes */
-	for (int i = 0; i < cv.n; i++) {
-		uint64_t b;
-
-		if (!cv.r[i])
-			continue;
-		b = chrome_base_ns(cv.r[i]);
-		if (first || b < o.base_ns)
-			o.base_ns = b;
-		first = 0;
-	}
-	out = convert_output(&cv, output);
-	if (!out)
-		return EXIT_BAD;
-	if (chrome_open(&ch, out, &o, cv.names) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-		return convert_close(&cv);
-	}
-	for (int i = 0; i < cv.n; i++)
-		if (cv.sp[i])
-			convert_done(&cv, i, chrome_add(ch, cv.sp[i]));
-	if (o.has_tid && !chrome_threads(ch))
-		convert_no_thread(&cv, o.tid);
-	if (chrome_finish(ch) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-	}
-	return convert_close(&cv);
+	job.has_tid = o.has_tid;
+	job.tid = o.tid;
+	return convert_run(&job, argv + optind, argc - optind);
 }

@@ -15,6 +15,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
 #include "cmds.h"
 #include "util.h"
 
@@ -40,8 +41,8 @@ static const char help_text[] =
     "  -V, --version      show the version and exit\n"
     "\n"
     "Exit status: 0 when every FILE was read completely; 1 when one cannot be read or is\n"
-    "damaged (it is still dumped up to the damage, and stderr says what is wrong); 2 for\n"
-    "bad usage.\n";
+    "damaged (it is still dumped up to the damage, and stderr says what is wrong), or the\n"
+    "output cannot be written; 2 for bad usage.\n";
 
 int cmd_dump(int argc, char **argv)
 {
@@ -52,7 +53,7 @@ int cmd_dump(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *output = NULL;
-	int status = EXIT_OK, opt;
+	int status = EXIT_OK, opt, werr = 0;
 	FILE *out;
 
 	opterr = 0;
@@ -89,10 +90,15 @@ int cmd_dump(int argc, char **argv)
 			status = EXIT_BAD;
 			continue;
 		}
+		errno = 0;
 		rc = dump_records(r, path, out);
+		werr = util_output_error(out, 1); /* the dump first, then what is wrong */
+		if (werr) {
+			reader_close(r);
+			break;
+		}
 		if (rc == 0)
 			rc = reader_scan(r); /* counts what the dump marked, for the status */
-		fflush(out);
 		if (rc < 0) {
 			util_error(path, "%s",
 				   rc == TSCOPE_EIO ? strerror(errno) : tscope_strerror(rc));
@@ -102,7 +108,7 @@ int cmd_dump(int argc, char **argv)
 		}
 		reader_close(r);
 	}
-	if (util_close_output(out, output) != EXIT_OK)
+	if (util_close_output(out, output, werr) != EXIT_OK)
 		status = EXIT_BAD;
 	return status;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-folded.c - `tscope folded FILE...`: folded stacks for flame graphs.  Thin:
- * options here, the stacks in lib/read/export-folded.c.
+ * options here, the conversion in tools/convert.c, the stacks in
+ * lib/read/export-folded.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -9,12 +10,13 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tscope.h"
-#include "reader.h"
 #include "export.h"
+#include "calltree.h"
 #include "cmds.h"
 #include "convert.h"
 #include "util.h"
@@ -34,11 +36,17 @@ static const char help_text[] =
     "stacks with a value of 0 are left out.  In frame names, ';' is written ':' and\n"
     "control characters '?'.\n"
     "\n"
+    "A stack deeper than 1024 frames (a deep recursion) keeps its outermost 511 and\n"
+    "innermost 512 frames, joined by a frame \"[frames cut]\", and adds up with the\n"
+    "stacks equal to it once cut, so that the output stays small; stderr says so.\n"
+    "\n"
     "Options:\n"
     "      --pid          start each stack with a frame EXECUTABLE-PID\n"
     "      --tid          start each stack with a frame THREADNAME-TID\n"
     "      --calls        the value is the number of calls instead of the self time\n"
     "      --thread TID   only the thread TID\n"
+    "      --max-frames N keep N frames of a deeper stack instead of 1024 (at least 8;\n"
+    "                     0: no limit)\n"
     "  -o, --output FILE  write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help         show this help and exit\n"
     "  -V, --version      show the version and exit\n"
@@ -46,27 +54,27 @@ static const char help_text[] =
     "Example:  tscope folded tscope.trace | flamegraph.pl > calls.svg\n"
     "\n"
     "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
-    "is converted, and stderr says what is wrong); 2 for bad usage.\n";
+    "is converted, and stderr says what is wrong), or the output cannot be written; 2\n"
+    "for bad usage.\n";
 
 int cmd_folded(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_THREAD };
+	enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_THREAD, OPT_MAX_FRAMES };
 	static const struct option opts[] = {
 		{ "pid", no_argument, NULL, OPT_PID },
 		{ "tid", no_argument, NULL, OPT_TID },
 		{ "calls", no_argument, NULL, OPT_CALLS },
 		{ "thread", required_argument, NULL, OPT_THREAD },
+		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct folded_opts o;
-	const char *output = NULL;
-	struct convert cv;
-	struct folded *f;
+	struct convert_job job = { "folded", &o, NULL, 0, 0 };
+	uint32_t frames;
 	int opt;
-	FILE *out;
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
@@ -88,8 +96,16 @@ int cmd_folded(int argc, char **argv)
 				    "folded", "--thread needs a thread id, not '%s'", optarg);
 			o.has_tid = 1;
 			break;
+		case OPT_MAX_FRAMES:
+			if (convert_parse_u32(optarg, &frames) < 0 ||
+			    (frames && frames < CALLTREE_CUT_MIN))
+				return util_usage_error(
+				    "folded", "--max-frames needs 0 or a number from %u, not '%s'",
+				    CALLTREE_CUT_MIN, optarg);
+			o.max_frames = frames ? frames : UINT_MAX;
+			break;
 		case 'o':
-			output = optarg;
+			job.output = optarg;
 			break;
 		default:
 			return convert_usage("folded", opt, argv, help_text);
@@ -97,25 +113,7 @@ int cmd_folded(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return util_usage_error("folded", "no trace file given");
-
-	if (convert_open(&cv, "folded", argv + optind, argc - optind) != EXIT_OK)
-		return EXIT_BAD;
-	out = convert_output(&cv, output);
-	if (!out)
-		return EXIT_BAD;
-	if (folded_open(&f, out, &o, cv.names) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-		return convert_close(&cv);
-	}
-	for (int i = 0; i < cv.n; i++)
-		if (cv.sp[i])
-			convert_done(&cv, i, folded_add(f, cv.sp[i]));
-	if (o.has_tid && !folded_threads(f))
-		convert_no_thread(&cv, o.tid_only);
-	if (folded_finish(f) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-	}
-	return convert_close(&cv);
+	job.has_tid = o.has_tid;
+	job.tid = o.tid_only;
+	return convert_run(&job, argv + optind, argc - optind);
 }

@@ -14,6 +14,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "dump.h"
 #include "cmds.h"
 #include "util.h"
 
@@ -40,7 +41,7 @@ int cmd_info(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int status = EXIT_OK, opt;
+	int status = EXIT_OK, opt, werr = 0;
 
 	opterr = 0;
 	optind = 1;
@@ -69,8 +70,13 @@ int cmd_info(int argc, char **argv)
 			status = EXIT_BAD;
 			continue;
 		}
+		errno = 0;
 		rc = dump_info(r, path, stdout);
-		fflush(stdout); /* the report first, then what is wrong with it */
+		werr = util_output_error(stdout, 1); /* the report first, then what is wrong */
+		if (werr) {
+			reader_close(r);
+			break;
+		}
 		if (rc < 0) {
 			util_error(path, "%s",
 				   rc == TSCOPE_EIO ? strerror(errno) : tscope_strerror(rc));
@@ -80,7 +86,7 @@ int cmd_info(int argc, char **argv)
 		}
 		reader_close(r);
 	}
-	if (util_close_output(stdout, "-") != EXIT_OK)
+	if (util_close_output(stdout, "-", werr) != EXIT_OK)
 		status = EXIT_BAD;
 	return status;
 }

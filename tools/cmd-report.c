@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-report.c - `tscope report FILE...`: the call tree of every thread, or with --flat
- * one row per function.  Thin: options here, the text in lib/read/report.c.
+ * one row per function.  Thin: options here, the conversion in tools/convert.c, the
+ * text in lib/read/report.c.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "tscope.h"
-#include "reader.h"
 #include "report.h"
 #include "cmds.h"
 #include "convert.h"
@@ -52,7 +52,8 @@ static const char help_text[] =
     "  -V, --version         show the version and exit\n"
     "\n"
     "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
-    "is reported, and stderr says what is wrong); 2 for bad usage.\n";
+    "is reported, and stderr says what is wrong), or the output cannot be written; 2 for\n"
+    "bad usage.\n";
 
 int cmd_report(int argc, char **argv)
 {
@@ -73,13 +74,10 @@ int cmd_report(int argc, char **argv)
 	static const enum report_sort sort_vals[] = { REPORT_SORT_INCL, REPORT_SORT_SELF,
 						      REPORT_SORT_CALLS, REPORT_SORT_NAME };
 	struct report_opts o;
-	const char *output = NULL;
-	struct convert cv;
-	struct report *rep;
-	int opt, rc;
+	struct convert_job job = { "report", &o, NULL, 0, 0 };
 	uint32_t depth;
-	FILE *out;
 	size_t k;
+	int opt;
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
@@ -122,7 +120,7 @@ int cmd_report(int argc, char **argv)
 			o.ns = 1;
 			break;
 		case 'o':
-			output = optarg;
+			job.output = optarg;
 			break;
 		default:
 			return convert_usage("report", opt, argv, help_text);
@@ -131,28 +129,7 @@ int cmd_report(int argc, char **argv)
 	if (optind >= argc)
 		return util_usage_error("report", "no trace file given");
 
-	if (convert_open(&cv, "report", argv + optind, argc - optind) != EXIT_OK)
-		return EXIT_BAD;
-	out = convert_output(&cv, output);
-	if (!out)
-		return EXIT_BAD;
-	if (report_open(&rep, out, &o, cv.names) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-		return convert_close(&cv);
-	}
-	for (int i = 0; i < cv.n; i++) {
-		if (!cv.sp[i])
-			continue;
-		rc = report_add(rep, cv.sp[i]);
-		fflush(out); /* the report first, then what is wrong with it */
-		convert_done(&cv, i, rc);
-	}
-	if (o.has_tid && !report_threads(rep))
-		convert_no_thread(&cv, o.tid);
-	if (report_finish(rep) < 0) {
-		util_error(NULL, "out of memory");
-		cv.status = EXIT_BAD;
-	}
-	return convert_close(&cv);
+	job.has_tid = o.has_tid;
+	job.tid = o.tid;
+	return convert_run(&job, argv + optind, argc - optind);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * convert.c - the common part of the converter commands (see convert.h).
+ * convert.c - the common part of the converter commands (see convert.h): the loop that
+ * feeds an exporter of lib/read/export.h, and everything around it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -12,12 +13,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tscope.h"
 #include "reader.h"
+#include "export.h"
 #include "convert.h"
 #include "util.h"
+
+/* A conversion under way. */
+struct convert {
+	const char *cmd;
+	int n; /* files */
+	char **paths;
+	struct reader **r; /* NULL where a file could not be opened */
+	struct spans **sp;
+	struct names *names; /* shared by every file: one id per name */
+	int status;	     /* EXIT_OK, or EXIT_BAD once something went wrong */
+	FILE *out;	     /* from convert_output() */
+	const char *output;
+	int werr; /* why writing to out failed, 0 if it did not */
+
+	/* progress */
+	int tty;
+	uint64_t total, done; /* events */
+	struct timespec start, shown_at;
+	int shown;
+};
 
 #define PROGRESS_AFTER_NS 1000000000u /* say nothing for conversions shorter than this */
 #define PROGRESS_EVERY_NS 250000000u
@@ -55,6 +78,8 @@ static void clear_progress(struct convert *cv)
 	cv->shown = 0;
 }
 
+static int convert_close(struct convert *cv);
+
 /* A binary named by the trace cannot name its functions. */
 static void sym_warn(void *ctx, const char *path, const char *what)
 {
@@ -64,7 +89,12 @@ static void sym_warn(void *ctx, const char *path, const char *what)
 	util_warn(path, "%s; its functions are shown as addresses", what);
 }
 
-int convert_open(struct convert *cv, const char *cmd, char **paths, int n)
+/*
+ * Open the n traces at paths.  One that cannot be opened gets its error line and
+ * makes the final status EXIT_BAD; the others are converted all the same.  Returns
+ * EXIT_OK, or EXIT_BAD when memory runs out (cv is then closed).
+ */
+static int convert_open(struct convert *cv, const char *cmd, char **paths, int n)
 {
 	memset(cv, 0, sizeof(*cv));
 	cv->cmd = cmd;
@@ -140,7 +170,11 @@ static void say_repairs(const char *path, const struct spans_repairs *rep)
 			  rep->time_back, rep->time_back == 1 ? "" : "s");
 }
 
-void convert_done(struct convert *cv, int i, int rc)
+/*
+ * After file i was converted with result rc (0 or a TSCOPE_E* code from the exporter):
+ * say what went wrong, what was repaired and what is wrong with the trace.
+ */
+static void convert_done(struct convert *cv, int i, int rc)
 {
 	const char *path = cv->paths[i];
 
@@ -156,7 +190,9 @@ void convert_done(struct convert *cv, int i, int rc)
 		cv->status = EXIT_BAD;
 }
 
-int convert_close(struct convert *cv)
+/* Clear the progress line, free everything, close the output; returns the exit
+ * status (EXIT_BAD too if the output could not be written). */
+static int convert_close(struct convert *cv)
 {
 	clear_progress(cv);
 	for (int i = 0; i < cv->n; i++) {
@@ -172,13 +208,17 @@ int convert_close(struct convert *cv)
 	cv->r = NULL;
 	cv->names = NULL;
 	cv->n = 0;
-	if (cv->out && util_close_output(cv->out, cv->output) != EXIT_OK)
+	if (cv->out && util_close_output(cv->out, cv->output, cv->werr) != EXIT_OK)
 		cv->status = EXIT_BAD;
 	cv->out = NULL;
 	return cv->status;
 }
 
-FILE *convert_output(struct convert *cv, const char *output)
+/*
+ * Open the output for the traces of cv: output as util_open_output() takes it (NULL
+ * or "-": stdout).  NULL on failure, said, with cv closed.
+ */
+static FILE *convert_output(struct convert *cv, const char *output)
 {
 	cv->out = util_open_output(output, cv->paths, cv->n);
 	cv->output = output;
@@ -187,10 +227,62 @@ FILE *convert_output(struct convert *cv, const char *output)
 	return cv->out;
 }
 
-void convert_no_thread(struct convert *cv, uint32_t tid)
+/* --thread tid matched no thread: say so; the status becomes EXIT_BAD. */
+static void convert_no_thread(struct convert *cv, uint32_t tid)
 {
 	util_error(NULL, "no thread %" PRIu32 " in the trace%s", tid, cv->n > 1 ? "s" : "");
 	cv->status = EXIT_BAD;
+}
+
+int convert_run(const struct convert_job *job, char **paths, int n)
+{
+	const struct exporter *ex = export_find(job->cmd);
+	struct convert cv;
+	char msg[512];
+	void *x;
+	FILE *out;
+	int rc;
+
+	if (!ex) {
+		util_error(job->cmd, "no such exporter");
+		return EXIT_BAD;
+	}
+	if (convert_open(&cv, job->cmd, paths, n) != EXIT_OK)
+		return EXIT_BAD;
+	if (ex->prepare)
+		ex->prepare(job->opts, cv.sp, (size_t)cv.n);
+	out = convert_output(&cv, job->output);
+	if (!out)
+		return EXIT_BAD;
+	if (ex->open(&x, out, job->opts, cv.names) < 0) {
+		util_error(NULL, "out of memory");
+		cv.status = EXIT_BAD;
+		return convert_close(&cv);
+	}
+	/* a failed write ends the conversion: it is said once, when the output is closed */
+	for (int i = 0; i < cv.n && !cv.werr; i++) {
+		if (!cv.sp[i])
+			continue;
+		errno = 0;
+		rc = ex->add(x, cv.sp[i]);
+		cv.werr = util_output_error(out, 1); /* the output first, then what is wrong */
+		if (cv.werr)
+			break;
+		convert_done(&cv, i, rc);
+		if (ex->warning && ex->warning(x, msg, sizeof(msg)))
+			util_warn(paths[i], "%s", msg);
+	}
+	if (!cv.werr && job->has_tid && ex->threads && !ex->threads(x))
+		convert_no_thread(&cv, job->tid);
+	errno = 0;
+	rc = ex->finish(x);
+	if (!cv.werr)
+		cv.werr = util_output_error(out, 0);
+	if (rc < 0 && !cv.werr) {
+		util_error(NULL, "out of memory");
+		cv.status = EXIT_BAD;
+	}
+	return convert_close(&cv);
 }
 
 int convert_usage(const char *cmd, int opt, char **argv, const char *help)

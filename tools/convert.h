@@ -1,62 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * convert.h - what the converter commands (report, chrome, folded) share: opening every
- * trace named on the command line, the diagnostics each one deserves (binaries that
- * cannot name its functions, the repairs of its call stacks, truncation and damage),
- * the exit status, and a progress indicator on a terminal.  CLI only: prints.
+ * convert.h - what the converter commands (report, chrome, folded, and every exporter
+ * of lib/read/export.h) share: the whole conversion once the options are parsed.
+ * convert_run() opens every trace named on the command line and the output, drives
+ * the exporter (open, add each trace, finish), says what each trace deserves
+ * (binaries that cannot name its functions, the repairs of its call stacks,
+ * truncation and damage), shows a progress indicator on a terminal, closes the output
+ * and returns the exit status.  So a converter command is its options and one call.
+ * CLI only: prints.
  */
 #ifndef TSCOPE_CONVERT_H
 #define TSCOPE_CONVERT_H
 
 #include <stdint.h>
-#include <stdio.h>
-#include <time.h>
 
-#include "spans.h"
-
-struct convert {
-	const char *cmd;
-	int n; /* files */
-	char **paths;
-	struct reader **r; /* NULL where a file could not be opened */
-	struct spans **sp;
-	struct names *names; /* shared by every file: one id per name */
-	int status;	     /* EXIT_OK, or EXIT_BAD once something went wrong */
-	FILE *out;	     /* from convert_output() */
-	const char *output;
-
-	/* progress */
-	int tty;
-	uint64_t total, done; /* events */
-	struct timespec start, shown_at;
-	int shown;
+/* One conversion, as the command's options asked for it. */
+struct convert_job {
+	const char *cmd;    /* the command, and the exporter's name in export_table[] */
+	void *opts;	    /* that exporter's options (struct chrome_opts, ...) */
+	const char *output; /* -o: a file, or NULL or "-" for stdout */
+	int has_tid;	    /* --thread was given: say so when it matched no thread */
+	uint32_t tid;
 };
 
 /*
- * Open the n traces at paths.  One that cannot be opened gets its error line and
- * makes the final status EXIT_BAD; the others are converted all the same.  Returns
- * EXIT_OK, or EXIT_BAD when memory runs out (cv is then closed).
+ * Convert the n traces at paths as job says.  A trace that cannot be opened gets its
+ * error line and makes the status EXIT_BAD; the others are converted all the same.
+ * Returns the exit status: EXIT_OK, or EXIT_BAD when anything went wrong (bad input,
+ * no memory, the output could not be written).
  */
-int convert_open(struct convert *cv, const char *cmd, char **paths, int n);
-
-/*
- * After file i was converted with result rc (0 or a TSCOPE_E* code from the exporter):
- * say what went wrong, what was repaired and what is wrong with the trace.
- */
-void convert_done(struct convert *cv, int i, int rc);
-
-/*
- * Open the output for the traces of cv: output as util_open_output() takes it (NULL
- * or "-": stdout).  NULL on failure, said, with cv closed.
- */
-FILE *convert_output(struct convert *cv, const char *output);
-
-/* --thread tid matched no thread: say so; the status becomes EXIT_BAD. */
-void convert_no_thread(struct convert *cv, uint32_t tid);
-
-/* Clear the progress line, free everything, close the output; returns the exit
- * status (EXIT_BAD too if the output could not be written). */
-int convert_close(struct convert *cv);
+int convert_run(const struct convert_job *job, char **paths, int n);
 
 /*
  * The options every converter command shares, for getopt_long() with ":" first in its

@@ -317,25 +317,32 @@ FILE *util_open_output(const char *path, char *const *inputs, int n)
 	return f;
 }
 
-int util_close_output(FILE *f, const char *path)
+int util_output_error(FILE *f, int flush)
 {
-	int failed = 0, e = 0;
+	int e = errno;
+
+	if (ferror(f))
+		return e ? e : EIO;
+	errno = 0;
+	if (flush && fflush(f) != 0)
+		return errno ? errno : EIO;
+	errno = e;
+	return 0;
+}
+
+int util_close_output(FILE *f, const char *path, int err)
+{
+	int e = err;
 
 	if (!f)
 		return EXIT_BAD;
-	if (fflush(f) != 0) {
-		failed = 1;
-		e = errno;
-	}
-	if (ferror(f) && !failed) {
-		failed = 1;
+	if (!e && fflush(f) != 0)
+		e = errno ? errno : EIO;
+	if (!e && ferror(f))
 		e = EIO;
-	}
-	if (f != stdout && fclose(f) != 0 && !failed) {
-		failed = 1;
-		e = errno;
-	}
-	if (failed) {
+	if (f != stdout && fclose(f) != 0 && !e)
+		e = errno ? errno : EIO;
+	if (e) {
 		util_error(path && strcmp(path, "-") ? path : "stdout", "write error: %s",
 			   strerror(e));
 		return EXIT_BAD;

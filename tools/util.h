@@ -75,9 +75,18 @@ int util_trace_problems(const char *path, const struct reader *r);
 FILE *util_open_output(const char *path, char *const *inputs, int n);
 
 /*
- * Flush and close an output from util_open_output() (stdout is flushed, not closed).
- * Prints "tscope: <path>: write error: ..." and returns EXIT_BAD if anything failed.
+ * Whether writing to f has failed, and why: 0 if not, else the errno of the failure
+ * (EIO when errno says nothing).  With f flush too: the output so far goes out before
+ * what is said on stderr.  Take it as soon as the writer has stopped, before anything
+ * else can change errno: glibc keeps only the error flag, not its cause.
  */
-int util_close_output(FILE *f, const char *path);
+int util_output_error(FILE *f, int flush);
+
+/*
+ * Flush and close an output from util_open_output() (stdout is flushed, not closed).
+ * err is the cause of a failure seen already (util_output_error()), or 0.  Prints
+ * "tscope: <path>: write error: <cause>" once and returns EXIT_BAD if anything failed.
+ */
+int util_close_output(FILE *f, const char *path, int err);
 
 #endif /* TSCOPE_UTIL_H */

@@ -18,53 +18,10 @@
 #include <time.h>
 
 #include "tscope.h"
-#include "reader.h"
+#include "dump.h"
+#include "units.h"
 
 /* ---- formatting helpers ------------------------------------------------------------- */
-
-/* v / div with 4 significant digits and the unit. */
-static void human(char *buf, size_t size, uint64_t v, double div, const char *unit)
-{
-	double x = (double)v / div;
-
-	if (x < 9.9995)
-		snprintf(buf, size, "%.3f %s", x, unit);
-	else if (x < 99.995)
-		snprintf(buf, size, "%.2f %s", x, unit);
-	else if (x < 999.95)
-		snprintf(buf, size, "%.1f %s", x, unit);
-	else
-		snprintf(buf, size, "%.0f %s", x, unit);
-}
-
-void dump_ns(char *buf, size_t size, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, size, "%" PRIu64 " ns", ns);
-	else if (ns < 999950)
-		human(buf, size, ns, 1e3, "us");
-	else if (ns < 999950000)
-		human(buf, size, ns, 1e6, "ms");
-	else
-		human(buf, size, ns, 1e9, "s");
-}
-
-void dump_bytes(char *buf, size_t size, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double div = 1024;
-	size_t u = 0;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%" PRIu64 " B", bytes);
-		return;
-	}
-	while (u + 1 < sizeof(units) / sizeof(units[0]) && (double)bytes / div >= 1023.95) {
-		div *= 1024;
-		u++;
-	}
-	human(buf, size, bytes, div, units[u]);
-}
 
 void dump_text(FILE *out, const char *s, size_t n)
 {
@@ -116,7 +73,7 @@ static void info_clock(struct reader *r, FILE *out)
 		fprintf(out, ", rate unknown (%u sync point%s): times assume 1 tick per ns",
 			c->points, plural(c->points));
 	} else {
-		dump_ns(span, sizeof(span), c->ns1 - c->ns0);
+		units_ns(span, sizeof(span), c->ns1 - c->ns0);
 		fprintf(out, ", %.4f ticks/ns (%.4f GHz), %u sync points over %s", c->ticks_per_ns,
 			c->ticks_per_ns, c->points, span);
 	}
@@ -215,7 +172,7 @@ int dump_info(struct reader *r, const char *name, FILE *out)
 	info_clock(r, out);
 	info_start(r, out);
 	if (in->events) {
-		dump_ns(a, sizeof(a), reader_ns(r, in->last_ticks) - reader_ns(r, in->first_ticks));
+		units_ns(a, sizeof(a), reader_ns(r, in->last_ticks) - reader_ns(r, in->first_ticks));
 		fprintf(out, "duration    %s (first to last event)\n", a);
 	} else {
 		fputs("duration    - (no events)\n", out);
@@ -240,7 +197,7 @@ int dump_info(struct reader *r, const char *name, FILE *out)
 		fprintf(out, "trailing    %" PRIu64 " byte%s after END, ignored\n", in->trailing,
 			plural(in->trailing));
 	fprintf(out, "modules     %zu\n", reader_module_count(r));
-	dump_bytes(a, sizeof(a), in->file_size);
+	units_bytes(a, sizeof(a), in->file_size);
 	if (in->events)
 		snprintf(b, sizeof(b), "%.2f", (double)in->file_size / (double)in->events);
 	else
@@ -413,6 +370,8 @@ int dump_records(struct reader *r, const char *name, FILE *out)
 	     off = ck.next) {
 		const char *type = reader_chunk_type_name(ck.hdr.type);
 
+		if (ferror(out))
+			return 0; /* writing failed: the caller sees it, nothing more to do */
 		fprintf(out, "chunk @%" PRIu64 " ", ck.offset);
 		if (in->file_size - ck.offset < sizeof(struct tsf_chunk)) {
 			fprintf(out, "cut: %s\n", ck.problem);

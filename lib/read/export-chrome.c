@@ -46,8 +46,9 @@ struct chrome {
 	struct names *names;
 	char *buf;
 	size_t pos, cap;
-	int any; /* an event was written: the next needs a comma */
+	int any;    /* an event was written: the next needs a comma */
 	int err;
+	int failed; /* a write failed: nothing more is written, nor read */
 	uint64_t threads;
 
 	/* escaped names, by name id */
@@ -226,10 +227,15 @@ size_t chrome_escape(char *dst, const char *src, size_t n)
 
 /* ---- output buffer ---------------------------------------------------------------------- */
 
+/* Write the buffer out.  After a failure, writes nothing, and stops the reading. */
 static void flush(struct chrome *c)
 {
-	if (c->pos && fwrite(c->buf, 1, c->pos, c->out) != c->pos)
+	if (c->pos && !c->failed && fwrite(c->buf, 1, c->pos, c->out) != c->pos) {
 		c->err = c->err ? c->err : TSCOPE_EIO;
+		c->failed = 1;
+	}
+	if (c->failed && c->sp)
+		spans_stop(c->sp);
 	c->pos = 0;
 }
 
@@ -533,10 +539,11 @@ int chrome_add(struct chrome *c, struct spans *sp)
 		if (e < 0 && !rc)
 			rc = e;
 		c->threads++;
-		if (c->err == TSCOPE_ENOMEM)
+		if (c->err == TSCOPE_ENOMEM || c->failed)
 			break;
 	}
 	flush(c);
+	c->sp = NULL;
 	return rc ? rc : (c->err == TSCOPE_ENOMEM ? c->err : 0);
 }
 
@@ -561,3 +568,56 @@ int chrome_finish(struct chrome *c)
 	free(c);
 	return rc;
 }
+
+/* ---- as an exporter ---------------------------------------------------------------------- */
+
+/* One timeline: time 0 is the earliest recording start of all the processes. */
+static void x_prepare(void *opts, struct spans *const *sp, size_t n)
+{
+	struct chrome_opts *o = opts;
+	int first = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t b;
+
+		if (!sp[i])
+			continue;
+		b = chrome_base_ns(spans_reader(sp[i]));
+		if (first || b < o->base_ns)
+			o->base_ns = b;
+		first = 0;
+	}
+}
+
+static int x_open(void **x, FILE *out, const void *opts, struct names *names)
+{
+	struct chrome *c;
+	int rc = chrome_open(&c, out, opts, names);
+
+	*x = c;
+	return rc;
+}
+
+static int x_add(void *x, struct spans *sp)
+{
+	return chrome_add(x, sp);
+}
+
+static int x_finish(void *x)
+{
+	return chrome_finish(x);
+}
+
+static uint64_t x_threads(const void *x)
+{
+	return chrome_threads(x);
+}
+
+const struct exporter chrome_exporter = {
+	.name = "chrome",
+	.prepare = x_prepare,
+	.open = x_open,
+	.add = x_add,
+	.finish = x_finish,
+	.threads = x_threads,
+};

@@ -6,36 +6,49 @@
  *
  *	main;parse;lex 12345
  *
- * Each thread's call tree is merged, by frame name, into one tree for the whole
- * output, so equal stacks of several threads and processes add up (unless --pid or
- * --tid put the process and thread first in each stack).  Lines come out depth first
- * with siblings in bytewise name order: sorted frame by frame, byte-stable for tests.
- * A frame name cannot hold ';' or a line break: ';' becomes ':' and control
- * characters '?', so that every line parses back into the same frames.
+ * Each thread's call tree is merged by frame name (calltree_merge()) into one tree
+ * for the whole output, so equal stacks of several threads and processes add up
+ * (unless --pid or --tid put the process and thread first in each stack).  Lines come
+ * out depth first with siblings in bytewise name order: sorted frame by frame,
+ * byte-stable for tests.  A frame name cannot hold ';' or a line break: ';' becomes
+ * ':' and control characters '?', so that every line parses back into the same frames.
+ *
+ * Size: a stack has a line of its own for each depth it reaches, so a recursion N
+ * deep would write N lines of up to N frames, N * N frames (a million-deep recursion
+ * filled a disk).  Stacks deeper than max_frames (FOLDED_MAX_FRAMES) are therefore cut
+ * in the middle as they are merged (see struct calltree_cut), and the cut ones add
+ * up: the output is at most max_frames frames per line and per node of the call tree,
+ * whatever the depth, and the sum of the values stays exact.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tscope.h"
 #include "export.h"
-#include "report.h"
+#include "calltree.h"
 
 struct folded {
 	FILE *out;
 	struct folded_opts o;
 	struct names *names;
-	struct calltree thread; /* the thread being read, by key */
-	struct calltree merged; /* everything, by name id */
-	uint32_t *map;		/* thread node -> merged node */
-	size_t map_cap;
+	struct calltree thread;	 /* the thread being read, by frame */
+	struct calltree merged;	 /* everything, by name */
+	struct calltree_cut cut; /* stacks too deep, in the last trace added */
 	uint64_t threads;
 	int err;
+
+	/* printing: the line so far, and its length up to each depth */
+	char *path;
+	size_t path_cap;
+	size_t *plen;
+	size_t plen_cap;
 };
 
 int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, struct names *names)
@@ -50,6 +63,17 @@ int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, stru
 	f->out = out;
 	f->o = *o;
 	f->names = names;
+	f->cut.max = o->max_frames ? o->max_frames : FOLDED_MAX_FRAMES;
+	if (f->cut.max == UINT_MAX)
+		f->cut.max = 0; /* no limit */
+	else if (f->cut.max < CALLTREE_CUT_MIN)
+		f->cut.max = CALLTREE_CUT_MIN;
+	if (f->cut.max &&
+	    names_intern(names, FOLDED_CUT_FRAME, strlen(FOLDED_CUT_FRAME), &f->cut.marker) < 0) {
+		calltree_fini(&f->merged);
+		free(f);
+		return TSCOPE_ENOMEM;
+	}
 	*fp = f;
 	return 0;
 }
@@ -57,6 +81,13 @@ int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, stru
 uint64_t folded_threads(const struct folded *f)
 {
 	return f->threads;
+}
+
+uint64_t folded_cut(const struct folded *f, uint64_t *deepest)
+{
+	if (deepest)
+		*deepest = f->cut.deepest;
+	return f->cut.paths;
 }
 
 /* The merged node of a prefix frame "<name>-<id>" under parent. */
@@ -73,37 +104,6 @@ static uint32_t prefix_frame(struct folded *f, uint32_t parent, const char *name
 	return calltree_child(&f->merged, parent, nid);
 }
 
-/* Merge the thread just read into the merged tree, under root. */
-static void merge(struct folded *f, struct spans *sp, uint32_t root)
-{
-	struct calltree *t = &f->thread;
-
-	if (t->n > f->map_cap) {
-		uint32_t *m = realloc(f->map, t->n * sizeof(*m));
-
-		if (!m) {
-			f->err = TSCOPE_ENOMEM;
-			return;
-		}
-		f->map = m;
-		f->map_cap = t->n;
-	}
-	/* a node comes after its parent: one pass in index order */
-	f->map[0] = root;
-	for (size_t i = 1; i < t->n; i++) {
-		const struct calltree_node *nd = &t->nodes[i];
-		uint32_t m =
-		    calltree_child(&f->merged, f->map[nd->parent], spans_name(sp, nd->key));
-		struct calltree_node *mn = &f->merged.nodes[m];
-
-		f->map[i] = m;
-		mn->calls += nd->calls;
-		mn->self += nd->self;
-	}
-	if (f->merged.err)
-		f->err = f->merged.err;
-}
-
 int folded_add(struct folded *f, struct spans *sp)
 {
 	struct reader *r = spans_reader(sp);
@@ -114,6 +114,8 @@ int folded_add(struct folded *f, struct spans *sp)
 	exe = exe ? exe + 1 : in->exe;
 	if (!*exe)
 		exe = "process";
+	f->cut.paths = 0;
+	f->cut.deepest = 0;
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
 		const struct reader_thread *th = reader_thread(r, i);
 		uint32_t root = 0;
@@ -132,7 +134,8 @@ int folded_add(struct folded *f, struct spans *sp)
 			root = prefix_frame(f, root, exe, th->pid ? th->pid : in->pid);
 		if (f->o.tid)
 			root = prefix_frame(f, root, th->name ? th->name : exe, th->tid);
-		merge(f, sp, root);
+		if (calltree_merge(&f->merged, root, &f->thread, sp, &f->cut) < 0)
+			f->err = TSCOPE_ENOMEM;
 		f->threads++;
 		if (f->err)
 			return f->err;
@@ -142,24 +145,24 @@ int folded_add(struct folded *f, struct spans *sp)
 
 /* ---- output ----------------------------------------------------------------------------- */
 
-struct child {
-	const char *name;
-	size_t len;
-	uint32_t idx;
-	uint32_t depth;
-};
-
-static int child_cmp(const void *pa, const void *pb)
+/* Siblings by name, bytewise, then by key: a marker before a frame of the same name. */
+static int by_name(void *ctx, uint32_t a, uint32_t b)
 {
-	const struct child *a = pa, *b = pb;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
+	const struct folded *f = ctx;
+	const struct calltree_node *na = &f->merged.nodes[a], *nb = &f->merged.nodes[b];
+	size_t la, lb;
+	const char *sa = names_str(f->names, (uint32_t)na->key, &la);
+	const char *sb = names_str(f->names, (uint32_t)nb->key, &lb);
+	int c = memcmp(sa, sb, la < lb ? la : lb);
 
 	if (c)
 		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return na->key < nb->key ? -1 : na->key > nb->key;
 }
 
+/* Make *p hold at least need elements of elem bytes (*cap now).  0 or ENOMEM. */
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	size_t c = *cap ? *cap : 64;
@@ -187,70 +190,29 @@ static void append_frame(char *dst, const char *s, size_t n)
 	}
 }
 
-static int print(struct folded *f)
+/* A node of the walk: extend the path to it, print its line if it has a value. */
+static int print_node(void *ctx, uint32_t node, uint32_t depth)
 {
-	const struct calltree *t = &f->merged;
-	struct child *stack = NULL, *kids = NULL;
-	size_t sp = 0, stack_cap = 0, kids_cap = 0, path_cap = 0, plen_cap = 0;
-	size_t *plen = NULL; /* path length up to each depth */
-	char *path = NULL;
-	uint32_t parent = 0, depth = 0;
-	int rc = 0;
+	struct folded *f = ctx;
+	const struct calltree_node *nd = &f->merged.nodes[node];
+	size_t len, at = depth ? f->plen[depth - 1] : 0;
+	const char *name = names_str(f->names, (uint32_t)nd->key, &len);
+	uint64_t value = f->o.calls ? nd->calls : nd->self;
 
-	for (;;) {
-		size_t nk = 0;
-
-		/* push the children of parent, sorted, reversed: the first is popped first */
-		for (uint32_t c = t->nodes[parent].child; c; c = t->nodes[c].next) {
-			if (grow((void **)&kids, &kids_cap, nk + 1, sizeof(*kids)) < 0)
-				goto nomem;
-			kids[nk].name =
-			    names_str(f->names, (uint32_t)t->nodes[c].key, &kids[nk].len);
-			kids[nk].idx = c;
-			kids[nk].depth = depth;
-			nk++;
-		}
-		if (nk > 1)
-			qsort(kids, nk, sizeof(*kids), child_cmp);
-		if (grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack)) < 0)
-			goto nomem;
-		while (nk)
-			stack[sp++] = kids[--nk];
-		if (!sp)
-			break;
-
-		/* the next node: extend the path to it, print its line */
-		{
-			struct child it = stack[--sp];
-			const struct calltree_node *nd = &t->nodes[it.idx];
-			size_t at = it.depth ? plen[it.depth - 1] : 0;
-			uint64_t value = f->o.calls ? nd->calls : nd->self;
-
-			if (grow((void **)&path, &path_cap, at + it.len + 2, 1) < 0 ||
-			    grow((void **)&plen, &plen_cap, (size_t)it.depth + 1, sizeof(*plen)) <
-				0)
-				goto nomem;
-			if (it.depth)
-				path[at++] = ';';
-			append_frame(path + at, it.name, it.len);
-			plen[it.depth] = at + it.len;
-			if (value) {
-				fwrite(path, 1, plen[it.depth], f->out);
-				fprintf(f->out, " %" PRIu64 "\n", value);
-			}
-			parent = it.idx;
-			depth = it.depth + 1;
-		}
+	if (ferror(f->out))
+		return TSCOPE_EIO; /* stop: nothing more can be written */
+	if (grow((void **)&f->path, &f->path_cap, at + len + 2, 1) < 0 ||
+	    grow((void **)&f->plen, &f->plen_cap, (size_t)depth + 1, sizeof(*f->plen)) < 0)
+		return TSCOPE_ENOMEM;
+	if (depth)
+		f->path[at++] = ';';
+	append_frame(f->path + at, name, len);
+	f->plen[depth] = at + len;
+	if (value) {
+		fwrite(f->path, 1, f->plen[depth], f->out);
+		fprintf(f->out, " %" PRIu64 "\n", value);
 	}
-	goto out;
-nomem:
-	rc = TSCOPE_ENOMEM;
-out:
-	free(stack);
-	free(kids);
-	free(path);
-	free(plen);
-	return rc;
+	return 1;
 }
 
 int folded_finish(struct folded *f)
@@ -258,10 +220,66 @@ int folded_finish(struct folded *f)
 	int rc = f->err;
 
 	if (!rc)
-		rc = print(f);
+		rc = calltree_walk(&f->merged, by_name, print_node, f);
+	if (rc == TSCOPE_EIO)
+		rc = 0; /* the caller sees ferror(out) */
 	calltree_fini(&f->thread);
 	calltree_fini(&f->merged);
-	free(f->map);
+	free(f->path);
+	free(f->plen);
 	free(f);
 	return rc;
 }
+
+/* ---- as an exporter ---------------------------------------------------------------------- */
+
+static int x_open(void **x, FILE *out, const void *opts, struct names *names)
+{
+	struct folded *f;
+	int rc = folded_open(&f, out, opts, names);
+
+	*x = f;
+	return rc;
+}
+
+static int x_add(void *x, struct spans *sp)
+{
+	return folded_add(x, sp);
+}
+
+static int x_finish(void *x)
+{
+	return folded_finish(x);
+}
+
+static uint64_t x_threads(const void *x)
+{
+	return folded_threads(x);
+}
+
+static size_t x_warning(void *x, char *buf, size_t size)
+{
+	const struct folded *f = x;
+	uint64_t deepest, n = folded_cut(f, &deepest);
+	unsigned inner = f->cut.max / 2;
+	int len;
+
+	if (!n)
+		return 0;
+	len = snprintf(buf, size,
+		       "%" PRIu64 " stack%s deeper than %u frames (up to %" PRIu64
+		       "): each keeps its outermost %u and innermost %u frames, joined by "
+		       "a frame \"%s\"",
+		       n, n == 1 ? " is" : "s are", f->cut.max, deepest, f->cut.max - 1 - inner,
+		       inner, FOLDED_CUT_FRAME);
+	return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
+}
+
+const struct exporter folded_exporter = {
+	.name = "folded",
+	.open = x_open,
+	.add = x_add,
+	.finish = x_finish,
+	.threads = x_threads,
+	.warning = x_warning,
+};

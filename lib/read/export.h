@@ -1,11 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * export.h - the file exporters: Chrome Trace Event JSON (export-chrome.c) and folded
- * stacks for flame graphs (export-folded.c).  Private to the offline side.
+ * export.h - the exporters, which turn traces into an output file, behind one small
+ * interface (struct exporter) and listed in one table (export.c); and the API of the
+ * file formats: Chrome Trace Event JSON (export-chrome.c) and folded stacks for flame
+ * graphs (export-folded.c).  The text report (report.c) is an exporter too.  Private
+ * to the offline side.
  *
- * Both stream: they take one trace (a process) at a time, through the spans of
- * lib/spans.h, and never hold a whole document or a whole trace in memory.  Nothing
- * here exits or prints anything but the output; write errors are left in ferror(out).
+ * An exporter is driven the same way by every command (tools/convert.c) and test:
+ * open, then add each trace (a process) in turn, then finish.  It reads a trace only
+ * through the spans of spans.h and streams: it never holds a whole document or a whole
+ * trace in memory.  Nothing here exits or prints anything but the output.  A write
+ * error is left in ferror(out): the exporter then stops writing, and reading, as soon
+ * as it can, and its functions return as if all was well, so the caller must check
+ * ferror(out) after each of them.
+ *
+ * A new exporter is one file plus one table row: lib/read/export-NAME.c defines a
+ * `const struct exporter NAME_exporter` (its open, add and finish), and the table in
+ * export.c gets the row X(NAME).  The command that runs it is as short: its options in
+ * tools/cmd-NAME.c, which then calls convert_run() (tools/convert.h) for everything
+ * else, and its line in tools/cmds.h.
  */
 #ifndef TSCOPE_EXPORT_H
 #define TSCOPE_EXPORT_H
@@ -14,6 +27,43 @@
 #include <stdio.h>
 
 #include "spans.h"
+
+/* ---- the exporters -------------------------------------------------------------------- */
+
+/*
+ * What an exporter does.  x is its state, made by open(); opts points to its own
+ * options structure (struct chrome_opts for chrome, ...).  Every function but prepare
+ * and threads is required.
+ */
+struct exporter {
+	const char *name; /* the command that writes it: "chrome" */
+	/*
+	 * Called once with every trace to convert, before open(), to set in opts what
+	 * depends on all of them (chrome: the time base shared by a process tree).
+	 * sp[i] is NULL for a file that could not be opened.  May be NULL.
+	 */
+	void (*prepare)(void *opts, struct spans *const *sp, size_t n);
+	/* Start writing to out; names is the set the traces' spans use.  0 or ENOMEM. */
+	int (*open)(void **x, FILE *out, const void *opts, struct names *names);
+	/* Add one trace.  0, or the first error of spans_run() (what was read is kept). */
+	int (*add)(void *x, struct spans *sp);
+	/* Write what is left and free x.  0 or TSCOPE_ENOMEM (an earlier failure). */
+	int (*finish)(void *x);
+	/* Threads added so far (0 after a --thread that matched none).  May be NULL. */
+	uint64_t (*threads)(const void *x);
+	/*
+	 * After add(): what the output changed of that trace to stay usable (folded: the
+	 * stacks it cut), as one line of text in buf, for a warning about it.  Returns
+	 * the length, 0 when there is nothing to say.  May be NULL.
+	 */
+	size_t (*warning)(void *x, char *buf, size_t size);
+};
+
+/* The exporters, in the order of `tscope --help`; NULL-terminated. */
+extern const struct exporter *const export_table[];
+
+/* The exporter called name, or NULL. */
+const struct exporter *export_find(const char *name);
 
 /* ---- Chrome Trace Event JSON ---------------------------------------------------------- */
 
@@ -64,12 +114,25 @@ size_t chrome_escape(char *dst, const char *s, size_t n);
 
 /* ---- folded stacks -------------------------------------------------------------------- */
 
+/*
+ * The frames a folded stack keeps by default.  A deeper stack (a deep recursion) keeps
+ * its outermost and innermost frames, joined by the frame FOLDED_CUT_FRAME, and adds
+ * up with the stacks equal to it once cut: without that, a recursion N calls deep
+ * would write N lines of up to N frames, an output that grows with N * N (gigabytes
+ * for a million).  The totals stay exact.
+ */
+#define FOLDED_MAX_FRAMES 1024
+#define FOLDED_CUT_FRAME  "[frames cut]"
+
 struct folded_opts {
 	int pid;     /* each stack starts with a frame "<executable>-<pid>" */
 	int tid;     /* then a frame "<thread name>-<tid>" */
 	int calls;   /* value: calls of the stack's last frame, not its self time in ns */
 	int has_tid; /* only thread tid_only */
 	uint32_t tid_only;
+	/* frames per stack, the --pid and --tid ones included: 0 for FOLDED_MAX_FRAMES,
+	 * UINT_MAX for no limit, 8 at least */
+	unsigned max_frames;
 };
 
 struct folded;
@@ -77,8 +140,14 @@ struct folded;
 /* Start; names as for chrome_open().  Returns 0 and sets *fp, or TSCOPE_ENOMEM. */
 int folded_open(struct folded **fp, FILE *out, const struct folded_opts *o, struct names *names);
 
-/* Add one trace; equal stacks of every thread and trace add up.  0 or an error. */
+/*
+ * Add one trace; equal stacks of every thread and trace add up.  0 or an error.  The
+ * stacks of that trace that were cut are counted in folded_cut().
+ */
 int folded_add(struct folded *f, struct spans *sp);
+
+/* The stacks cut by the last folded_add() (0: none), and the frames of the deepest. */
+uint64_t folded_cut(const struct folded *f, uint64_t *deepest);
 
 /*
  * Print one line per distinct stack with a non-zero value, "a;b;c VALUE", sorted frame

@@ -421,33 +421,4 @@ const char *reader_chunk_type_name(uint32_t type);
 /* A name for a clock source ("tsc"), or NULL for an unknown one. */
 const char *reader_clock_name(uint32_t source);
 
-/* ---- text views (lib/dump.c) -------------------------------------------------------- */
-
-/*
- * `tscope info`: a summary of the trace read by r, titled with name (the file's path),
- * on out.  Runs reader_scan() first.  Returns 0, or the scan's TSCOPE_EIO /
- * TSCOPE_ENOMEM (whatever was printed stays); write errors are left in ferror(out).
- */
-int dump_info(struct reader *r, const char *name, FILE *out);
-
-/*
- * `tscope dump`: the header, then every chunk in file order, one line each, every
- * EVENTS chunk followed by its events, one line each, as stored.  Returns 0, or
- * TSCOPE_EIO / TSCOPE_ENOMEM; write errors are left in ferror(out).
- */
-int dump_records(struct reader *r, const char *name, FILE *out);
-
-/* A duration in human units, 4 significant digits: "812 ns", "1.234 ms", "73.25 s". */
-void dump_ns(char *buf, size_t size, uint64_t ns);
-
-/* A byte count in human units: "812 B", "1.5 KiB", "2.34 GiB". */
-void dump_bytes(char *buf, size_t size, uint64_t bytes);
-
-/*
- * Write n bytes of untrusted text (a name, a path): printable ASCII and bytes >= 0x80
- * (UTF-8) as they are, backslash, double quote and control characters escaped as \\,
- * \" and \xHH, so no recorded string can forge a line or drive the terminal.
- */
-void dump_text(FILE *out, const char *s, size_t n);
-
 #endif /* TSCOPE_READER_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report.c - call trees, and the text of `tscope report`: per thread, the call tree
- * with inclusive and self times, calls, average and share of the thread; with --flat,
- * one row per function over everything.
+ * report.c - the text of `tscope report`: per thread, the call tree with inclusive and
+ * self times, calls, average and share of the thread; with --flat, one row per
+ * function over everything, from the threads' call trees merged by name.
  *
  * Layout: numbers first in fixed-width right-aligned columns, the name last, indented
  * by depth, so that columns stay aligned however long C++ names are.  Every ordering
@@ -21,174 +21,11 @@
 
 #include "tscope.h"
 #include "report.h"
-
-/* ---- call trees ----------------------------------------------------------------------- */
-
-#define NODE_MAX (UINT32_MAX / 2)
-
-static inline size_t node_hash(uint32_t parent, uint64_t key, size_t cap)
-{
-	uint64_t h = (key ^ ((uint64_t)parent << 40) ^ parent) * UINT64_C(0x9e3779b97f4a7c15);
-
-	return (size_t)(h >> 32) & (cap - 1);
-}
-
-static int slots_grow(struct calltree *t)
-{
-	size_t cap = t->slots_cap ? t->slots_cap * 2 : 1024;
-	uint32_t *slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return TSCOPE_ENOMEM;
-	for (size_t i = 1; i < t->n; i++) {
-		size_t k = node_hash(t->nodes[i].parent, t->nodes[i].key, cap);
-
-		while (slots[k])
-			k = (k + 1) & (cap - 1);
-		slots[k] = (uint32_t)i;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->slots_cap = cap;
-	return 0;
-}
-
-static void node_init(struct calltree_node *n, uint32_t parent, uint64_t key)
-{
-	memset(n, 0, sizeof(*n));
-	n->key = key;
-	n->parent = parent;
-	n->min = UINT64_MAX;
-}
-
-int calltree_reset(struct calltree *t)
-{
-	t->n = 0;
-	t->err = 0;
-	if (t->slots)
-		memset(t->slots, 0, t->slots_cap * sizeof(*t->slots));
-	if (!t->cap) {
-		t->nodes = malloc(256 * sizeof(*t->nodes));
-		if (!t->nodes)
-			return TSCOPE_ENOMEM;
-		t->cap = 256;
-	}
-	node_init(&t->nodes[0], 0, 0);
-	t->n = 1;
-	return 0;
-}
-
-void calltree_fini(struct calltree *t)
-{
-	free(t->nodes);
-	free(t->slots);
-	memset(t, 0, sizeof(*t));
-}
-
-uint32_t calltree_child(struct calltree *t, uint32_t parent, uint64_t key)
-{
-	struct calltree_node *n;
-	size_t k;
-	uint32_t i;
-
-	if (t->slots_cap) {
-		for (k = node_hash(parent, key, t->slots_cap); t->slots[k];
-		     k = (k + 1) & (t->slots_cap - 1)) {
-			n = &t->nodes[t->slots[k]];
-			if (n->key == key && n->parent == parent)
-				return t->slots[k];
-		}
-	}
-	if (t->n >= NODE_MAX || ((t->n + 1) * 2 > t->slots_cap && slots_grow(t) < 0))
-		goto nomem;
-	if (t->n == t->cap) {
-		size_t cap = t->cap * 2;
-		struct calltree_node *p = realloc(t->nodes, cap * sizeof(*p));
-
-		if (!p)
-			goto nomem;
-		t->nodes = p;
-		t->cap = cap;
-	}
-	i = (uint32_t)t->n++;
-	n = &t->nodes[i];
-	node_init(n, parent, key);
-	n->next = t->nodes[parent].child;
-	t->nodes[parent].child = i;
-	for (k = node_hash(parent, key, t->slots_cap); t->slots[k];
-	     k = (k + 1) & (t->slots_cap - 1))
-		;
-	t->slots[k] = i;
-	return i;
-nomem:
-	t->err = TSCOPE_ENOMEM;
-	return 0;
-}
-
-static void ct_open(void *ctx, struct spans_frame *stack, size_t depth)
-{
-	struct calltree *t = ctx;
-	uint32_t parent = depth ? stack[depth - 1].user : 0;
-	uint64_t key = stack[depth].key;
-	uint32_t c = t->nodes[parent].hot;
-
-	if (TS_UNLIKELY(!c || t->nodes[c].key != key)) {
-		c = calltree_child(t, parent, key);
-		t->nodes[parent].hot = c;
-	}
-	stack[depth].user = c;
-}
-
-static void ct_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
-{
-	struct calltree *t = ctx;
-	const struct spans_frame *f = &stack[depth];
-	struct calltree_node *n = &t->nodes[f->user];
-	uint64_t dur = end - f->start;
-
-	n->calls++;
-	n->incl += dur;
-	n->self += dur - f->child;
-	if (dur < n->min)
-		n->min = dur;
-	if (dur > n->max)
-		n->max = dur;
-}
-
-static int ct_reset(void *ctx)
-{
-	return calltree_reset(ctx);
-}
-
-const struct spans_ops calltree_ops = { ct_open, ct_close, NULL, NULL, ct_reset };
+#include "export.h"
+#include "calltree.h"
+#include "units.h"
 
 /* ---- formatting ----------------------------------------------------------------------- */
-
-static void human(char *buf, size_t size, uint64_t v, double div, const char *unit)
-{
-	double x = (double)v / div;
-
-	if (x < 9.9995)
-		snprintf(buf, size, "%.3f %s", x, unit);
-	else if (x < 99.995)
-		snprintf(buf, size, "%.2f %s", x, unit);
-	else if (x < 999.95)
-		snprintf(buf, size, "%.1f %s", x, unit);
-	else
-		snprintf(buf, size, "%.0f %s", x, unit);
-}
-
-void report_ns(char *buf, size_t size, uint64_t ns)
-{
-	if (ns < 1000)
-		snprintf(buf, size, "%" PRIu64 " ns", ns);
-	else if (ns < 999950)
-		human(buf, size, ns, 1e3, "us");
-	else if (ns < 999950000)
-		human(buf, size, ns, 1e6, "ms");
-	else
-		human(buf, size, ns, 1e9, "s");
-}
 
 /* A name as text that cannot drive the terminal: control bytes become \xHH. */
 static void put_name(FILE *out, const char *s, size_t n)
@@ -207,6 +44,7 @@ static void put_name(FILE *out, const char *s, size_t n)
 	fwrite(s + run, 1, n - run, out);
 }
 
+/* Decimal digits of v (1 for 0). */
 static int digits(uint64_t v)
 {
 	int n = 1;
@@ -225,39 +63,44 @@ struct flat_row {
 	uint64_t calls, incl, self, min, max;
 };
 
-/* A node or row ready to be sorted. */
+/* A row ready to be sorted. */
 struct item {
 	uint64_t incl, self, calls;
 	const char *name;
 	size_t len;
 	uint64_t key; /* the tie-breaker after the name */
 	uint32_t idx;
-	uint32_t depth;
 };
 
 struct report {
 	FILE *out;
 	struct report_opts o;
 	struct names *names;
-	struct calltree tree;
-	uint64_t threads; /* shown or counted */
+	struct calltree tree; /* the thread being read, by frame */
+	uint64_t threads;     /* shown or counted */
 	int err;
 
-	/* tree printing: names of the nodes, a sort buffer, the walk's stack */
+	/* tree: the names of the nodes; the thread's time and the widths of the columns */
 	uint32_t *node_name;
 	size_t node_name_cap;
-	struct item *items;
-	size_t items_cap;
-	struct item *walk;
-	size_t walk_cap;
+	uint64_t total;
+	int wt, wc;
 
-	/* flat: rows by name id, and names active on the path (recursion) */
+	/* flat: every thread merged by name; rows by name id, the names on the path
+	 * being walked and how many times each is on it (recursion), a sort buffer */
+	struct calltree merged;
 	struct flat_row *rows;
 	size_t rows_cap;
 	uint32_t *active;
 	size_t active_cap;
+	uint32_t *path;
+	size_t path_n, path_cap;
+	struct item *items;
+	size_t items_cap;
 };
 
+/* Make *p hold at least need elements of elem bytes, the new ones zeroed if zero.
+ * 0 or TSCOPE_ENOMEM. */
 static int grow(void **p, size_t *cap, size_t need, size_t elem, int zero)
 {
 	size_t c = *cap ? *cap : 64;
@@ -284,6 +127,10 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 	*rp = NULL;
 	if (!rep)
 		return TSCOPE_ENOMEM;
+	if (o->flat && calltree_reset(&rep->merged) < 0) {
+		free(rep);
+		return TSCOPE_ENOMEM;
+	}
 	rep->out = out;
 	rep->o = *o;
 	if (rep->o.sort == REPORT_SORT_DEFAULT)
@@ -298,18 +145,29 @@ uint64_t report_threads(const struct report *rep)
 	return rep->threads;
 }
 
-static uint64_t item_key(const struct item *a, enum report_sort s)
+/* The number sort s orders by, largest first; 0 for all when sorting by name. */
+static uint64_t sort_key(enum report_sort s, uint64_t incl, uint64_t self, uint64_t calls)
 {
 	switch (s) {
 	case REPORT_SORT_SELF:
-		return a->self;
+		return self;
 	case REPORT_SORT_CALLS:
-		return a->calls;
+		return calls;
 	case REPORT_SORT_INCL:
-		return a->incl;
+		return incl;
 	default:
 		return 0;
 	}
+}
+
+/* Bytewise, a prefix first. */
+static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
 }
 
 static enum report_sort sort_by; /* qsort() has no context argument */
@@ -318,25 +176,16 @@ static enum report_sort sort_by; /* qsort() has no context argument */
 static int item_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
-	uint64_t ka = item_key(a, sort_by), kb = item_key(b, sort_by);
-	size_t n = a->len < b->len ? a->len : b->len;
+	uint64_t ka = sort_key(sort_by, a->incl, a->self, a->calls);
+	uint64_t kb = sort_key(sort_by, b->incl, b->self, b->calls);
 	int c;
 
 	if (ka != kb)
 		return ka > kb ? -1 : 1;
-	c = memcmp(a->name, b->name, n);
+	c = name_cmp(a->name, a->len, b->name, b->len);
 	if (c)
 		return c;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
 	return a->key < b->key ? -1 : a->key > b->key;
-}
-
-static void sort_items(struct item *it, size_t n, enum report_sort s)
-{
-	sort_by = s;
-	if (n > 1)
-		qsort(it, n, sizeof(*it), item_cmp);
 }
 
 /* The numeric columns of a row: times in human units, or ns with --ns. */
@@ -347,7 +196,7 @@ static void put_time(struct report *rep, uint64_t ns, int width)
 	if (rep->o.ns)
 		fprintf(rep->out, "%*" PRIu64, width, ns);
 	else {
-		report_ns(buf, sizeof(buf), ns);
+		units_ns(buf, sizeof(buf), ns);
 		fprintf(rep->out, "%*s", width, buf);
 	}
 }
@@ -376,32 +225,48 @@ static void put_indented(struct report *rep, uint32_t depth, uint32_t name)
 	fputc('\n', rep->out);
 }
 
-/* Gather the children of node p into rep->items, sorted; returns how many. */
-static size_t sorted_children(struct report *rep, uint32_t p, uint32_t depth)
+/* Siblings of the tree in the order of --sort: see item_cmp(). */
+static int tree_cmp(void *ctx, uint32_t a, uint32_t b)
 {
-	const struct calltree *t = &rep->tree;
-	size_t n = 0;
+	const struct report *rep = ctx;
+	const struct calltree_node *na = &rep->tree.nodes[a], *nb = &rep->tree.nodes[b];
+	uint64_t ka = sort_key(rep->o.sort, na->incl, na->self, na->calls);
+	uint64_t kb = sort_key(rep->o.sort, nb->incl, nb->self, nb->calls);
+	const char *sa, *sb;
+	size_t la, lb;
+	int c;
 
-	for (uint32_t c = t->nodes[p].child; c; c = t->nodes[c].next) {
-		const struct calltree_node *nd = &t->nodes[c];
-		struct item *it;
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	sa = names_str(rep->names, rep->node_name[a], &la);
+	sb = names_str(rep->names, rep->node_name[b], &lb);
+	c = name_cmp(sa, la, sb, lb);
+	if (c)
+		return c;
+	return na->key < nb->key ? -1 : na->key > nb->key;
+}
 
-		if (grow((void **)&rep->items, &rep->items_cap, n + 1, sizeof(*rep->items), 0) <
-		    0) {
-			rep->err = TSCOPE_ENOMEM;
-			break;
-		}
-		it = &rep->items[n++];
-		it->incl = nd->incl;
-		it->self = nd->self;
-		it->calls = nd->calls;
-		it->name = names_str(rep->names, rep->node_name[c], &it->len);
-		it->key = nd->key;
-		it->idx = c;
-		it->depth = depth;
-	}
-	sort_items(rep->items, n, rep->o.sort);
-	return n;
+/* One line of the tree; its subtree is left out under --threshold or --depth. */
+static int tree_line(void *ctx, uint32_t node, uint32_t depth)
+{
+	struct report *rep = ctx;
+	const struct calltree_node *nd = &rep->tree.nodes[node];
+
+	if (ferror(rep->out))
+		return TSCOPE_EIO; /* stop: nothing more can be written */
+	if (rep->o.threshold > 0 &&
+	    (double)nd->incl * 100.0 < rep->o.threshold * (double)rep->total)
+		return 0;
+	put_time(rep, nd->incl, rep->wt);
+	fputs("  ", rep->out);
+	put_time(rep, nd->self, rep->wt);
+	fprintf(rep->out, "  %*" PRIu64 "  ", rep->wc, nd->calls);
+	put_time(rep, nd->calls ? nd->incl / nd->calls : 0, rep->wt);
+	fputs("  ", rep->out);
+	put_pct(rep->out, nd->incl, rep->total);
+	fputs("  ", rep->out);
+	put_indented(rep, depth, rep->node_name[node]);
+	return !(rep->o.max_depth && depth + 1 >= rep->o.max_depth);
 }
 
 /* Print the call tree of the thread just read. */
@@ -409,11 +274,10 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		       const struct spans_thread_stats *st)
 {
 	struct calltree *t = &rep->tree;
-	uint64_t total = st->last - st->first, max_calls = 0, max_incl = 0, calls = 0;
-	int wt, wc;
-	size_t sp = 0;
+	uint64_t max_calls = 0, max_incl = 0, calls = 0;
 	char buf[32];
 
+	rep->total = st->last - st->first;
 	for (size_t i = 1; i < t->n; i++) {
 		calls += t->nodes[i].calls;
 		if (t->nodes[i].calls > max_calls)
@@ -421,7 +285,7 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		if (t->nodes[i].incl > max_incl)
 			max_incl = t->nodes[i].incl;
 	}
-	report_ns(buf, sizeof(buf), total);
+	units_ns(buf, sizeof(buf), rep->total);
 	fprintf(rep->out, "\nthread %" PRIu32, th->tid);
 	if (th->name) {
 		fputs(" \"", rep->out);
@@ -431,97 +295,44 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	fprintf(rep->out, ": %s, %" PRIu64 " call%s\n", buf, calls, calls == 1 ? "" : "s");
 	if (t->n <= 1)
 		return;
-	wt = rep->o.ns ? digits(max_incl) : 8;
-	if (wt < 4)
-		wt = 4;
-	wc = digits(max_calls);
-	if (wc < 5)
-		wc = 5;
-	fprintf(rep->out, "%*s  %*s  %*s  %*s  %7s  %s\n", wt, "incl", wt, "self", wc, "calls", wt,
-		"avg", "thread", "function");
-
-	/* depth-first, siblings in sort order: the stack holds the next ones reversed */
-	sp = 0;
-	for (size_t n = sorted_children(rep, 0, 0); n--;) {
-		if (grow((void **)&rep->walk, &rep->walk_cap, sp + 1, sizeof(*rep->walk), 0) < 0)
-			goto nomem;
-		rep->walk[sp++] = rep->items[n];
-	}
-	while (sp) {
-		struct item it = rep->walk[--sp];
-		const struct calltree_node *nd = &t->nodes[it.idx];
-
-		if (rep->o.threshold > 0 &&
-		    (double)nd->incl * 100.0 < rep->o.threshold * (double)total)
-			continue;
-		put_time(rep, nd->incl, wt);
-		fputs("  ", rep->out);
-		put_time(rep, nd->self, wt);
-		fprintf(rep->out, "  %*" PRIu64 "  ", wc, nd->calls);
-		put_time(rep, nd->calls ? nd->incl / nd->calls : 0, wt);
-		fputs("  ", rep->out);
-		put_pct(rep->out, nd->incl, total);
-		fputs("  ", rep->out);
-		put_indented(rep, it.depth, rep->node_name[it.idx]);
-		if (rep->o.max_depth && it.depth + 1 >= rep->o.max_depth)
-			continue;
-		for (size_t n = sorted_children(rep, it.idx, it.depth + 1); n--;) {
-			if (grow((void **)&rep->walk, &rep->walk_cap, sp + 1, sizeof(*rep->walk),
-				 0) < 0)
-				goto nomem;
-			rep->walk[sp++] = rep->items[n];
-		}
-	}
-	return;
-nomem:
-	rep->err = TSCOPE_ENOMEM;
+	rep->wt = rep->o.ns ? digits(max_incl) : 8;
+	if (rep->wt < 4)
+		rep->wt = 4;
+	rep->wc = digits(max_calls);
+	if (rep->wc < 5)
+		rep->wc = 5;
+	fprintf(rep->out, "%*s  %*s  %*s  %*s  %7s  %s\n", rep->wt, "incl", rep->wt, "self",
+		rep->wc, "calls", rep->wt, "avg", "thread", "function");
+	if (calltree_walk(t, tree_cmp, tree_line, rep) == TSCOPE_ENOMEM)
+		rep->err = TSCOPE_ENOMEM;
 }
 
-/* Add the thread just read to the flat table. */
-static void add_flat(struct report *rep)
+/* A node of the merged tree into the flat table: a path's calls and times go to its
+ * last name's row; its inclusive time only if that name is not already on the path. */
+static int flat_node(void *ctx, uint32_t node, uint32_t depth)
 {
-	struct calltree *t = &rep->tree;
-	size_t nnames = names_count(rep->names);
-	uint32_t cur;
+	struct report *rep = ctx;
+	const struct calltree_node *nd = &rep->merged.nodes[node];
+	uint32_t name = (uint32_t)nd->key;
+	struct flat_row *row = &rep->rows[name];
 
-	if (grow((void **)&rep->rows, &rep->rows_cap, nnames, sizeof(*rep->rows), 1) < 0 ||
-	    grow((void **)&rep->active, &rep->active_cap, nnames, sizeof(*rep->active), 1) < 0) {
-		rep->err = TSCOPE_ENOMEM;
-		return;
-	}
-	/* depth first through the child and sibling links, counting names on the path */
-	cur = t->nodes[0].child;
-	while (cur) {
-		const struct calltree_node *nd = &t->nodes[cur];
-		uint32_t name = rep->node_name[cur];
-		struct flat_row *row = &rep->rows[name];
-
-		if (!row->calls && !row->min)
-			row->min = UINT64_MAX;
-		row->calls += nd->calls;
-		row->self += nd->self;
-		if (!rep->active[name])
-			row->incl += nd->incl;
-		if (nd->min < row->min)
-			row->min = nd->min;
-		if (nd->max > row->max)
-			row->max = nd->max;
-		rep->active[name]++;
-		if (nd->child) {
-			cur = nd->child;
-			continue;
-		}
-		for (;;) {
-			rep->active[rep->node_name[cur]]--;
-			if (t->nodes[cur].next) {
-				cur = t->nodes[cur].next;
-				break;
-			}
-			cur = t->nodes[cur].parent;
-			if (!cur)
-				break;
-		}
-	}
+	while (rep->path_n > depth) /* back from the nodes below the last one */
+		rep->active[rep->path[--rep->path_n]]--;
+	if (grow((void **)&rep->path, &rep->path_cap, rep->path_n + 1, sizeof(*rep->path), 0) < 0)
+		return TSCOPE_ENOMEM;
+	if (!row->calls && !row->min)
+		row->min = UINT64_MAX;
+	row->calls += nd->calls;
+	row->self += nd->self;
+	if (!rep->active[name])
+		row->incl += nd->incl;
+	if (nd->min < row->min)
+		row->min = nd->min;
+	if (nd->max > row->max)
+		row->max = nd->max;
+	rep->active[name]++;
+	rep->path[rep->path_n++] = name;
+	return 1;
 }
 
 static void print_flat(struct report *rep)
@@ -530,8 +341,12 @@ static void print_flat(struct report *rep)
 	uint64_t total_self = 0, max_calls = 0, max_t = 0;
 	int wt, wc;
 
-	if (nnames > rep->rows_cap)
-		nnames = rep->rows_cap;
+	if (grow((void **)&rep->rows, &rep->rows_cap, nnames, sizeof(*rep->rows), 1) < 0 ||
+	    grow((void **)&rep->active, &rep->active_cap, nnames, sizeof(*rep->active), 1) < 0 ||
+	    calltree_walk(&rep->merged, NULL, flat_node, rep) < 0) {
+		rep->err = TSCOPE_ENOMEM;
+		return;
+	}
 	for (size_t i = 0; i < nnames; i++) {
 		const struct flat_row *row = &rep->rows[i];
 		struct item *it;
@@ -550,7 +365,6 @@ static void print_flat(struct report *rep)
 		it->name = names_str(rep->names, (uint32_t)i, &it->len);
 		it->key = i;
 		it->idx = (uint32_t)i;
-		it->depth = 0;
 		total_self += row->self;
 		if (row->calls > max_calls)
 			max_calls = row->calls;
@@ -561,7 +375,9 @@ static void print_flat(struct report *rep)
 		if (row->max > max_t)
 			max_t = row->max;
 	}
-	sort_items(rep->items, n, rep->o.sort);
+	sort_by = rep->o.sort;
+	if (n > 1)
+		qsort(rep->items, n, sizeof(*rep->items), item_cmp);
 	wt = rep->o.ns ? digits(max_t) : 8;
 	if (wt < 4)
 		wt = 4;
@@ -570,7 +386,7 @@ static void print_flat(struct report *rep)
 		wc = 5;
 	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self", "self%", wc,
 		"calls", wt, "incl", wt, "avg", wt, "min", wt, "max", "function");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !ferror(rep->out); i++) {
 		const struct item *it = &rep->items[i];
 		const struct flat_row *row = &rep->rows[it->idx];
 
@@ -625,14 +441,13 @@ int report_add(struct report *rep, struct spans *sp)
 			rc = e;
 		if (rep->tree.err && !rc)
 			rc = rep->tree.err;
-		if (grow((void **)&rep->node_name, &rep->node_name_cap, rep->tree.n,
-			 sizeof(*rep->node_name), 0) < 0)
-			return TSCOPE_ENOMEM;
-		for (size_t k = 0; k < rep->tree.n; k++)
-			rep->node_name[k] = k ? spans_name(sp, rep->tree.nodes[k].key) : 0;
 		if (rep->o.flat) {
-			add_flat(rep);
+			if (calltree_merge(&rep->merged, 0, &rep->tree, sp, NULL) < 0)
+				return TSCOPE_ENOMEM;
 		} else {
+			e = calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap);
+			if (e < 0)
+				return e;
 			if (!shown++)
 				process_header(rep, r);
 			print_tree(rep, th, spans_last_stats(sp));
@@ -640,6 +455,8 @@ int report_add(struct report *rep, struct spans *sp)
 		rep->threads++;
 		if (rep->err)
 			return rep->err;
+		if (ferror(rep->out))
+			break; /* nothing more can be written */
 	}
 	return rc;
 }
@@ -652,11 +469,46 @@ int report_finish(struct report *rep)
 		print_flat(rep);
 	rc = rep->err;
 	calltree_fini(&rep->tree);
+	calltree_fini(&rep->merged);
 	free(rep->node_name);
-	free(rep->items);
-	free(rep->walk);
 	free(rep->rows);
 	free(rep->active);
+	free(rep->path);
+	free(rep->items);
 	free(rep);
 	return rc;
 }
+
+/* ---- as an exporter ---------------------------------------------------------------------- */
+
+static int x_open(void **x, FILE *out, const void *opts, struct names *names)
+{
+	struct report *rep;
+	int rc = report_open(&rep, out, opts, names);
+
+	*x = rep;
+	return rc;
+}
+
+static int x_add(void *x, struct spans *sp)
+{
+	return report_add(x, sp);
+}
+
+static int x_finish(void *x)
+{
+	return report_finish(x);
+}
+
+static uint64_t x_threads(const void *x)
+{
+	return report_threads(x);
+}
+
+const struct exporter report_exporter = {
+	.name = "report",
+	.open = x_open,
+	.add = x_add,
+	.finish = x_finish,
+	.threads = x_threads,
+};

@@ -39,8 +39,8 @@
  * Names: functions are named through a symbolizer built from the trace's MODULE
  * records (C++ names demangled), each distinct address resolved once; scope, instant
  * and counter names come from the NAME records.  What cannot be named is shown as
- * "0x<hex>".  Names are interned in a struct names, which several traces (a process
- * tree) may share, so that one name has one id across them.
+ * "0x<hex>".  Names are interned in a struct names (names.h), which several traces (a
+ * process tree) may share, so that one name has one id across them.
  *
  * Nothing here prints or exits; functions return 0 or a negative TSCOPE_E* code.
  */
@@ -50,29 +50,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names.h"
 #include "reader.h"
-
-/* ---- names ---------------------------------------------------------------------------- */
-
-struct names; /* a set of strings, each with a small dense id */
-
-/* A new set holding only id 0, "?" (what a name is when memory ran out).  NULL: no memory. */
-struct names *names_new(void);
-
-/* Free the set and its strings.  NULL is a harmless no-op. */
-void names_free(struct names *n);
-
-/*
- * The id of the len bytes at s (any bytes, NULs included), added if new.  Returns 0 and
- * sets *id, or TSCOPE_ENOMEM.
- */
-int names_intern(struct names *n, const char *s, size_t len, uint32_t *id);
-
-/* The string of id (NUL-terminated, *len bytes when len is not NULL).  id < names_count(). */
-const char *names_str(const struct names *n, uint32_t id, size_t *len);
-
-/* How many ids there are: they are 0 .. count - 1. */
-size_t names_count(const struct names *n);
 
 /* ---- spans ---------------------------------------------------------------------------- */
 
@@ -176,6 +155,14 @@ void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n
  * the spans delivered so far are still valid and nested.
  */
 int spans_run(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx);
+
+/*
+ * Make the spans_run() under way return early, at its next progress point (after at
+ * most SPANS_PROGRESS_EVERY more events): for a callback whose output can no longer be
+ * written.  The frames still open are closed as at the end of the thread, and there is
+ * no second reading.  The next spans_run() reads its thread in full.
+ */
+void spans_stop(struct spans *sp);
 
 const struct spans_repairs *spans_repairs(const struct spans *sp);
 const struct spans_thread_stats *spans_last_stats(const struct spans *sp);
