@@ -120,26 +120,31 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 	TS_STORE(t->pos, (uintptr_t)b->ev);
 }
 
-/* A fresh buffer for t, or 0 with the event counted as lost.  Caller owns t. */
+/*
+ * A fresh buffer for t, or 0 with the event counted as lost.  The new buffer is in
+ * place before the full one is handed over (which may wait for the writer), so that
+ * signal handlers that run meanwhile record into it.  Caller owns t.
+ */
 TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 {
-	struct tscope__buf *b;
+	struct tscope__buf *old = t->buf, *b;
+	size_t n = 0;
 
 	if (tscope__rt.ring)
 		return tscope__ring_advance(t);
-	if (t->buf) {
-		size_t n = tscope__retire(t);
-
-		tscope__writer_submit(t, t->buf, n, 0);
+	if (old) {
+		n = tscope__retire(t);
 		t->buf = NULL;
 	}
 	b = tscope__pool_get();
-	if (!b)
-		return 0;
-	b->head.lost = t->lost;
-	t->lost = 0;
-	tscope__install(t, b);
-	return 1;
+	if (b) {
+		b->head.lost = t->lost;
+		t->lost = 0;
+		tscope__install(t, b);
+	}
+	if (old)
+		tscope__writer_submit(t, old, n, 0);
+	return b != NULL;
 }
 
 /* Let go of t's buffers without writing them (they are another session's, or were
@@ -330,7 +335,7 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 		return;
 	saved_errno = errno;
 	/* No cancellation in here: an asynchronous one would leave locks and the busy
-	 * flag held.  One that arrives meanwhile acts at the next cancellation point. */
+	 * flag held.  One that arrives meanwhile acts on the way out. */
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
 	if (!t->listed) {
@@ -373,6 +378,9 @@ out_cancel:
 	pthread_setcanceltype(type, NULL);
 	pthread_setcancelstate(cancel, NULL);
 	errno = saved_errno;
+	/* a cancellation that came meanwhile: where an asynchronous one would have acted */
+	if (cancel == PTHREAD_CANCEL_ENABLE && type == PTHREAD_CANCEL_ASYNCHRONOUS)
+		pthread_testcancel();
 }
 
 TS_COLD TS_NOINSTR void tscope__slow1(uint64_t word, struct tsf_event *p)
