@@ -8,6 +8,6 @@
 cases="segv-longjmp cancel-deferred pthread-exit fail-uninstrumented short-exit
 	fd-close-loop fd-dup2 wrap-sh wrap-taskset wrap-system"
 if ! nm "$top_builddir/tests/prog-adverse" 2> /dev/null | grep -q -E ' (__asan|__tsan|__ubsan)_'; then
-	cases="$cases oom-threads big-256M big-1G timer-real-64M"
+	cases="$cases big-256M big-1G timer-real-64M"
 fi
 exec "$top_builddir/tests/test-adverse" $cases
