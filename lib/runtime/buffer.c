@@ -33,63 +33,6 @@
 #include "tscope-int.h"
 #include "clock.h"
 
-TS_NOINSTR uint32_t tscope__gettid(void)
-{
-	return (uint32_t)syscall(SYS_gettid);
-}
-
-TS_NOINSTR void tscope__read_comm(struct tscope__thread *t)
-{
-	char name[TS_NAME_MAX] = "";
-
-	if (t->name_api)
-		return;
-	if (prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && strcmp(name, t->name) != 0) {
-		strcpy(t->name, name);
-		t->name_changed = 1;
-	}
-}
-
-/* Take t's busy flag: the thread itself (TS_BUSY_SELF) or a controller (TS_BUSY_OTHER). */
-TS_NOINSTR int tscope__try_own(struct tscope__thread *t)
-{
-	int free_ = 0;
-
-	return __atomic_compare_exchange_n(&t->busy, &free_,
-					   t == &tscope__self ? TS_BUSY_SELF : TS_BUSY_OTHER, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-/*
- * The cold path takes its own thread's busy flag.  When the flag is held already, by
- * the thread itself, either a signal handler has interrupted a cold path below us on
- * the stack (we are deeper: the event goes to t->nest, which that cold path empties
- * into the buffer), or a handler jumped out of a cold path long ago (siglongjmp,
- * pthread_exit): the holder's frame is gone, we are above it, and the flag is taken
- * over.  sp is our frame.
- */
-static TS_NOINSTR int own_self(struct tscope__thread *t, uintptr_t sp)
-{
-	if (!tscope__try_own(t)) {
-		if (__atomic_load_n(&t->busy, __ATOMIC_RELAXED) != TS_BUSY_SELF ||
-		    sp <= t->busy_sp || sp - t->busy_sp > TS_STACK_NEAR)
-			return 0;
-	}
-	t->busy_sp = sp;
-	return 1;
-}
-
-TS_NOINSTR void tscope__own(struct tscope__thread *t)
-{
-	while (!tscope__try_own(t))
-		sched_yield();
-}
-
-TS_NOINSTR void tscope__release(struct tscope__thread *t)
-{
-	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
-}
-
 /*
  * Take t's current buffer out of use: the hooks and nested handlers can no longer
  * reserve in it (room and size go first), then the events it holds are counted.
@@ -175,122 +118,6 @@ TS_NOINSTR void tscope__open_fast_path(struct tscope__thread *t)
 		TS_STORE(t->room, 0);
 }
 
-/* Does the reservation p of bytes lie in t's current buffer? */
-static TS_NOINSTR int in_buffer(const struct tscope__thread *t, const struct tsf_event *p,
-				uintptr_t bytes)
-{
-	uintptr_t off = (uintptr_t)p - TS_LOAD(t->base), size = TS_LOAD(t->size);
-
-	return off < size && size - off >= bytes;
-}
-
-/* Write the event ev of n slots at p, reserved for it, the time last (see hook.c). */
-static TS_NOINSTR void write_at(struct tsf_event *p, const struct tsf_event *ev, unsigned n,
-				uint64_t time)
-{
-	if (n > 1)
-		memcpy(p + 1, ev + 1, (n - 1) * sizeof(*ev));
-	p->word = ev[0].word;
-	__asm__ __volatile__("" ::: "memory");
-	p->time = time;
-}
-
-/* Fill n reserved slots at p that will hold no event: readers skip PAD slots. */
-static TS_NOINSTR void pad(struct tscope__thread *t, struct tsf_event *p, unsigned n)
-{
-	uint64_t t0 = t->buf ? t->buf->t0 : 1;
-
-	for (unsigned i = 0; i < n; i++) {
-		p[i].word = TSF_WORD(TSF_KIND_PAD, 0);
-		__asm__ __volatile__("" ::: "memory");
-		p[i].time = t0;
-	}
-}
-
-/* An event of a handler that interrupted t's cold path: kept in t->nest, slots reserved
- * the way the hooks do (deeper handlers may interrupt this one). */
-static TS_NOINSTR void nest_record(struct tscope__thread *t, const struct tsf_event *ev,
-				   unsigned n)
-{
-	uintptr_t i = ts_xadd(&t->nest_n, n);
-
-	if (i + n <= TS_NEST)
-		write_at(&t->nest[i], ev, n, tscope__clock_slow());
-}
-
-/* The slots of the event that starts at e (whose kind says), at least 1. */
-static TS_NOINSTR unsigned slots_of(const struct tsf_event *e)
-{
-	unsigned kind = (unsigned)(e->word >> TSF_KIND_SHIFT);
-
-	if (kind == TSF_KIND_COPY)
-		return 1 + (unsigned)((e->word & 0xffff) + 15) / 16;
-	return kind == TSF_KIND_COUNTER ? 2 : 1;
-}
-
-/*
- * Move the events of t->nest into t's buffer, before the event the cold path is
- * recording (they happened during it).  At the start of a buffer just installed they
- * may be older than its t0: the writer takes those slots as written (b->trusted; no
- * one can hand the buffer over before this cold path ends).  Elsewhere one older than
- * t0 (left from a cold path that found no buffer) is counted as lost, and so are the
- * slots past TS_NEST or past what the buffer holds besides keep bytes.  Handlers that come now find the buffer, not nest.  Caller owns
- * t, which has a buffer.
- */
-static TS_NOINSTR void nest_flush(struct tscope__thread *t, uintptr_t keep)
-{
-	uintptr_t k = TS_LOAD(t->nest_n), m = k < TS_NEST ? k : TS_NEST;
-	uintptr_t off = TS_LOAD(t->pos) - t->base, fit;
-	struct tsf_event *p;
-	unsigned i = 0, o = 0;
-	int first;
-
-	if (!k)
-		return;
-	fit = off < t->size && t->size - off >= keep ? (t->size - off - keep) / sizeof(*p) : 0;
-	if (m > fit)
-		m = fit;
-	p = tscope__reserve(t, m * sizeof(*p));
-	if (!in_buffer(t, p, m * sizeof(*p))) {
-		t->lost += k;
-		__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
-		return;
-	}
-	first = (uintptr_t)p == t->base;
-	t->lost += k - m;
-	while (i < m) {
-		unsigned n = slots_of(&t->nest[i]);
-
-		if (i + n > m)
-			break;
-		if (first || t->nest[i].time >= t->buf->t0) {
-			memcpy(p + o, &t->nest[i], n * sizeof(*p));
-			o += n;
-		} else {
-			t->lost++;
-		}
-		i += n;
-	}
-	if (o < m)
-		pad(t, p + o, (unsigned)(m - o));
-	if (first)
-		t->buf->trusted = (uint32_t)m;
-	__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
-}
-
-/* First event of a thread in this process: give it an id and a place in the list. */
-static TS_NOINSTR void thread_register(struct tscope__thread *t)
-{
-	t->tid = tscope__gettid();
-	tscope__read_comm(t);
-	pthread_mutex_lock(&tscope__rt.registry);
-	t->next = tscope__rt.threads;
-	tscope__rt.threads = t;
-	t->listed = 1;
-	pthread_mutex_unlock(&tscope__rt.registry);
-	pthread_setspecific(tscope__rt.key, t);
-}
-
 /* Join session gen: what the buffer holds belongs to an earlier session, which has
  * already taken it.  Caller owns t. */
 static TS_NOINSTR void thread_attach(struct tscope__thread *t, unsigned gen)
@@ -323,13 +150,13 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 	}
 	running = __atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE) == TS_RUNNING &&
 		  !t->ignore;
-	if (in_buffer(t, p, bytes)) {
+	if (tscope__in_buffer(t, p, bytes)) {
 		/* the slot is this event's alone: no flag needed to fill it */
 		if (running && t->gen == __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE)) {
-			write_at(p, ev, n, tscope__clock_slow());
+			tscope__write_at(p, ev, n, tscope__clock_slow());
 			return;
 		}
-		pad(t, p, n);
+		tscope__pad(t, p, n);
 	}
 	if (!running)
 		return;
@@ -340,11 +167,11 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
 	if (!t->listed) {
 		t->ignore = 1; /* what registration calls is not the program's doing */
-		thread_register(t);
+		tscope__thread_register(t);
 		t->ignore = 0;
 	}
-	if (!own_self(t, (uintptr_t)__builtin_frame_address(0))) {
-		nest_record(t, ev, n);
+	if (!tscope__own_self(t, (uintptr_t)__builtin_frame_address(0))) {
+		tscope__nest_record(t, ev, n);
 		goto out_cancel;
 	}
 	gen = __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE);
@@ -359,10 +186,10 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 		uintptr_t off = TS_LOAD(t->pos) - t->base;
 
 		if (t->size && off < t->size && t->size - off >= bytes) {
-			nest_flush(t, bytes);
+			tscope__nest_flush(t, bytes);
 			p = tscope__reserve(t, bytes);
-			if (in_buffer(t, p, bytes)) {
-				write_at(p, ev, n, tscope__clock_slow());
+			if (tscope__in_buffer(t, p, bytes)) {
+				tscope__write_at(p, ev, n, tscope__clock_slow());
 				break;
 			}
 		}
@@ -486,9 +313,9 @@ TS_NOINSTR void tscope__thread_exit(void *arg)
 								   t->size) / sizeof(struct tsf_event);
 		struct tsf_event *ev = (struct tsf_event *)t->base;
 
-		for (size_t i = t->buf->trusted; i < n; i += slots_of(&ev[i]))
+		for (size_t i = t->buf->trusted; i < n; i += tscope__slots_of(&ev[i]))
 			if (ev[i].time < t->buf->t0)
-				pad(t, &ev[i], 1);
+				tscope__pad(t, &ev[i], 1);
 	}
 	pthread_mutex_lock(&tscope__rt.control);
 	/* With control held, no controller holds t: a busy flag still set is one a cold

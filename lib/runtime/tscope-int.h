@@ -15,7 +15,9 @@
  *	           after a failure (session.c's level: it calls nothing but session.c)
  *	session.c  the API's control calls, start/stop, init, fork, dlclose(), exec()
  *	signal.c   fatal signals (flush, then die as untraced) and the snapshot signal
- *	buffer.c   the cold path: thread registry, refill, hand-over, thread exit
+ *	buffer.c   the cold path: refill, hand-over, flush, thread exit
+ *	slots.c    events, pads and handlers' events written into reserved slots
+ *	thread.c   a thread's registration and its busy flag
  *	ring.c     ring mode: a thread's ring of buffers and its snapshots
  *	writer.c   the hand-over queue and the background writer thread
  *	file.c     the trace file: header, metadata chunks, events, END (provisional while
@@ -191,6 +193,18 @@ size_t tscope__retire(struct tscope__thread *t);
 void tscope__install(struct tscope__thread *t, struct tscope__buf *b);
 void tscope__drop_buffers(struct tscope__thread *t);
 void tscope__thread_exit(void *arg);
+
+/* slots.c */
+int tscope__in_buffer(const struct tscope__thread *t, const struct tsf_event *p, uintptr_t bytes);
+void tscope__write_at(struct tsf_event *p, const struct tsf_event *ev, unsigned n, uint64_t time);
+void tscope__pad(struct tscope__thread *t, struct tsf_event *p, unsigned n);
+unsigned tscope__slots_of(const struct tsf_event *e);
+void tscope__nest_record(struct tscope__thread *t, const struct tsf_event *ev, unsigned n);
+void tscope__nest_flush(struct tscope__thread *t, uintptr_t keep);
+
+/* thread.c */
+int tscope__own_self(struct tscope__thread *t, uintptr_t sp);
+void tscope__thread_register(struct tscope__thread *t);
 
 /* ring.c */
 int tscope__ring_advance(struct tscope__thread *t);

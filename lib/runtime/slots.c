@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slots.c - writing into reserved slots: events, PAD slots, and the nest that keeps
+ * the events of signal handlers that interrupt a cold path before it has a buffer.
+ * See hook.c for the reservation and why the time is stored last.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "tscope-int.h"
+#include "clock.h"
+
+/* Does the reservation p of bytes lie in t's current buffer? */
+TS_NOINSTR int tscope__in_buffer(const struct tscope__thread *t, const struct tsf_event *p,
+				uintptr_t bytes)
+{
+	uintptr_t off = (uintptr_t)p - TS_LOAD(t->base), size = TS_LOAD(t->size);
+
+	return off < size && size - off >= bytes;
+}
+
+/* Write the event ev of n slots at p, reserved for it, the time last (see hook.c). */
+TS_NOINSTR void tscope__write_at(struct tsf_event *p, const struct tsf_event *ev, unsigned n,
+				uint64_t time)
+{
+	if (n > 1)
+		memcpy(p + 1, ev + 1, (n - 1) * sizeof(*ev));
+	p->word = ev[0].word;
+	__asm__ __volatile__("" ::: "memory");
+	p->time = time;
+}
+
+/* Fill n reserved slots at p that will hold no event: readers skip PAD slots. */
+TS_NOINSTR void tscope__pad(struct tscope__thread *t, struct tsf_event *p, unsigned n)
+{
+	uint64_t t0 = t->buf ? t->buf->t0 : 1;
+
+	for (unsigned i = 0; i < n; i++) {
+		p[i].word = TSF_WORD(TSF_KIND_PAD, 0);
+		__asm__ __volatile__("" ::: "memory");
+		p[i].time = t0;
+	}
+}
+
+/* An event of a handler that interrupted t's cold path: kept in t->nest, slots reserved
+ * the way the hooks do (deeper handlers may interrupt this one). */
+TS_NOINSTR void tscope__nest_record(struct tscope__thread *t, const struct tsf_event *ev,
+				   unsigned n)
+{
+	uintptr_t i = ts_xadd(&t->nest_n, n);
+
+	if (i + n <= TS_NEST)
+		tscope__write_at(&t->nest[i], ev, n, tscope__clock_slow());
+}
+
+/* The slots of the event that starts at e (whose kind says), at least 1. */
+TS_NOINSTR unsigned tscope__slots_of(const struct tsf_event *e)
+{
+	unsigned kind = (unsigned)(e->word >> TSF_KIND_SHIFT);
+
+	if (kind == TSF_KIND_COPY)
+		return 1 + (unsigned)((e->word & 0xffff) + 15) / 16;
+	return kind == TSF_KIND_COUNTER ? 2 : 1;
+}
+
+/*
+ * Move the events of t->nest into t's buffer, before the event the cold path is
+ * recording (they happened during it).  At the start of a buffer just installed they
+ * may be older than its t0: the writer takes those slots as written (b->trusted; no
+ * one can hand the buffer over before this cold path ends).  Elsewhere one older than
+ * t0 (left from a cold path that found no buffer) is counted as lost, and so are the
+ * slots past TS_NEST or past what the buffer holds besides keep bytes.  Handlers that come now find the buffer, not nest.  Caller owns
+ * t, which has a buffer.
+ */
+TS_NOINSTR void tscope__nest_flush(struct tscope__thread *t, uintptr_t keep)
+{
+	uintptr_t k = TS_LOAD(t->nest_n), m = k < TS_NEST ? k : TS_NEST;
+	uintptr_t off = TS_LOAD(t->pos) - t->base, fit;
+	struct tsf_event *p;
+	unsigned i = 0, o = 0;
+	int first;
+
+	if (!k)
+		return;
+	fit = off < t->size && t->size - off >= keep ? (t->size - off - keep) / sizeof(*p) : 0;
+	if (m > fit)
+		m = fit;
+	p = tscope__reserve(t, m * sizeof(*p));
+	if (!tscope__in_buffer(t, p, m * sizeof(*p))) {
+		t->lost += k;
+		__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
+		return;
+	}
+	first = (uintptr_t)p == t->base;
+	t->lost += k - m;
+	while (i < m) {
+		unsigned n = tscope__slots_of(&t->nest[i]);
+
+		if (i + n > m)
+			break;
+		if (first || t->nest[i].time >= t->buf->t0) {
+			memcpy(p + o, &t->nest[i], n * sizeof(*p));
+			o += n;
+		} else {
+			t->lost++;
+		}
+		i += n;
+	}
+	if (o < m)
+		tscope__pad(t, p + o, (unsigned)(m - o));
+	if (first)
+		t->buf->trusted = (uint32_t)m;
+	__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
+}
