@@ -193,8 +193,7 @@ static void runner_one(const struct test_case *t)
 		snprintf(why, sizeof(why), "exited with status %d before the case's end",
 			 WEXITSTATUS(st));
 	else if (WEXITSTATUS(st))
-		snprintf(why, sizeof(why), "exited with status %d after the case",
-			 WEXITSTATUS(st));
+		snprintf(why, sizeof(why), "exited with status %d after the case", WEXITSTATUS(st));
 	if (*why)
 		runner_fail(t, why);
 	printf("# %s: %.2f s\n", t->name, runner_now() - start);
