@@ -56,7 +56,7 @@ struct test_case {
 
 /* The signals that end the parent: they end the case's process group too. */
 static const int runner_signals[] = { SIGINT, SIGTERM, SIGHUP };
-static struct sigaction runner_old[3];
+static struct sigaction runner_old[TS_ARRAY_SIZE(runner_signals)];
 static volatile sig_atomic_t runner_pgid;
 
 /* Seconds on the monotonic clock. */
