@@ -56,7 +56,7 @@ struct test_case {
 
 /* The signals that end the parent: they end the case's process group too. */
 static const int runner_signals[] = { SIGINT, SIGTERM, SIGHUP };
-static struct sigaction runner_old[3];
+static struct sigaction runner_old[TS_ARRAY_SIZE(runner_signals)];
 static volatile sig_atomic_t runner_pgid;
 
 /* Seconds on the monotonic clock. */
@@ -193,8 +193,7 @@ static void runner_one(const struct test_case *t)
 		snprintf(why, sizeof(why), "exited with status %d before the case's end",
 			 WEXITSTATUS(st));
 	else if (WEXITSTATUS(st))
-		snprintf(why, sizeof(why), "exited with status %d after the case",
-			 WEXITSTATUS(st));
+		snprintf(why, sizeof(why), "exited with status %d after the case", WEXITSTATUS(st));
 	if (*why)
 		runner_fail(t, why);
 	printf("# %s: %.2f s\n", t->name, runner_now() - start);

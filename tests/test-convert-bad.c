@@ -90,16 +90,15 @@ static void test_truncated(void)
 		}
 		free(data);
 		snprintf(json, sizeof(json), "%s.json", trunc_path);
-		is_int(run(a, NULL, NULL, err), 1,
-		       "truncated at %" PRIu64 ": chrome exit 1", cuts[k]);
+		is_int(run(a, NULL, NULL, err), 1, "truncated at %" PRIu64 ": chrome exit 1",
+		       cuts[k]);
 		text = slurp(err);
 		ok(strstr(text, "trunc.trace: trace is truncated at byte") != NULL,
 		   "truncated at %" PRIu64 ": says so", cuts[k]);
 		free(text);
 		if (have_python) {
 			check_json(json, &s);
-			ok(s.ok, "truncated at %" PRIu64 ": the JSON is still complete",
-			   cuts[k]);
+			ok(s.ok, "truncated at %" PRIu64 ": the JSON is still complete", cuts[k]);
 			free(s.text);
 		}
 		is_int(run(r, NULL, out, err), 1, "truncated: report exit 1");

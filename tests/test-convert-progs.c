@@ -367,14 +367,13 @@ static void test_lib(void)
 	outputs_free(&o);
 }
 
-
 /* A library unloaded, another mapped at its addresses, the first again: every call
  * keeps its own library's name. */
 static void test_reload(void)
 {
 	static const struct want want[] = {
-		{ "\"reload_top\"", "reload_top", 1 },	  { "\"dlmod_entry\"", "dlmod_entry", 6 },
-		{ "\"dlmod_leaf\"", "dlmod_leaf", 24 },	  { "\"dlmod2_entry\"", "dlmod2_entry", 2 },
+		{ "\"reload_top\"", "reload_top", 1 },	 { "\"dlmod_entry\"", "dlmod_entry", 6 },
+		{ "\"dlmod_leaf\"", "dlmod_leaf", 24 },	 { "\"dlmod2_entry\"", "dlmod2_entry", 2 },
 		{ "\"dlmod2_leaf\"", "dlmod2_leaf", 6 },
 	};
 	const char *argv[] = { prog, "reload", dlmod, dlmod2, NULL };
@@ -388,8 +387,7 @@ static void test_reload(void)
 	FILE *f;
 
 	path_of(out, sizeof(out), "reload.out");
-	is_int(trace_run_out("reload", argv, trace, sizeof(trace), out), 0,
-	       "reload: program runs");
+	is_int(trace_run_out("reload", argv, trace, sizeof(trace), out), 0, "reload: program runs");
 	text = slurp(out);
 	is_str(text, "same 1\n", "reload: the loader put the three libraries at one address");
 	free(text);
@@ -418,8 +416,8 @@ static void test_reload(void)
 	   "reload: a copy with the first unload untimed");
 	convert_cli("reload-late", lates, 1, &o);
 	ok(strstr(o.calls, "reload_top;dlmod2_entry;dlmod2_leaf 6\n") &&
-		   strstr(o.calls, "reload_top;dlmod_entry;dlmod_leaf 4\n") &&
-		   strstr(o.calls, "reload_top;0x") && count_matches(o.calls, "dlmod_leaf") == 1,
+	       strstr(o.calls, "reload_top;dlmod_entry;dlmod_leaf 4\n") &&
+	       strstr(o.calls, "reload_top;0x") && count_matches(o.calls, "dlmod_leaf") == 1,
 	   "reload, first unload untimed: its calls show as addresses, the others named");
 	is_int(count_lines(o.err_chrome), 1, "reload, first unload untimed: one warning");
 	ok(strstr(o.err_chrome, "libprog-dlmod.so: warning: another object was mapped at its "
@@ -432,8 +430,10 @@ static void test_reload(void)
 static void test_reloads(void)
 {
 	static const struct want want[] = {
-		{ "\"reloads_top\"", "reloads_top", 1 },	  { "\"dlmod_entry\"", "dlmod_entry", 500 },
-		{ "\"dlmod_leaf\"", "dlmod_leaf", 1500 },	  { "\"dlmod2_entry\"", "dlmod2_entry", 500 },
+		{ "\"reloads_top\"", "reloads_top", 1 },
+		{ "\"dlmod_entry\"", "dlmod_entry", 500 },
+		{ "\"dlmod_leaf\"", "dlmod_leaf", 1500 },
+		{ "\"dlmod2_entry\"", "dlmod2_entry", 500 },
 		{ "\"dlmod2_leaf\"", "dlmod2_leaf", 1500 },
 	};
 	const char *argv[] = { prog, "reloads", "1000", dlmod, dlmod2, NULL };
@@ -658,7 +658,6 @@ static void test_fork(void)
 	outputs_free(&o);
 	unlink(child);
 }
-
 
 /* The traced binary replaced or removed before conversion: addresses, a warning. */
 static void test_binary_gone(void)

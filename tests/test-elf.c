@@ -922,7 +922,7 @@ out:
 	free(c.base);
 }
 
-static struct module self;  /* this program, found in main() */
+static struct module self; /* this program, found in main() */
 static const char *elflib; /* $TEST_ELFLIB */
 
 /* The cases that run a function above with arguments. */

@@ -70,8 +70,8 @@ static void demo_after(void)
 }
 
 static const struct test_case demo[] = {
-	{ "pass", demo_pass, 0 },   { "fail", demo_fail, 0 }, { "crash", demo_crash, 0 },
-	{ "hang", demo_hang, 1 },   { "exit", demo_exit, 0 }, { "after", demo_after, 0 },
+	{ "pass", demo_pass, 0 }, { "fail", demo_fail, 0 }, { "crash", demo_crash, 0 },
+	{ "hang", demo_hang, 1 }, { "exit", demo_exit, 0 }, { "after", demo_after, 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -151,13 +151,13 @@ static void test_all(void)
 	   "a case's points are numbered from 1");
 	ok(has_line("not ok 3 - a failed point", 0), "a failed point is one, in its place");
 	ok(has_line("ok 4 - before the crash", 0) &&
-		   has_line("not ok 5 - crash: killed by signal 6 ", 1),
+	       has_line("not ok 5 - crash: killed by signal 6 ", 1),
 	   "a crash is one failed point, naming the case and the signal");
 	ok(has_line("ok 6 - before the hang", 0) &&
-		   has_line("not ok 7 - hang: timed out after 1 s", 0),
+	       has_line("not ok 7 - hang: timed out after 1 s", 0),
 	   "a hang ends at the case's time limit, one failed point naming it");
 	ok(has_line("ok 8 - before the exit", 0) &&
-		   has_line("not ok 9 - exit: exited with status 3 before the case's end", 0),
+	       has_line("not ok 9 - exit: exited with status 3 before the case's end", 0),
 	   "an exit in the middle of a case is one failed point naming it");
 	snprintf(want, sizeof(want),
 		 "ok 1 - pass one\nok 2 - pass two\nnot ok 3 - a failed point\n"
@@ -181,7 +181,8 @@ static void test_all(void)
 static void test_by_name(void)
 {
 	is_int(demo_run("pass", NULL), 0, "one case by name: exit status 0");
-	is_str(points(), "ok 1 - pass one\nok 2 - pass two\n1..2\n", "one case by name: its points");
+	is_str(points(), "ok 1 - pass one\nok 2 - pass two\n1..2\n",
+	       "one case by name: its points");
 	is_int(demo_run("hang", "TSCOPE_TEST_TIMEOUT=2"), 1, "hang, TSCOPE_TEST_TIMEOUT=2: fails");
 	ok(has_line("not ok 2 - hang: timed out after 2 s", 0),
 	   "TSCOPE_TEST_TIMEOUT replaces the case's time limit");
