@@ -45,6 +45,7 @@ TS_NOINSTR size_t tscope__retire(struct tscope__thread *t)
 	__atomic_store_n(&t->room, 0, __ATOMIC_SEQ_CST);
 	TS_STORE(t->size, 0);
 	TS_STORE(t->base, 0);
+	TS_STORE(t->base_neg, 0);
 	pos = TS_LOAD(t->pos);
 	if (!size || pos < base)
 		return 0;
@@ -59,6 +60,7 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 	b->trusted = 0;
 	t->buf = b;
 	TS_STORE(t->base, (uintptr_t)b->ev);
+	TS_STORE(t->base_neg, -(uintptr_t)b->ev);
 	TS_STORE(t->size, tscope__buf_bytes(b));
 	TS_STORE(t->pos, (uintptr_t)b->ev);
 }

@@ -15,7 +15,8 @@
  *  - The slot is reserved by moving pos with one instruction (xadd, not locked: only
  *    this thread moves pos, and a signal lands between instructions, not inside one).
  *    A handler that runs before it reserves after it; none can take the same slot.
- *  - The slot is checked against base and room as loaded *before* the reservation.
+ *  - The slot is checked against base (kept negated, for one lea) and room as loaded
+ *    *before* the reservation.
  *    If a handler changed buffers in between, the slot is not where they say, and
  *    the cold path records the event (at the slot, when it lies in the buffer now
  *    current).  A slot that passes was reserved in the buffer those values describe.
@@ -43,11 +44,11 @@ __thread struct tscope__thread tscope__self TS_TLS_IE;
 static inline TS_NOINSTR void record1(uint64_t word)
 {
 	struct tscope__thread *t = &tscope__self;
-	uintptr_t base = TS_LOAD(t->base), room = TS_LOAD(t->room);
+	uintptr_t base_neg = TS_LOAD(t->base_neg), room = TS_LOAD(t->room);
 	uint64_t time = tscope__clock_read();
 	struct tsf_event *p = tscope__reserve(t, sizeof(*p));
 
-	if (TS_UNLIKELY((uintptr_t)p - base >= room)) {
+	if (TS_UNLIKELY((uintptr_t)p + base_neg >= room)) {
 		tscope__slow1(word, p);
 		return;
 	}
@@ -61,11 +62,11 @@ static inline TS_NOINSTR void record1(uint64_t word)
 static inline TS_NOINSTR void record_n(struct tsf_event *ev, unsigned n)
 {
 	struct tscope__thread *t = &tscope__self;
-	uintptr_t base = TS_LOAD(t->base), room = TS_LOAD(t->room);
+	uintptr_t base_neg = TS_LOAD(t->base_neg), room = TS_LOAD(t->room);
 	uintptr_t bytes = n * sizeof(*ev);
 	uint64_t time = tscope__clock_read();
 	struct tsf_event *p = tscope__reserve(t, bytes);
-	uintptr_t off = (uintptr_t)p - base;
+	uintptr_t off = (uintptr_t)p + base_neg;
 
 	if (TS_UNLIKELY(off >= room || room - off < bytes)) {
 		tscope__slow(ev, n, p);
@@ -88,8 +89,15 @@ TSCOPE_API TS_NOINSTR void __cyg_profile_func_enter(void *fn, void *site)
 
 TSCOPE_API TS_NOINSTR void __cyg_profile_func_exit(void *fn, void *site)
 {
+	uintptr_t word = (uintptr_t)fn;
+
 	(void)site;
-	record1((uintptr_t)fn | TSF_EXIT_BIT);
+#if defined(__x86_64__)
+	__asm__("btsq $63, %0" : "+r"(word)); /* TSF_EXIT_BIT in one instruction */
+#else
+	word |= TSF_EXIT_BIT;
+#endif
+	record1(word);
 }
 
 /* A local name for this copy's hook, for session.c to tell whether the program calls

@@ -88,6 +88,7 @@ _Static_assert(offsetof(struct tscope__buf, head) ==
 struct tscope__thread {
 	unsigned long pos;  /* next free slot (unsigned long: ts_xadd) */
 	uintptr_t base; /* first slot of buf */
+	uintptr_t base_neg; /* -base: the hooks add it to a slot in one instruction */
 	uintptr_t room; /* bytes from base the hooks may fill; 0: take the cold path */
 	uintptr_t size; /* bytes from base that are buf's events area; 0: no buffer */
 	struct tscope__buf *buf;
