@@ -358,8 +358,9 @@ static int walk_cmp(const void *pa, const void *pb, void *arg)
 	return wc->cmp(wc->ctx, *(const uint32_t *)pa, *(const uint32_t *)pb);
 }
 
-/* Make *p hold at least need elements of elem bytes (*cap of them now).  0 or ENOMEM. */
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+/* Make *p hold at least need elements of elem bytes (*cap of them now), the new ones
+ * zeroed if zero.  0 or TSCOPE_ENOMEM. */
+int calltree_grow(void **p, size_t *cap, size_t need, size_t elem, int zero)
 {
 	size_t c = *cap ? *cap : 64;
 	void *q;
@@ -371,6 +372,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	q = realloc(*p, c * elem);
 	if (!q)
 		return TSCOPE_ENOMEM;
+	if (zero)
+		memset((char *)q + *cap * elem, 0, (c - *cap) * elem);
 	*p = q;
 	*cap = c;
 	return 0;
@@ -393,13 +396,15 @@ int calltree_walk(const struct calltree *t, int (*cmp)(void *ctx, uint32_t a, ui
 		/* push the children of it.node in order, reversed: the first is popped first */
 		if (down) {
 			for (uint32_t c = t->nodes[it.node].child; c; c = t->nodes[c].next) {
-				if (grow((void **)&kids, &kids_cap, nk + 1, sizeof(*kids)) < 0)
+				if (calltree_grow((void **)&kids, &kids_cap, nk + 1, sizeof(*kids),
+						  0) < 0)
 					goto nomem;
 				kids[nk++] = c;
 			}
 			if (cmp && nk > 1)
 				qsort_r(kids, nk, sizeof(*kids), walk_cmp, &wc);
-			if (grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack)) < 0)
+			if (calltree_grow((void **)&stack, &stack_cap, sp + nk, sizeof(*stack), 0) <
+			    0)
 				goto nomem;
 			for (size_t k = nk; k--;) {
 				stack[sp].node = kids[k];

@@ -124,6 +124,10 @@ int calltree_merge(struct calltree *dst, uint32_t at, const struct calltree *src
  * returns 1 to go into the node's children, 0 to skip them, or a negative value that
  * stops the walk.  Returns 0, that value, or TSCOPE_ENOMEM.
  */
+/* A growable array for the call tree's users: *p holds at least need elements of elem
+ * bytes, the new ones zeroed if zero.  0 or TSCOPE_ENOMEM. */
+int calltree_grow(void **p, size_t *cap, size_t need, size_t elem, int zero);
+
 int calltree_walk(const struct calltree *t, int (*cmp)(void *ctx, uint32_t a, uint32_t b),
 		  int (*visit)(void *ctx, uint32_t node, uint32_t depth), void *ctx);
 

@@ -162,24 +162,6 @@ static int by_name(void *ctx, uint32_t a, uint32_t b)
 	return na->key < nb->key ? -1 : na->key > nb->key;
 }
 
-/* Make *p hold at least need elements of elem bytes (*cap now).  0 or ENOMEM. */
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * elem);
-	if (!q)
-		return TSCOPE_ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* Append a frame name to the path, made safe for the format. */
 static void append_frame(char *dst, const char *s, size_t n)
 {
@@ -201,8 +183,9 @@ static int print_node(void *ctx, uint32_t node, uint32_t depth)
 
 	if (ferror(f->out))
 		return TSCOPE_EIO; /* stop: nothing more can be written */
-	if (grow((void **)&f->path, &f->path_cap, at + len + 2, 1) < 0 ||
-	    grow((void **)&f->plen, &f->plen_cap, (size_t)depth + 1, sizeof(*f->plen)) < 0)
+	if (calltree_grow((void **)&f->path, &f->path_cap, at + len + 2, 1, 0) < 0 ||
+	    calltree_grow((void **)&f->plen, &f->plen_cap, (size_t)depth + 1, sizeof(*f->plen), 0) <
+		0)
 		return TSCOPE_ENOMEM;
 	if (depth)
 		f->path[at++] = ';';

@@ -99,27 +99,6 @@ struct report {
 	size_t items_cap;
 };
 
-/* Make *p hold at least need elements of elem bytes, the new ones zeroed if zero.
- * 0 or TSCOPE_ENOMEM. */
-static int grow(void **p, size_t *cap, size_t need, size_t elem, int zero)
-{
-	size_t c = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * elem);
-	if (!q)
-		return TSCOPE_ENOMEM;
-	if (zero)
-		memset((char *)q + *cap * elem, 0, (c - *cap) * elem);
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 int report_open(struct report **rp, FILE *out, const struct report_opts *o, struct names *names)
 {
 	struct report *rep = calloc(1, sizeof(*rep));
@@ -318,7 +297,8 @@ static int flat_node(void *ctx, uint32_t node, uint32_t depth)
 
 	while (rep->path_n > depth) /* back from the nodes below the last one */
 		rep->active[rep->path[--rep->path_n]]--;
-	if (grow((void **)&rep->path, &rep->path_cap, rep->path_n + 1, sizeof(*rep->path), 0) < 0)
+	if (calltree_grow((void **)&rep->path, &rep->path_cap, rep->path_n + 1, sizeof(*rep->path),
+			  0) < 0)
 		return TSCOPE_ENOMEM;
 	if (!row->calls && !row->min)
 		row->min = UINT64_MAX;
@@ -341,8 +321,9 @@ static void print_flat(struct report *rep)
 	uint64_t total_self = 0, max_calls = 0, max_t = 0;
 	int wt, wc;
 
-	if (grow((void **)&rep->rows, &rep->rows_cap, nnames, sizeof(*rep->rows), 1) < 0 ||
-	    grow((void **)&rep->active, &rep->active_cap, nnames, sizeof(*rep->active), 1) < 0 ||
+	if (calltree_grow((void **)&rep->rows, &rep->rows_cap, nnames, sizeof(*rep->rows), 1) < 0 ||
+	    calltree_grow((void **)&rep->active, &rep->active_cap, nnames, sizeof(*rep->active),
+			  1) < 0 ||
 	    calltree_walk(&rep->merged, NULL, flat_node, rep) < 0) {
 		rep->err = TSCOPE_ENOMEM;
 		return;
@@ -353,8 +334,8 @@ static void print_flat(struct report *rep)
 
 		if (!row->calls)
 			continue;
-		if (grow((void **)&rep->items, &rep->items_cap, n + 1, sizeof(*rep->items), 0) <
-		    0) {
+		if (calltree_grow((void **)&rep->items, &rep->items_cap, n + 1, sizeof(*rep->items),
+				  0) < 0) {
 			rep->err = TSCOPE_ENOMEM;
 			return;
 		}
