@@ -10,8 +10,8 @@
  * Invariants:
  *  - Only the owner of t's busy flag (t itself in its cold path, or a controller
  *    flushing it) touches t's buffer; only t moves t->pos.
- *  - end is either NULL (take the cold path) or the true end of the current buffer,
- *    and is opened only after the state was seen running, then checked again.
+ *  - room is either 0 (take the cold path) or the current buffer's size, and is
+ *    opened only after the state was seen running, then checked again.
  *  - The cold path never takes the control lock, and takes the registry lock only
  *    without busy, so a controller holding both may wait for a thread's busy.
  * Runs inside the traced program: every function here is cold, never instrumented.
@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -168,9 +169,16 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &type);
 	if (!t->listed) {
-		t->ignore = 1; /* what registration calls is not the program's doing */
+		/* What registration calls is not the program's doing (ignore), but a
+		 * handler that came meanwhile would be: signals wait until it is done. */
+		sigset_t all, old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		t->ignore = 1;
 		tscope__thread_register(t);
 		t->ignore = 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	if (!tscope__own_self(t, (uintptr_t)__builtin_frame_address(0))) {
 		tscope__nest_record(t, ev, n);

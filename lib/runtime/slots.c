@@ -46,14 +46,21 @@ TS_NOINSTR void tscope__pad(struct tscope__thread *t, struct tsf_event *p, unsig
 }
 
 /* An event of a handler that interrupted t's cold path: kept in t->nest, slots reserved
- * the way the hooks do (deeper handlers may interrupt this one). */
+ * the way the hooks do (deeper handlers may interrupt this one).  An event that does
+ * not fit leaves PAD slots, which the flush counts as lost. */
 TS_NOINSTR void tscope__nest_record(struct tscope__thread *t, const struct tsf_event *ev,
 				   unsigned n)
 {
 	uintptr_t i = ts_xadd(&t->nest_n, n);
 
-	if (i + n <= TS_NEST)
+	if (i + n <= TS_NEST) {
 		tscope__write_at(&t->nest[i], ev, n, tscope__clock_slow());
+		return;
+	}
+	for (; i < TS_NEST; i++) {
+		t->nest[i].word = TSF_WORD(TSF_KIND_PAD, 0);
+		t->nest[i].time = 0;
+	}
 }
 
 /* The slots of the event that starts at e (whose kind says), at least 1. */
@@ -67,41 +74,42 @@ TS_NOINSTR unsigned tscope__slots_of(const struct tsf_event *e)
 }
 
 /*
- * Move the events of t->nest into t's buffer, before the event the cold path is
- * recording (they happened during it).  At the start of a buffer just installed they
- * may be older than its t0: the writer takes those slots as written (b->trusted; no
- * one can hand the buffer over before this cold path ends).  Elsewhere one older than
- * t0 (left from a cold path that found no buffer) is counted as lost, and so are the
- * slots past TS_NEST or past what the buffer holds besides keep bytes.  Handlers that come now find the buffer, not nest.  Caller owns
- * t, which has a buffer.
+ * Move nest slots [from, to) into t's buffer (see tscope__nest_flush).  They hold whole
+ * events: each handler that reserved them has returned.
  */
-TS_NOINSTR void tscope__nest_flush(struct tscope__thread *t, uintptr_t keep)
+static TS_NOINSTR void nest_move(struct tscope__thread *t, uintptr_t keep, uintptr_t from,
+				 uintptr_t to)
 {
-	uintptr_t k = TS_LOAD(t->nest_n), m = k < TS_NEST ? k : TS_NEST;
-	uintptr_t off = TS_LOAD(t->pos) - t->base, fit;
+	uintptr_t lo = from < TS_NEST ? from : TS_NEST, hi = to < TS_NEST ? to : TS_NEST;
+	uintptr_t m = hi - lo, off = TS_LOAD(t->pos) - t->base, fit;
 	struct tsf_event *p;
-	unsigned i = 0, o = 0;
+	uintptr_t i = lo, o = 0;
 	int first;
 
-	if (!k)
-		return;
+	t->lost += (to - from) - m; /* past TS_NEST */
 	fit = off < t->size && t->size - off >= keep ? (t->size - off - keep) / sizeof(*p) : 0;
-	if (m > fit)
+	if (m > fit) {
+		t->lost += m - fit;
 		m = fit;
+		hi = lo + m;
+	}
+	if (!m)
+		return;
 	p = tscope__reserve(t, m * sizeof(*p));
 	if (!tscope__in_buffer(t, p, m * sizeof(*p))) {
-		t->lost += k;
-		__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
+		t->lost += m;
 		return;
 	}
 	first = (uintptr_t)p == t->base;
-	t->lost += k - m;
-	while (i < m) {
+	while (i < hi) {
 		unsigned n = tscope__slots_of(&t->nest[i]);
+		unsigned kind = (unsigned)(t->nest[i].word >> TSF_KIND_SHIFT);
 
-		if (i + n > m)
+		if (i + n > hi) {
+			t->lost++;
 			break;
-		if (first || t->nest[i].time >= t->buf->t0) {
+		}
+		if (kind != TSF_KIND_PAD && (first || t->nest[i].time >= t->buf->t0)) {
 			memcpy(p + o, &t->nest[i], n * sizeof(*p));
 			o += n;
 		} else {
@@ -113,5 +121,32 @@ TS_NOINSTR void tscope__nest_flush(struct tscope__thread *t, uintptr_t keep)
 		tscope__pad(t, p + o, (unsigned)(m - o));
 	if (first)
 		t->buf->trusted = (uint32_t)m;
-	__atomic_store_n(&t->nest_n, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * Move the events of t->nest into t's buffer, before the event the cold path is
+ * recording (they happened during it).  At the start of a buffer just installed they
+ * may be older than its t0: the writer takes those slots as written (b->trusted; no
+ * one can hand the buffer over before this cold path ends).  Elsewhere one older than
+ * t0 (left from a cold path that found no buffer) is counted as lost, and so are the
+ * slots past TS_NEST or past what the buffer holds besides keep bytes.  A handler
+ * that comes meanwhile still finds the fast path closed and adds to the nest: the
+ * nest is emptied with a compare-and-swap that fails if it grew, and its new slots
+ * are moved in turn.  Caller owns t, which has a buffer.
+ */
+TS_NOINSTR void tscope__nest_flush(struct tscope__thread *t, uintptr_t keep)
+{
+	unsigned long done = 0, k;
+
+	for (;;) {
+		k = TS_LOAD(t->nest_n);
+		if (k == done) {
+			if (__atomic_compare_exchange_n(&t->nest_n, &k, 0, 0, __ATOMIC_RELAXED,
+							__ATOMIC_RELAXED))
+				return;
+			continue;
+		}
+		nest_move(t, keep, done, k);
+		done = k;
+	}
 }
