@@ -8,6 +8,7 @@
  *
  *	kernel fib N        recursive fib(N): 2 * F(N+1) - 1 calls of fib()
  *	kernel loop M       a tiny non-inlined function called M million times
+ *	kernel loop M T     the same in each of T threads at once (calls: M million x T)
  *
  * It prints one line, key=value pairs separated by spaces:
  *
@@ -30,6 +31,7 @@
  * fib's two calls into a loop.  The script checks the call count against counting hooks.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,9 +124,55 @@ NOINSTR __attribute__((noinline)) void bench_run(int is_fib, unsigned long arg, 
 	r->result = sum;
 }
 
+/* One thread of `loop M T`: waits for the others, then M million calls of tiny(). */
+struct mt {
+	pthread_barrier_t *start;
+	unsigned long n, sum;
+};
+
+NOINSTR static void *mt_main(void *arg)
+{
+	struct mt *m = arg;
+
+	pthread_barrier_wait(m->start);
+	for (unsigned long i = 0; i < m->n; i++)
+		m->sum += tiny(i);
+	return NULL;
+}
+
+/* loop M T: the timed region runs from the threads' common start to the last join. */
+NOINSTR __attribute__((noinline)) static int run_threads(unsigned long arg, unsigned t,
+							 struct run *r)
+{
+	pthread_t th[256];
+	struct mt m[256];
+	pthread_barrier_t start;
+	uint64_t c0, t0;
+
+	pthread_barrier_init(&start, NULL, t + 1);
+	for (unsigned i = 0; i < t; i++) {
+		m[i] = (struct mt){ &start, arg * 1000000ul, 0 };
+		if (pthread_create(&th[i], NULL, mt_main, &m[i]) != 0)
+			return -1;
+	}
+	c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t0 = clock_ns(CLOCK_MONOTONIC);
+	pthread_barrier_wait(&start);
+	r->result = 0;
+	for (unsigned i = 0; i < t; i++) {
+		pthread_join(th[i], NULL);
+		r->result += m[i].sum;
+	}
+	r->ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	r->cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	r->calls = arg * 1000000ul * t;
+	return 0;
+}
+
 NOINSTR static int usage(void)
 {
-	fprintf(stderr, "usage: kernel fib N (N <= 60) | kernel loop MILLIONS\n");
+	fprintf(stderr,
+		"usage: kernel fib N (N <= 60) | kernel loop MILLIONS [THREADS (<= 256)]\n");
 	return 2;
 }
 
@@ -135,7 +183,9 @@ NOINSTR int main(int argc, char **argv)
 	char *end;
 	int is_fib;
 
-	if (argc != 3)
+	unsigned long threads = 0;
+
+	if (argc != 3 && argc != 4)
 		return usage();
 	if (strcmp(argv[1], "fib") == 0)
 		is_fib = 1;
@@ -148,8 +198,20 @@ NOINSTR int main(int argc, char **argv)
 	if (errno != 0 || end == argv[2] || *end != '\0' || arg == 0 || (is_fib && arg > 60) ||
 	    (!is_fib && arg > 100000))
 		return usage();
+	if (argc == 4) {
+		threads = strtoul(argv[3], &end, 10);
+		if (is_fib || end == argv[3] || *end != '\0' || threads == 0 || threads > 256)
+			return usage();
+	}
 
-	bench_run(is_fib, arg, &r);
+	if (threads) {
+		if (run_threads(arg, (unsigned)threads, &r) < 0) {
+			fprintf(stderr, "kernel: cannot start %lu threads\n", threads);
+			return 1;
+		}
+	} else {
+		bench_run(is_fib, arg, &r);
+	}
 	printf("workload=%s arg=%lu calls=%llu ns=%llu cpu_ns=%llu result=%lu\n", argv[1], arg,
 	       (unsigned long long)r.calls, (unsigned long long)r.ns, (unsigned long long)r.cpu_ns,
 	       r.result);

@@ -49,6 +49,8 @@ usage: $me [options]
   --reps R        runs per variant, interleaved (default 7; 1 with --callgrind)
   --fib N         fib(N) workload (default 34; 25 with --callgrind)
   --loop M        M million calls of a tiny function (default 20; 1 with --callgrind)
+  --threads T     the loop in T threads at once as a third workload (default: one per
+                  online cpu; 1 leaves it out; not with --callgrind)
   --callgrind     count instructions under valgrind --tool=callgrind instead of timing
   --no-tscope     skip the libtscope variants (no library needed)
   --no-uftrace    skip uftrace even if installed
@@ -78,7 +80,7 @@ is_count() {
 }
 
 mode=timing
-reps='' fib_n='' loop_m=''
+reps='' fib_n='' loop_m='' threads=''
 want_tscope=yes want_uftrace=yes keep=no
 while test $# -gt 0; do
 	case $1 in
@@ -88,6 +90,8 @@ while test $# -gt 0; do
 	--fib=*) fib_n=${1#*=} ;;
 	--loop) test $# -ge 2 || bad_usage "--loop needs a value"; loop_m=$2; shift ;;
 	--loop=*) loop_m=${1#*=} ;;
+	--threads) test $# -ge 2 || bad_usage "--threads needs a value"; threads=$2; shift ;;
+	--threads=*) threads=${1#*=} ;;
 	--callgrind) mode=callgrind ;;
 	--no-tscope) want_tscope=no ;;
 	--no-uftrace) want_uftrace=no ;;
@@ -109,6 +113,12 @@ fi
 if ! is_count "$loop_m" || test "$loop_m" -gt 100000; then
 	bad_usage "--loop: not in 1..100000: $loop_m"
 fi
+: "${threads:=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}"
+if ! is_count "$threads" || test "$threads" -gt 256; then
+	bad_usage "--threads: not in 1..256: $threads"
+fi
+workloads="fib loop"
+test $mode = timing && test "$threads" -gt 1 && workloads="$workloads mt"
 
 # Nothing inherited may change what a variant does.
 unset LD_PRELOAD TSCOPE_OUTPUT TSCOPE_BUFFER TSCOPE_MODE TSCOPE_ENABLE TSCOPE_COMPRESS \
@@ -176,12 +186,12 @@ trap 'exit 143' TERM
 
 # One trace exists at a time: 16 bytes per event, two events per call, for the larger
 # workload, plus a margin for metadata.
-need_kb=$(awk -v n="$fib_n" -v m="$loop_m" 'BEGIN {
+need_kb=$(awk -v n="$fib_n" -v m="$loop_m" -v nt="$threads" 'BEGIN {
 	a = 0; b = 1
 	for (i = 0; i < n; i++) { t = a + b; a = b; b = t }
 	calls = 2 * b - 1
-	if (m * 1000000 > calls)
-		calls = m * 1000000
+	if (m * nt * 1000000 > calls)
+		calls = m * nt * 1000000
 	printf "%d\n", calls * 2 * 16 * 1.1 / 1024 + 65536
 }')
 have_kb=$(df -Pk "$tmp" 2>/dev/null | awk 'NR == 2 { print $4 }')
@@ -225,6 +235,7 @@ if test $want_tscope = yes; then
 	# The launcher itself, which preloads the library like the preload variant.
 	test -n "$tscope_cli" && test $mode = timing && variants="$variants record"
 	test $lib_lz4 = yes && variants="$variants static-lz4"
+	variants="$variants static-raw"
 fi
 test $have_uftrace = yes && variants="$variants uftrace"
 uftrace_opts=
@@ -237,6 +248,7 @@ label() {
 	floor) echo "floor: counter + 16 B TLS ring" ;;
 	static) echo "libtscope, linked statically" ;;
 	static-lz4) echo "libtscope, static, lz4" ;;
+	static-raw) echo "libtscope, static, 16 B/event" ;;
 	preload) echo "libtscope, LD_PRELOAD" ;;
 	record) echo "tscope record" ;;
 	uftrace) echo "uftrace record${uftrace_opts:+ $uftrace_opts}" ;;
@@ -253,22 +265,29 @@ run_ns='' run_cpu='' run_calls='' run_bytes=''
 run_one() {
 	v=$1 wl=$2 arg=$3
 	shift 3
+	kw=$wl kx=
+	if test "$wl" = mt; then # the loop, in $threads threads
+		kw=loop
+		kx=$threads
+	fi
 	run_bytes=
 	rm -rf "$trace" "$uft_dir"
 	case $v in
 	plain | glibc | empty | floor | count)
-		"$@" "$tmp/k-$v" "$wl" "$arg" ;;
+		"$@" "$tmp/k-$v" "$kw" "$arg" $kx ;;
 	static)
-		TSCOPE_OUTPUT=$trace "$@" "$tmp/k-static" "$wl" "$arg" ;;
+		TSCOPE_OUTPUT=$trace "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	static-lz4)
-		TSCOPE_OUTPUT=$trace TSCOPE_COMPRESS=lz4 "$@" "$tmp/k-static" "$wl" "$arg" ;;
+		TSCOPE_OUTPUT=$trace TSCOPE_COMPRESS=lz4 "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
+	static-raw)
+		TSCOPE_OUTPUT=$trace TSCOPE_COMPRESS=none "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	preload)
-		LD_PRELOAD=$lib_so TSCOPE_OUTPUT=$trace "$@" "$tmp/k-glibc" "$wl" "$arg" ;;
+		LD_PRELOAD=$lib_so TSCOPE_OUTPUT=$trace "$@" "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	record)
-		TSCOPE_LIB=$lib_so "$tscope_cli" record -o "$trace" -- "$tmp/k-glibc" "$wl" "$arg" ;;
+		TSCOPE_LIB=$lib_so "$tscope_cli" record -o "$trace" -- "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	uftrace)
 		# shellcheck disable=SC2086
-		"$UFTRACE" record $uftrace_opts -d "$uft_dir" "$tmp/k-glibc" "$wl" "$arg" ;;
+		"$UFTRACE" record $uftrace_opts -d "$uft_dir" "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	esac >"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 	line=$(grep '^workload=' "$tmp/out" | tail -n 1)
@@ -281,7 +300,7 @@ run_one() {
 	run_ns=$(echo "$line" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
 	run_cpu=$(echo "$line" | sed -n 's/.* cpu_ns=\([0-9]*\).*/\1/p')
 	case $v in
-	static | static-lz4 | preload | record)
+	static | static-lz4 | static-raw | preload | record)
 		if ! test -s "$trace"; then
 			echo "$me: $(label "$v"): $wl $arg: trace file $trace is missing or empty" >&2
 			sed 's/^/  | /' "$tmp/err" | tail -n 20 >&2
@@ -340,6 +359,12 @@ elif test $mode = callgrind; then
 else
 	echo "uftrace:   not run (${UFTRACE} not installed or --no-uftrace)"
 fi
+fstype=$(stat -f -c %T "$tmp" 2>/dev/null)
+echo "traces:    written to $tmp (${fstype:-file system unknown})"
+case $fstype in
+tmpfs | ramfs) echo "note:      $tmp is in memory: set TMPDIR to a disk-backed directory to" \
+	"measure what users get" ;;
+esac
 if test $mode = callgrind; then
 	echo "valgrind:  $("$VALGRIND" --version 2>/dev/null)"
 elif echo "$load $online" | awk '{ exit !($4 != "?" && $1 > $4 - 1) }'; then
@@ -394,12 +419,13 @@ record_result() {
 nvar=$(echo "$variants" | wc -w)
 
 if test $mode = timing; then
-	echo "runs:      $reps per variant, round-robin; fib($fib_n), loop of $loop_m million calls"
+	echo "runs:      $reps per variant, round-robin; fib($fib_n), loop of $loop_m million calls" \
+		"$(test "$threads" -gt 1 && echo "(also in each of $threads threads)")"
 	round=0
 	while test $round -lt "$reps"; do
-		for wl in fib loop; do
+		for wl in $workloads; do
 			arg=$fib_n
-			test $wl = loop && arg=$loop_m
+			test $wl = fib || arg=$loop_m
 			# Rotate the order so that no variant always follows the same one.
 			# shellcheck disable=SC2086 # a list of words
 			set -- $variants
@@ -457,14 +483,15 @@ for v in $variants; do
 	echo "$v $(label "$v")" >>"$labels"
 done
 
-for wl in fib loop; do
-	if test $wl = fib; then
-		title="fib($fib_n)"
-	else
-		title="loop: tiny() called $loop_m million times"
-	fi
+for wl in $workloads; do
+	nt=1
+	case $wl in
+	fib) title="fib($fib_n)" ;;
+	loop) title="loop: tiny() called $loop_m million times" ;;
+	mt) title="loop in $threads threads at once, $loop_m million calls each" nt=$threads ;;
+	esac
 	echo
-	awk -v wl="$wl" -v mode="$mode" -v title="$title" -v reps="$reps" '
+	awk -v wl="$wl" -v mode="$mode" -v title="$title" -v reps="$reps" -v nt="$nt" '
 	function median(v, n,    a, i, j, t) {
 		for (i = 1; i <= n; i++)
 			a[i] = v[i]
@@ -506,7 +533,8 @@ for wl in fib loop; do
 			print "  (no baseline: nothing to compare)"
 			exit
 		}
-		fl = ("floor" in n) ? (mn["floor"] - mn["plain"]) / calls : 0
+		# ns/call per thread: wall time over the calls each thread made
+		fl = ("floor" in n) ? (mn["floor"] - mn["plain"]) * nt / calls : 0
 		if (mode == "timing")
 			printf "  %-34s %9s %8s %8s %8s %9s %8s\n", "variant", "ms(min)",
 				"ns/call", "(med)", "x floor", "cpu/call", "B/event"
@@ -520,7 +548,7 @@ for wl in fib loop; do
 				continue
 			}
 			be = (v in bytes) ? sprintf("%.2f", bytes[v] / (2 * calls)) : "-"
-			pc = (mn[v] - mn["plain"]) / calls
+			pc = (mn[v] - mn["plain"]) * nt / calls
 			xf = (v == "plain" || fl <= 0) ? "-" : sprintf("%.2f", pc / fl)
 			if (mode == "timing") {
 				cp = "?"
@@ -531,7 +559,7 @@ for wl in fib loop; do
 						mn[v] / 1e6, "-", "-", "-", "-", "-"
 				else
 					printf "  %-34s %9.1f %8.2f %8.2f %8s %9s %8s\n", lab[v],
-						mn[v] / 1e6, pc, (md[v] - md["plain"]) / calls,
+						mn[v] / 1e6, pc, (md[v] - md["plain"]) * nt / calls,
 						xf, cp, be
 			} else {
 				if (v == "plain")
@@ -545,14 +573,14 @@ for wl in fib loop; do
 		# the cost of compression: the same static build with and without --lz4
 		if (mode == "timing" && ("static" in n) && ("static-lz4" in n) &&
 		    mn["static"] > mn["plain"])
-			printf "  lz4 / uncompressed (static, min): %.2f x the ns/call\n",
+			printf "  lz4 / packed (static, min): %.2f x the ns/call\n",
 				(mn["static-lz4"] - mn["plain"]) / (mn["static"] - mn["plain"])
 	}' "$labels" "$tmp/results" || status=1
 done
 
 # What the project's reader says of one trace per variant: every event must be there.
 first=yes
-for wl in fib loop; do
+for wl in $workloads; do
 	for v in $variants; do
 		f=$tmp/info.$wl.$v
 		test -f "$f" || continue
@@ -584,8 +612,9 @@ done
 echo
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 if test $mode = timing; then
-	echo "ns/call: (elapsed - baseline elapsed) / calls, one enter + one exit; (med): same on"
-	echo "medians; cpu/call: same on the traced process's CPU time, all threads"
+	echo "ns/call: (elapsed - baseline elapsed) / calls, one enter + one exit (with threads:"
+	echo "per thread, the calls each made); (med): same on medians; cpu/call: the traced"
+	echo "process's CPU time, all threads, over all calls"
 else
 	echo "instr/call: (Ir - baseline Ir) / calls, counted only while bench_run() runs on"
 	echo "the workload's thread (other threads, e.g. a writer, are not counted)"

@@ -77,7 +77,8 @@ struct tscope_config {
 	const char *path;    /* output file, "%p" becomes the pid; NULL: $TSCOPE_OUTPUT */
 	size_t buffer_bytes; /* per-thread buffer; 0: $TSCOPE_BUFFER, else 1 MiB */
 	int mode;            /* TSCOPE_MODE_* */
-	int compress;        /* 1: LZ4 chunks (TSCOPE_ENOLZ4 if not built in); 0: $TSCOPE_COMPRESS */
+	int compress;	     /* 1: packed and LZ4 (TSCOPE_ENOLZ4 if not built in); -1: 16-byte
+				events, not packed; 0: $TSCOPE_COMPRESS, else packed */
 };
 #define TSCOPE_CONFIG_INIT { sizeof(struct tscope_config), NULL, 0, 0, 0 }
 

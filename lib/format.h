@@ -64,10 +64,17 @@ struct tsf_chunk {
 	uint32_t raw_size; /* payload bytes once decoded (== size unless compressed) */
 };
 
-#define TSF_CF_LZ4  0x1u /* payload is an LZ4 block (of raw_size bytes, unless also PACK) */
-#define TSF_CF_PACK 0x2u /* EVENTS: after the tsf_events header, the slots are packed as
-			    lib/pack.h describes; raw_size is the size once unpacked.  With
-			    LZ4 too, the LZ4 block holds header + packed slots */
+/*
+ * LZ4: the payload is an LZ4 block (of raw_size bytes, unless also packed).
+ * PACK2: EVENTS only: after the tsf_events header the slots are packed as lib/pack.h
+ * describes; raw_size is the size once unpacked.  With LZ4 too, the LZ4 block holds
+ * header + packed slots.  PACK: the same in the first packed form, written by earlier
+ * versions.  At most one of PACK and PACK2.
+ */
+#define TSF_CF_LZ4    0x1u
+#define TSF_CF_PACK   0x2u
+#define TSF_CF_PACK2  0x4u
+#define TSF_CF_PACKED (TSF_CF_PACK | TSF_CF_PACK2)
 #define TSF_CHUNK_MAX (256u << 20) /* largest raw_size a reader needs to accept */
 
 enum tsf_chunk_type {
@@ -147,7 +154,8 @@ struct tsf_events {
 	uint32_t flags; /* TSF_EF_* */
 	uint64_t seq;
 	uint64_t lost;
-	uint64_t reserved;
+	uint64_t waited_ns; /* the thread waited this long for the writer (stream mode, the
+			       disk behind) between its previous chunk and this one */
 };
 
 #define TSF_EF_RING_WRAPPED 0x1u /* ring mode: older events were overwritten */
@@ -197,10 +205,10 @@ struct tsf_name {
 
 /* END: written last by a clean stop.  Its totals let a reader check it saw everything. */
 struct tsf_end {
-	uint64_t chunks; /* chunks before this one */
-	uint64_t events; /* event slots written, across all EVENTS chunks */
-	uint64_t lost;   /* events dropped in total */
-	uint64_t reserved;
+	uint64_t chunks;    /* chunks before this one */
+	uint64_t events;    /* event slots written, across all EVENTS chunks */
+	uint64_t lost;	    /* events dropped in total */
+	uint64_t waited_ns; /* recording threads waited this long for the writer, in all */
 };
 
 _Static_assert(sizeof(struct tsf_header) == 64, "tsf_header");

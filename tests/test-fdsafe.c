@@ -8,6 +8,7 @@
  * written after the program has closed or replaced every descriptor.  Checks the
  * program's own file byte for byte against an untraced run, the number its first
  * open() returns, its exit status, every call in the trace, and the runtime's stderr.
+ * Last, a trace written slower than it is recorded: the threads' wait is said.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "reader.h"
@@ -196,7 +198,7 @@ static void test_fsize(void)
 	(void)argv, (void)env, (void)t, (void)addr, (void)lost, (void)p, (void)head;
 	return;
 #endif
-	snprintf(calls, sizeof(calls), "%ld", 5 * CALLS);
+	snprintf(calls, sizeof(calls), "%ld", 100 * CALLS);
 	trace_path(path, sizeof(path), "fsize");
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", path);
 	snprintf(head, sizeof(head), "tscope: %s: ", path);
@@ -211,7 +213,7 @@ static void test_fsize(void)
 	tally_trace(path, addr, 1, &t);
 	is_int(t.rc, 0, "fsize: the trace opens");
 	is_int(t.lost, lost, "fsize: the trace counts the same loss");
-	is_int(t.enters[0] + t.exits[0] + lost, 10 * CALLS,
+	is_int(t.enters[0] + t.exits[0] + lost, 200 * CALLS,
 	       "fsize: events kept and lost add up to every call and return");
 	tally_free(&t);
 	free(r);
@@ -236,6 +238,72 @@ static void test_unlinked(void)
 	ok(strstr(err, "the trace file was removed or replaced") != NULL,
 	   "unlinked: it says the cause");
 	ok(access(path, F_OK) != 0, "unlinked: no trace created again");
+	free(r);
+}
+
+/*
+ * A trace that cannot be written as fast as it is recorded: the output is a FIFO whose
+ * reader starts 1.5 s late.  The queue fills, the thread waits (lossless), and the wait
+ * is said once on stderr and kept in the trace, in all and for the thread.
+ */
+static void test_backpressure(void)
+{
+	char fifo[4200], copy[4200], env_out[4300], calls[32];
+	const char *argv[] = { prog, "first", "-", calls, NULL };
+	const char *env[] = { env_out, NULL };
+	struct run *r = malloc(sizeof(*r));
+	struct tally t;
+	uint64_t addr[1];
+	pid_t pid;
+	int st = -1;
+
+	trace_path(fifo, sizeof(fifo), "fifo");
+	trace_path(copy, sizeof(copy), "fifo-copy");
+	unlink(fifo);
+	if (mkfifo(fifo, 0600) < 0) {
+		for (int i = 0; i < 8; i++)
+			tap_skip("backpressure: cannot make a FIFO here");
+		free(r);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) { /* the slow disk: reads the FIFO into copy, 1.5 s late */
+		char buf[65536];
+		int in, out;
+		ssize_t n;
+
+		usleep(1500000);
+		in = open(fifo, O_RDONLY);
+		out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				_exit(1);
+		_exit(in < 0 || out < 0);
+	}
+	/* 12 M events, 192 MB in buffers: three times what may wait in the queue */
+	snprintf(calls, sizeof(calls), "%ld", 300 * CALLS);
+	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", fifo);
+	ok(run_err(argv, env, r) == 0 && r->status == 5, "backpressure: exit status untouched");
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "backpressure: the FIFO was read to its end");
+	is_int(said(), 1, "backpressure: one line said");
+	ok(strstr(err, "recording threads waited ") && strstr(err, "the disk did not keep up"),
+	   "backpressure: it says the threads waited for the disk");
+	addr[0] = printed(r, "fn", "leaf");
+	tally_trace(copy, addr, 1, &t);
+	ok(t.rc == 0 && t.complete && t.lost == 0,
+	   "backpressure: the trace is complete, nothing lost");
+	is_int(t.enters[0] + t.exits[0], 600 * CALLS,
+	       "backpressure: every call and return is in it");
+	ok(t.r && reader_info(t.r)->waited_ns >= 500000000u,
+	   "backpressure: the trace says the threads waited (%.3f s)",
+	   t.r ? reader_info(t.r)->waited_ns / 1e9 : 0.0);
+	ok(t.r && reader_thread_count(t.r) == 1 &&
+	       reader_thread(t.r, 0)->waited_ns == reader_info(t.r)->waited_ns,
+	   "backpressure: and which thread waited");
+	tally_free(&t);
+	unlink(fifo);
+	unlink(copy);
 	free(r);
 }
 
@@ -267,5 +335,6 @@ int main(void)
 	test_no_create(path, "No such file or directory", 0);
 	test_fsize();
 	test_unlinked();
+	test_backpressure();
 	return done();
 }

@@ -1041,6 +1041,7 @@ static void test_dump(void)
 	    "            4242       6     2  main  (1 malformed chunk)\n"
 	    "events      6 in 10 slots\n"
 	    "lost        2\n"
+	    "waited      0\n"
 	    "chunks      9 (1 EVENTS)\n"
 	    "malformed   2 chunks skipped, the first at byte 224\n"
 	    "unknown     1 chunk of newer types skipped\n"

@@ -50,10 +50,14 @@ static void help(void)
 	      "  -o, --output FILE    write the trace to FILE (default " TSF_DEFAULT_PATH ")\n"
 	      "  -b, --buffer SIZE    per-thread buffer, 1k to 128M, e.g. 64k, 4M (default 1M)\n"
 	      "      --ring[=SIZE]    flight recorder: keep only each thread's newest events,\n"
-	      "                       SIZE per thread (default " RING_DEFAULT "), written at exit, on\n"
+	      "                       SIZE per thread (default " RING_DEFAULT
+	      "), written at exit, on\n"
 	      "                       tscope_snapshot() or on --snapshot-signal\n"
 	      "      --snapshot-signal SIG  with --ring: take a snapshot on SIG (e.g. USR2)\n"
-	      "      --lz4            compress the trace with LZ4\n"
+	      "      --lz4            compress the packed events with LZ4 (smaller, a little\n"
+	      "                       more CPU for the writer thread)\n"
+	      "      --raw            write 16 bytes per event, not packed (by default events\n"
+	      "                       are packed: 1 to 2 bytes each on call-heavy code)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
 	      "\n"
@@ -260,6 +264,7 @@ int cmd_record(int argc, char **argv)
 		{ "ring", optional_argument, NULL, 'r' },
 		{ "snapshot-signal", required_argument, NULL, 's' },
 		{ "lz4", no_argument, NULL, 'z' },
+		{ "raw", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -271,7 +276,8 @@ int cmd_record(int argc, char **argv)
 	sigset_t block, mask;
 	struct timespec t0;
 	uint64_t size;
-	int lz4 = 0, opt, st;
+	const char *encoding = NULL;
+	int opt, st;
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -288,7 +294,11 @@ int cmd_record(int argc, char **argv)
 			snapsig = optarg;
 			break;
 		case 'z':
-			lz4 = 1;
+		case 'w':
+			if (encoding && strcmp(encoding, opt == 'z' ? "lz4" : "none") != 0)
+				return util_usage_error("record",
+							"--lz4 and --raw exclude each other");
+			encoding = opt == 'z' ? "lz4" : "none";
 			break;
 		case 'h':
 			help();
@@ -347,8 +357,8 @@ int cmd_record(int argc, char **argv)
 	}
 	if (snapsig)
 		setenv(TSF_ENV_SNAPSIG, snapsig, 1);
-	if (lz4)
-		setenv(TSF_ENV_COMPRESS, "lz4", 1);
+	if (encoding)
+		setenv(TSF_ENV_COMPRESS, encoding, 1);
 
 	/* The forwarding is in place before the program exists, and a signal that comes
 	 * meanwhile waits until record knows whom to pass it to.  The program starts with

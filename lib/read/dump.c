@@ -135,6 +135,10 @@ static void info_threads(struct reader *r, FILE *out)
 				plural(t->missing));
 		if (t->bad)
 			fprintf(out, "  (%" PRIu64 " malformed chunk%s)", t->bad, plural(t->bad));
+		if (t->waited_ns) {
+			units_ns(buf, sizeof(buf), t->waited_ns);
+			fprintf(out, "  (waited %s for the writer)", buf);
+		}
 		putc('\n', out);
 	}
 }
@@ -181,6 +185,9 @@ int dump_info(struct reader *r, const char *name, FILE *out)
 	fprintf(out, "events      %" PRIu64 " in %" PRIu64 " slot%s\n", in->events, in->slots,
 		plural(in->slots));
 	fprintf(out, "lost        %" PRIu64 "\n", in->lost);
+	units_ns(a, sizeof(a), in->waited_ns);
+	fprintf(out, "waited      %s%s\n", in->waited_ns ? a : "0",
+		in->waited_ns ? ": recording threads, for the trace to be written (in all)" : "");
 	fprintf(out, "chunks      %" PRIu64 " (%" PRIu64 " EVENTS)\n", in->chunks + in->complete,
 		in->event_chunks);
 	if (in->missing)
@@ -326,6 +333,8 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 			ck->u.events.h.flags, ck->u.events.h.flags & TSF_EF_FINAL ? " final" : "",
 			ck->u.events.h.flags & TSF_EF_RING_WRAPPED ? " wrapped" : "",
 			ck->u.events.slots);
+		if (ck->u.events.h.waited_ns)
+			fprintf(out, " waited_ns=%" PRIu64, ck->u.events.h.waited_ns);
 		break;
 	case TSF_CHUNK_NAME:
 		fprintf(out, " ptr=0x%" PRIx64 " text=", ck->u.name.ptr);
@@ -339,6 +348,8 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 	case TSF_CHUNK_END:
 		fprintf(out, " chunks=%" PRIu64 " events=%" PRIu64 " lost=%" PRIu64,
 			ck->u.end.chunks, ck->u.end.events, ck->u.end.lost);
+		if (ck->u.end.waited_ns)
+			fprintf(out, " waited_ns=%" PRIu64, ck->u.end.waited_ns);
 		break;
 	case TSF_CHUNK_UNLOAD:
 		fprintf(out, " bias=0x%" PRIx64 " lo=0x%" PRIx64 " ticks=%" PRIu64 "%s",

@@ -45,14 +45,13 @@
 
 /*
  * Can an LZ4 block of size bytes decode to raw bytes?  It is at most LZ4_COMPRESSBOUND
- * (raw) long, and a byte of it yields at most 255 bytes (a match-length byte).  The second
+ * (raw) long, and a byte of it yields at most 255 bytes (a match-length byte); a packed
+ * EVENTS payload unpacks to at most PACK_MAX_RATIO times its packed size.  The second
  * rule keeps a tiny forged block from making us allocate up to TSF_CHUNK_MAX.
  */
-/* Can an LZ4 block of size bytes decode to raw bytes?  A packed EVENTS payload (pack.h)
- * unpacks to at most 8 times its packed size. */
 static int lz4_sizes_ok(uint32_t flags, uint32_t size, uint32_t raw)
 {
-	uint64_t most = (uint64_t)size * 255u * (flags & TSF_CF_PACK ? 8u : 1u);
+	uint64_t most = (uint64_t)size * 255u * (flags & TSF_CF_PACKED ? PACK_MAX_RATIO : 1u);
 
 	return size > 0 && size <= (uint64_t)raw + raw / 255u + 16u && raw <= most;
 }
@@ -395,7 +394,7 @@ static void decode_events_head(const unsigned char *p, struct tsf_events *h)
 	h->flags = ld32(p + 4);
 	h->seq = ld64(p + 8);
 	h->lost = ld64(p + 16);
-	h->reserved = ld64(p + 24);
+	h->waited_ns = ld64(p + 24);
 }
 
 /* Mark ck malformed (unless the file's end cut it: that says more); returns 1. */
@@ -472,7 +471,7 @@ static int decode_meta(struct reader *r, struct reader_chunk *ck, const unsigned
 		ck->u.end.chunks = ld64(p);
 		ck->u.end.events = ld64(p + 8);
 		ck->u.end.lost = ld64(p + 16);
-		ck->u.end.reserved = ld64(p + 24);
+		ck->u.end.waited_ns = ld64(p + 24);
 		break;
 	default:
 		return 1;
@@ -498,7 +497,7 @@ static int decode_events_chunk(struct reader *r, struct reader_chunk *ck, uint64
 		if (rc < 0)
 			return rc;
 		decode_events_head(p, &ck->u.events.h);
-		if (ck->hdr.flags & TSF_CF_PACK)
+		if (ck->hdr.flags & TSF_CF_PACKED)
 			ck->u.events.slots = ck->status ? 0 : (ck->hdr.raw_size - EV_HEAD) / EV_SIZE;
 		else
 			ck->u.events.slots = (avail - EV_HEAD) / EV_SIZE;
@@ -577,13 +576,14 @@ static int parse_chunk(struct reader *r, uint64_t off, struct reader_chunk *ck)
 	fixed = fixed_size(ck->hdr.type);
 	if (!fixed)
 		return 1; /* unknown type: skipped whatever it holds */
-	if (ck->hdr.flags & ~(TSF_CF_LZ4 | TSF_CF_PACK))
+	if (ck->hdr.flags & ~(TSF_CF_LZ4 | TSF_CF_PACKED) ||
+	    (ck->hdr.flags & TSF_CF_PACKED) == TSF_CF_PACKED)
 		return bad(ck, "unknown chunk flags");
-	if ((ck->hdr.flags & TSF_CF_PACK) && ck->hdr.type != TSF_CHUNK_EVENTS)
+	if ((ck->hdr.flags & TSF_CF_PACKED) && ck->hdr.type != TSF_CHUNK_EVENTS)
 		return bad(ck, "packed payload in a chunk that is not EVENTS");
-	if (!(ck->hdr.flags & (TSF_CF_LZ4 | TSF_CF_PACK)) && ck->hdr.size != ck->hdr.raw_size)
+	if (!(ck->hdr.flags & (TSF_CF_LZ4 | TSF_CF_PACKED)) && ck->hdr.size != ck->hdr.raw_size)
 		return bad(ck, "stored size differs from raw size in an uncompressed chunk");
-	if ((ck->hdr.flags & TSF_CF_PACK) && !(ck->hdr.flags & TSF_CF_LZ4) &&
+	if ((ck->hdr.flags & TSF_CF_PACKED) && !(ck->hdr.flags & TSF_CF_LZ4) &&
 	    ((uint64_t)ck->hdr.size > ck->hdr.raw_size || ck->hdr.size < EV_HEAD))
 		return bad(ck, "packed size does not fit the raw size");
 	if ((ck->hdr.flags & TSF_CF_LZ4) &&
@@ -836,11 +836,13 @@ static int thread_add_chunk(struct reader *r, uint64_t off, const struct reader_
 	t->pub.chunks++;
 	t->pub.slots = sat_add(t->pub.slots, ck->u.events.slots);
 	t->pub.lost = sat_add(t->pub.lost, h->lost);
+	t->pub.waited_ns = sat_add(t->pub.waited_ns, h->waited_ns);
 	r->info.event_chunks++;
 	if (h->flags & TSF_EF_RING_WRAPPED)
 		r->info.wrapped++;
 	r->info.slots = sat_add(r->info.slots, ck->u.events.slots);
 	r->info.lost = sat_add(r->info.lost, h->lost);
+	r->info.waited_ns = sat_add(r->info.waited_ns, h->waited_ns);
 	return 0;
 }
 
@@ -1038,6 +1040,8 @@ static void finish(struct reader *r)
 				  in->end.lost >= in->lost;
 		if (in->end.lost > in->lost)
 			in->lost = in->end.lost;
+		if (in->end.waited_ns > in->waited_ns)
+			in->waited_ns = in->end.waited_ns;
 	}
 	in->exe = r->exe ? r->exe : "";
 	clock_setup(r);
@@ -1329,13 +1333,14 @@ static int64_t clamp64(uint64_t v)
 	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
 }
 
-
 /*
- * The cursor's buffer holds an EVENTS head and len - EV_HEAD bytes of packed slots:
- * make it the head and the raw_size - EV_HEAD bytes of slots they stand for, using the
- * cursor's other buffer.  0, or -1 if they do not decode to exactly that.
+ * The cursor's buffer holds an EVENTS head and len - EV_HEAD bytes of packed slots (of
+ * a chunk with these flags): make it the head and the raw_size - EV_HEAD bytes of slots
+ * they stand for, using the cursor's other buffer.  A chunk cut by the end of the file
+ * gives the slots before the cut.  Returns the slots, or -1 if they do not decode to
+ * exactly raw_size (at most, when cut).
  */
-static int unpack(struct reader_cursor *c, size_t len, uint32_t raw_size)
+static long unpack(struct reader_cursor *c, size_t len, uint32_t raw_size, uint32_t flags, int cut)
 {
 	size_t slots = (raw_size - EV_HEAD) / EV_SIZE;
 	long got;
@@ -1352,8 +1357,9 @@ static int unpack(struct reader_cursor *c, size_t len, uint32_t raw_size)
 	}
 	memcpy(c->zbuf, c->buf + EV_HEAD, len - EV_HEAD);
 	got = tscope__pack_decode(c->zbuf, len - EV_HEAD,
-				  (struct tsf_event *)(void *)(c->buf + EV_HEAD), slots);
-	return got == (long)slots ? 0 : -1;
+				  (struct tsf_event *)(void *)(c->buf + EV_HEAD), slots,
+				  (flags & TSF_CF_PACK2 ? 0 : PACK_OLD) | (cut ? PACK_CUT : 0));
+	return got == (long)slots || (cut && got >= 0) ? got : -1;
 }
 
 /*
@@ -1387,9 +1393,9 @@ static int load_chunk(struct reader_cursor *c, const struct reader__ref *ref)
 	ci->size = ld32(h + 8);
 	ci->raw_size = ld32(h + 12);
 	avail = r->size - pay;
-	if (ld32(h) != TSF_CHUNK_EVENTS || (ci->flags & ~(TSF_CF_LZ4 | TSF_CF_PACK)) ||
-	    ci->raw_size > TSF_CHUNK_MAX || ci->raw_size < EV_HEAD ||
-	    (ci->raw_size - EV_HEAD) % EV_SIZE)
+	if (ld32(h) != TSF_CHUNK_EVENTS || (ci->flags & ~(TSF_CF_LZ4 | TSF_CF_PACKED)) ||
+	    (ci->flags & TSF_CF_PACKED) == TSF_CF_PACKED || ci->raw_size > TSF_CHUNK_MAX ||
+	    ci->raw_size < EV_HEAD || (ci->raw_size - EV_HEAD) % EV_SIZE)
 		return 1;
 	if (ci->flags & TSF_CF_LZ4) {
 #ifdef HAVE_LZ4
@@ -1406,24 +1412,35 @@ static int load_chunk(struct reader_cursor *c, const struct reader__ref *ref)
 			return 1;
 		len = LZ4_decompress_safe((const char *)c->zbuf, (char *)c->buf, (int)ci->size,
 					  (int)ci->raw_size);
-		if (len < 0 || (!(ci->flags & TSF_CF_PACK) && (uint32_t)len != ci->raw_size))
+		if (len < 0 || (!(ci->flags & TSF_CF_PACKED) && (uint32_t)len != ci->raw_size))
 			return 1;
-		if ((ci->flags & TSF_CF_PACK) && unpack(c, (size_t)len, ci->raw_size) < 0)
+		if ((ci->flags & TSF_CF_PACKED) &&
+		    unpack(c, (size_t)len, ci->raw_size, ci->flags, 0) < 0)
 			return 1;
 		avail = ci->raw_size;
 #else
 		return 1;
 #endif
-	} else if (ci->flags & TSF_CF_PACK) {
-		if (ci->size > avail || ci->size > ci->raw_size)
+	} else if (ci->flags & TSF_CF_PACKED) {
+		size_t len = ci->size;
+		long slots;
+
+		if (ci->size > ci->raw_size)
 			return 1;
+		if (len > avail) {
+			ci->cut = 1;
+			len = (size_t)avail;
+		}
 		GROW(c->buf, c->buf_cap, ci->raw_size);
-		got = read_at(r, pay, c->buf, ci->size);
+		got = read_at(r, pay, c->buf, len);
 		if (got < 0)
 			return TSCOPE_EIO;
-		if ((size_t)got < ci->size || unpack(c, ci->size, ci->raw_size) < 0)
+		if ((size_t)got < len)
 			return 1;
-		avail = ci->raw_size;
+		slots = unpack(c, len, ci->raw_size, ci->flags, ci->cut);
+		if (slots < 0)
+			return 1;
+		avail = EV_HEAD + (uint64_t)slots * EV_SIZE;
 	} else {
 		if (ci->size != ci->raw_size)
 			return 1;

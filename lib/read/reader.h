@@ -90,6 +90,8 @@ struct reader_info {
 	uint64_t slots;		 /* 16-byte event slots in them (multi-slot events count each) */
 	uint64_t lost;		 /* events the runtime dropped: sum of the EVENTS lost fields, or
 				    the END total when that is larger (chunks it failed to write) */
+	uint64_t waited_ns;	 /* recording threads waited this long for the writer (the
+				    disk behind): the END total, else the chunks' sum */
 	uint64_t missing;	 /* EVENTS chunks absent from the threads' seq numbering */
 	uint64_t wrapped;	 /* EVENTS chunks flagged TSF_EF_RING_WRAPPED: before each, a
 				    ring buffer overwrote older events */
@@ -127,6 +129,7 @@ struct reader_thread {
 	uint64_t chunks;  /* EVENTS chunks */
 	uint64_t slots;	  /* event slots in them */
 	uint64_t lost;	  /* events it dropped (sum of the chunks' lost fields) */
+	uint64_t waited_ns; /* it waited this long for the writer (sum of the chunks') */
 	uint64_t missing; /* chunks missing from its seq numbering (a leading gap is not
 			     counted for a ring-mode trace, which keeps only the newest) */
 	/* filled by reader_scan() */

@@ -28,6 +28,11 @@ static TS_NOINSTR uint64_t ns_of(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+TS_NOINSTR uint64_t tscope__mono_ns(void)
+{
+	return ns_of(CLOCK_MONOTONIC);
+}
+
 /* The invariant-TSC bit (CPUID 0x80000007, EDX bit 8) says the TSC ticks at a
  * constant rate in every P-, C- and T-state; without it rdtsc is no clock. */
 TS_NOINSTR void tscope__clock_init(void)

@@ -47,6 +47,7 @@ static inline TS_NOINSTR uint64_t tscope__clock_read(void)
 extern int tscope__clock_source;
 void tscope__clock_init(void);
 uint64_t tscope__clock_slow(void);
+uint64_t tscope__mono_ns(void); /* CLOCK_MONOTONIC in ns */
 struct tsf_clock;
 void tscope__clock_sync(struct tsf_clock *c);
 

@@ -174,15 +174,18 @@ TS_NOINSTR void tscope__config_from_env(struct tscope__config *c, int *disabled)
 		}
 	}
 	v = getenv(TSF_ENV_COMPRESS);
-	if (v && *v && strcmp(v, "none") != 0 && strcmp(v, "0") != 0) {
+	if (v && *v && strcmp(v, "pack") != 0) {
+		if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0)
+			c->encoding = TS_ENC_RAW;
+		else if (strcmp(v, "lz4") != 0 && strcmp(v, "1") != 0)
+			bad_env(TSF_ENV_COMPRESS, v, "pack");
 #ifdef HAVE_LZ4
-		if (strcmp(v, "lz4") == 0 || strcmp(v, "1") == 0)
-			c->compress = 1;
 		else
-			bad_env(TSF_ENV_COMPRESS, v, "no compression");
+			c->encoding = TS_ENC_LZ4;
 #else
-		tscope__say(TSF_ENV_COMPRESS, ": this libtscope is built without LZ4, ",
-		    "writing uncompressed");
+		else
+			tscope__say(TSF_ENV_COMPRESS, ": this libtscope is built without LZ4, ",
+				    "writing packed events");
 #endif
 	}
 	v = getenv(TSF_ENV_RECORD);
@@ -224,12 +227,16 @@ TS_NOINSTR int tscope__config_merge(const struct tscope_config *cfg, const struc
 			return TSCOPE_EINVAL;
 		c->mode = in.mode;
 	}
-	if (in.compress) {
+	if (in.compress == -1) {
+		c->encoding = TS_ENC_RAW;
+	} else if (in.compress == 1) {
 #ifdef HAVE_LZ4
-		c->compress = 1;
+		c->encoding = TS_ENC_LZ4;
 #else
 		return TSCOPE_ENOLZ4;
 #endif
+	} else if (in.compress) {
+		return TSCOPE_EINVAL;
 	}
 	if (c->buffer_bytes > buffer_max(c->mode)) /* the environment's ring, in stream mode */
 		c->buffer_bytes = buffer_max(c->mode);

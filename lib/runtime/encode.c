@@ -2,11 +2,11 @@
 /*
  * encode.c - an EVENTS chunk made smaller before it is written.
  *
- * The slots are packed (pack.h: table-coded words, varint time deltas), then header and
- * packed slots are LZ4-compressed.  Packing first makes LZ4's input about 8 times
- * smaller, so the writer keeps up with the recording threads.  The output lives in
- * scratch buffers owned here, valid until the next call; used with the file's lock
- * held.
+ * The slots are packed (pack.h: about 2 bytes an event on call-heavy code), and with
+ * TS_ENC_LZ4 header and packed slots are then LZ4-compressed.  Packing first makes
+ * LZ4's input about 8 times smaller, so the writer keeps up with the recording
+ * threads.  The output lives in scratch buffers owned here, valid until the next call;
+ * used by the writer only, with the file's lock held.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,11 +24,11 @@
 static struct {
 	char *out; /* LZ4 output */
 	size_t out_size;
-	char *packed; /* packed slots, LZ4's input */
+	char *packed; /* header + packed slots */
 	size_t packed_size;
+	size_t used; /* bytes of packed */
 } enc;
 
-#ifdef HAVE_LZ4
 /* Grow a scratch buffer to size bytes; 0 on success. */
 static TS_NOINSTR int scratch_grow(char **buf, size_t *have, size_t size)
 {
@@ -39,44 +39,54 @@ static TS_NOINSTR int scratch_grow(char **buf, size_t *have, size_t size)
 	*have = *buf ? size : 0;
 	return *buf ? 0 : -1;
 }
-#endif
 
 /*
- * Encode the n events of b: ch becomes the chunk's header and *data its bytes
- * (ch->size of them).  Returns 0, or -1 to have the chunk written plain (no LZ4 in
- * this build, no memory, or nothing gained).
+ * Pack the n slots of b into the scratch buffer, after room for b's EVENTS head.
+ * scan->t0 and scan->from say which slots may be unfinished; scan->stop says how many
+ * were packed.  Returns 0, or -1 to have the chunk written plain (no memory, or
+ * nothing gained).
  */
-TS_NOINSTR int tscope__encode(const struct tscope__buf *b, size_t n, struct tsf_chunk *ch,
-			      const void **data)
+TS_NOINSTR int tscope__encode_pack(const struct tscope__buf *b, size_t n, struct pack_scan *scan)
 {
-#ifdef HAVE_LZ4
-	size_t packed = sizeof(b->head) + n * PACK_MAX_SLOT, psize;
-	int bound = LZ4_compressBound((int)packed), csize;
+	size_t head = sizeof(b->head), cap = head + n * PACK_MAX_SLOT;
 
-	if (scratch_grow(&enc.packed, &enc.packed_size, packed) < 0 ||
-	    scratch_grow(&enc.out, &enc.out_size, (size_t)bound) < 0)
+	if (scratch_grow(&enc.packed, &enc.packed_size, cap) < 0)
 		return -1;
-	*ch = b->chunk;
-	memcpy(enc.packed, &b->head, sizeof(b->head));
-	psize = tscope__pack_encode(b->ev, n, (uint8_t *)enc.packed + sizeof(b->head),
-				    packed - sizeof(b->head));
-	ch->flags = TSF_CF_LZ4;
-	if (psize && sizeof(b->head) + psize < b->chunk.size) {
-		ch->flags |= TSF_CF_PACK;
-		psize += sizeof(b->head);
-		csize = LZ4_compress_default(enc.packed, enc.out, (int)psize, bound);
-	} else {
-		csize = LZ4_compress_default((const char *)&b->head, enc.out,
-					     (int)b->chunk.size, bound);
-	}
-	if (csize <= 0 || (uint32_t)csize >= b->chunk.size)
+	enc.used = tscope__pack_encode(b->ev, n, (uint8_t *)enc.packed + head, cap - head, scan);
+	if (!enc.used || head + enc.used >= head + scan->stop * sizeof(struct tsf_event))
 		return -1;
-	ch->size = (uint32_t)csize;
-	*data = enc.out;
+	enc.used += head;
 	return 0;
+}
+
+/*
+ * The chunk of what tscope__encode_pack() packed, headed by b's head as it is now:
+ * ch becomes the chunk's header and *data its bytes (ch->size of them), LZ4-compressed
+ * with TS_ENC_LZ4 where that makes them smaller.  Valid until the next call.
+ */
+TS_NOINSTR void tscope__encode_finish(const struct tscope__buf *b, int encoding,
+				      struct tsf_chunk *ch, const void **data)
+{
+	memcpy(enc.packed, &b->head, sizeof(b->head));
+	*ch = b->chunk;
+	ch->flags = TSF_CF_PACK2;
+	ch->size = (uint32_t)enc.used;
+	*data = enc.packed;
+#ifdef HAVE_LZ4
+	if (encoding == TS_ENC_LZ4) {
+		int bound = LZ4_compressBound((int)enc.used), csize;
+
+		if (scratch_grow(&enc.out, &enc.out_size, (size_t)bound) < 0)
+			return; /* packed, at least */
+		csize = LZ4_compress_default(enc.packed, enc.out, (int)enc.used, bound);
+		if (csize > 0 && (size_t)csize < enc.used) {
+			ch->flags |= TSF_CF_LZ4;
+			ch->size = (uint32_t)csize;
+			*data = enc.out;
+		}
+	}
 #else
-	(void)b, (void)n, (void)ch, (void)data;
-	return -1;
+	(void)encoding;
 #endif
 }
 

@@ -4,8 +4,8 @@
  *
  * The file is opened lazily, at the first buffer to write (or at once under `tscope
  * record`, which claims the name), so a process that records nothing leaves no file.
- * Plain EVENTS chunks go out as they lie in their buffers, gathered into one writev();
- * with LZ4 a chunk's slots are packed (pack.h), then compressed.  Scope names are
+ * EVENTS chunks are packed (pack.h), and LZ4-compressed if asked; plain ones
+ * (TSCOPE_COMPRESS=none) go out as they lie in their buffers, gathered into one writev().  Scope names are
  * read from the program's memory here, off the recording threads, and written once
  * each as NAME chunks.  A clock sync point and a scan of the loaded objects follow
  * every CLOCK_EVERY ns of writing.
@@ -36,11 +36,19 @@
 #include <unistd.h>
 
 #include "tscope-int.h"
+#include "pack.h"
 #include "clock.h"
 
 #define BATCH_MAX    64          /* chunks gathered into one writev() */
 #define CLOCK_EVERY  100000000u  /* ns between sync points while running */
 #define SYNC_EARLY   1000000u    /* the same in the session's first CLOCK_EVERY ns */
+#define MARKS	     8		 /* the file's state before each of the last writes of events */
+
+/* What the file held before a write of events: where to cut back to, to make room for
+ * the END chunk after a failure (a full disk, a file-size limit). */
+struct mark {
+	uint64_t size, chunks, events;
+};
 
 static struct {
 	pthread_mutex_t lock;
@@ -55,20 +63,14 @@ static struct {
 	struct tsf_clock start;
 	uint64_t last_sync_ns;
 	uint64_t chunks, events, lost;
+	struct mark marks[MARKS]; /* a ring: the newest at marks_at - 1 */
+	unsigned marks_at, marks_n;
 	struct iovec batch[BATCH_MAX]; /* EVENTS chunks not written yet */
 	int batch_n;
 	size_t batch_events, batch_lost;
 } f = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
-
-static TS_NOINSTR uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 TS_NOINSTR void tscope__file_lock(void)
 {
@@ -115,6 +117,10 @@ static TS_NOINSTR int put(struct iovec *iov, int n, unsigned chunks, uint64_t ev
 		}
 		f.lost += events + lost;
 		return -1;
+	}
+	if (events) {
+		f.marks[f.marks_at++ % MARKS] = (struct mark){ f.size, f.chunks, f.events };
+		f.marks_n += f.marks_n < MARKS;
 	}
 	f.size += bytes;
 	f.chunks += chunks;
@@ -217,7 +223,7 @@ static TS_NOINSTR void batch_flush(void)
 	f.batch_events = f.batch_lost = 0;
 }
 
-/* Write b's n events as the chunk ch, whose bytes are data (tscope__encode). */
+/* Write b's n events as the chunk ch, whose bytes are data (tscope__encode_finish). */
 static TS_NOINSTR void write_encoded(struct tscope__buf *b, size_t n, struct tsf_chunk *ch,
 				     const void *data)
 {
@@ -231,68 +237,123 @@ static TS_NOINSTR void write_encoded(struct tscope__buf *b, size_t n, struct tsf
 	put(iov, 3, 1, n, b->head.lost);
 }
 
-/* Write one buffer: names, thread name, events.  Plain EVENTS chunks are gathered
- * into the batch, so b must not be reused before batch_flush(). */
-static TS_NOINSTR void write_buf(struct tscope__buf *b)
+/* The first of b's n slots whose event is not written yet (see hook.c), or n. */
+static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n)
 {
-	size_t n = (b->chunk.size - sizeof(b->head)) / sizeof(struct tsf_event);
+	for (size_t i = b->trusted; i < n; i++) {
+		uint64_t word = b->ev[i].word;
+		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
 
-	if (tscope__file_open() < 0) {
-		f.lost += n + b->head.lost;
-		return;
+		if (b->ev[i].time < b->t0)
+			return i;
+		if (kind == TSF_KIND_COPY)
+			i += ((word & 0xffff) + 15) / 16;
+		else if (kind == TSF_KIND_COUNTER)
+			i++;
 	}
-	tscope__names_write(b, n, emit, NULL);
+	return n;
+}
+
+/*
+ * Write b, a buffer handed over, as one EVENTS chunk (and the NAME and THREAD chunks it
+ * needs first).  The slots are packed as the configuration asks, which reads them once
+ * and also finds the first event not written yet (by a hook a signal handler
+ * interrupted, see hook.c) and whether any name is used.  A buffer with such an event
+ * is held back: returns 1, and nothing is written.  When final, it is written up to
+ * that event, the rest counted as lost, and its memory is never reused (the hook may
+ * still write there).  A plain chunk joins the batch, so b must not be reused before
+ * batch_flush().  Returns 0.
+ */
+static TS_NOINSTR int write_buf(struct tscope__buf *b, int final)
+{
+	size_t n = (b->chunk.size - sizeof(b->head)) / sizeof(struct tsf_event), k;
+	struct pack_scan scan = { b->t0, b->trusted, n, 1 };
+	int packed = f.cfg.encoding != TS_ENC_RAW && tscope__encode_pack(b, n, &scan) == 0;
+
+	k = packed ? scan.stop : unfinished(b, n);
+	if (k < n && !final)
+		return 1;
+	if (k < n) {
+		b->chunk.size = b->chunk.raw_size =
+		    (uint32_t)(sizeof(b->head) + k * sizeof(struct tsf_event));
+		b->head.lost += n - k;
+		b->keep_out = 1;
+	}
+	if (tscope__file_open() < 0) {
+		f.lost += k + b->head.lost;
+		return 0;
+	}
+	if (scan.names)
+		tscope__names_write(b, k, emit, NULL);
 	if (b->name_changed) {
 		struct tsf_thread th = { b->head.tid, (uint32_t)getpid(), tscope__clock_slow() };
 
 		emit(NULL, TSF_CHUNK_THREAD, &th, sizeof(th), b->name,
 		     strnlen(b->name, TS_NAME_MAX - 1), NULL, 0);
 	}
-	if (f.cfg.compress) {
+	if (packed) {
 		struct tsf_chunk ch;
 		const void *data;
 
+		tscope__encode_finish(b, f.cfg.encoding, &ch, &data);
 		batch_flush();
-		if (tscope__encode(b, n, &ch, &data) == 0) {
-			write_encoded(b, n, &ch, data);
-			return;
-		}
+		write_encoded(b, k, &ch, data);
+		return 0;
 	}
 	if (f.batch_n == BATCH_MAX)
 		batch_flush();
 	f.batch[f.batch_n].iov_base = &b->chunk;
 	f.batch[f.batch_n].iov_len = sizeof(b->chunk) + b->chunk.size;
 	f.batch_n++;
-	f.batch_events += n;
+	f.batch_events += k;
 	f.batch_lost += b->head.lost;
+	return 0;
+}
+
+/* Give the written buffers of list (linked by next) back to the pool, once the batch
+ * that may point into them is out. */
+static TS_NOINSTR void put_back(struct tscope__buf *list)
+{
+	struct tscope__buf *next;
+
+	batch_flush();
+	for (; list; list = next) {
+		next = list->next;
+		tscope__pool_put(list);
+	}
 }
 
 /*
  * Write the buffers of list (linked by next, oldest first) and give them back to the
- * pool.  Returns the bytes of events they held.
+ * pool, but those held back (see write_buf), which go to *held, oldest first.
+ * Returns the bytes of events the written ones held.
  */
-TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list)
+TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list, int final,
+					  struct tscope__buf **held)
 {
-	struct tscope__buf *next, *done = NULL, *d;
+	struct tscope__buf *next, *done = NULL, **tail = held;
 	size_t bytes = 0;
 	int n = 0;
 
+	*held = NULL;
 	for (; list; list = next) {
 		next = list->next;
+		list->next = NULL;
+		if (write_buf(list, final)) {
+			*tail = list;
+			tail = &list->next;
+			continue;
+		}
 		bytes += tscope__buf_bytes(list);
-		write_buf(list);
 		list->next = done;
 		done = list;
-		/* plain chunks are written from their buffers: flush before reuse */
-		if (++n == BATCH_MAX || !next) {
-			batch_flush();
-			for (; done; done = d) {
-				d = done->next;
-				tscope__pool_put(done);
-			}
+		if (++n == BATCH_MAX) {
+			put_back(done);
+			done = NULL;
 			n = 0;
 		}
 	}
+	put_back(done);
 	end_provisional(); /* after buffers that held no event */
 	return bytes;
 }
@@ -305,7 +366,7 @@ TS_NOINSTR size_t tscope__file_write_list(struct tscope__buf *list)
  */
 TS_NOINSTR void tscope__file_tick(int scan_how)
 {
-	uint64_t now = f.opened && !f.io_error ? mono_ns() : 0;
+	uint64_t now = f.opened && !f.io_error ? tscope__mono_ns() : 0;
 
 	if (!now)
 		return;
@@ -340,6 +401,7 @@ TS_NOINSTR void tscope__file_reset(const struct tscope__config *cfg, int keep_st
 	f.cfg = *cfg;
 	f.opened = f.open_failed = f.io_error = f.closing = f.end_after = 0;
 	f.size = 0;
+	f.marks_n = 0;
 	__atomic_store_n(&f.cause, 0, __ATOMIC_RELAXED);
 	f.chunks = f.events = f.lost = 0;
 	tscope__names_reset();
@@ -377,12 +439,44 @@ static TS_NOINSTR void say_loss(void)
 					: strerror(cause));
 }
 
+/* The END chunk did not fit (the disk is full, the file at its size limit): give up the
+ * newest write of events, counted as lost, to make room.  0 when there is none left. */
+static TS_NOINSTR int cut_back(void)
+{
+	struct mark m = f.marks[--f.marks_at % MARKS];
+
+	f.marks_n--;
+	if (tscope__fd_cut(m.size) < 0)
+		return 0;
+	f.lost += f.events - m.events;
+	f.size = m.size;
+	f.chunks = m.chunks;
+	f.events = m.events;
+	return 1;
+}
+
 /* The last scan of objects (scan_how), the last sync point and the END chunk, which
  * also counts lost more events; the file is closed.  Returns 0, or TSCOPE_EIO if
  * anything could not be written. */
-TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
+/* Recording threads waited waited ns for the writer: said once, when it was over a
+ * tenth of the session. */
+static TS_NOINSTR void say_waited(uint64_t waited, uint64_t now)
 {
-	struct tsf_clock c;
+	uint64_t run = now > f.start.mono_ns ? now - f.start.mono_ns : 0;
+	char msg[160];
+
+	if (!waited || waited <= run / 10)
+		return;
+	snprintf(msg, sizeof(msg),
+		 ": recording threads waited %.3f s for the trace to be written"
+		 " (%.0f%% of the %.3f s recorded): ",
+		 waited / 1e9, 100.0 * waited / run, run / 1e9);
+	tscope__say(tscope__fd_path(), msg, "the disk did not keep up");
+}
+
+TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost, uint64_t waited)
+{
+	struct tsf_clock c = { 0 };
 	struct tsf_end end = { 0 };
 
 	f.closing = 1; /* after a failure: the END may still fit, and say what was lost */
@@ -393,11 +487,15 @@ TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
 		end.chunks = f.chunks;
 		end.events = f.events;
 		end.lost = f.lost + lost;
-		emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0);
+		end.waited_ns = waited;
+		while (emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0) < 0 &&
+		       f.marks_n && cut_back())
+			end = (struct tsf_end){ f.chunks, f.events, f.lost + lost, waited };
 	}
 	tscope__fd_close();
 	f.opened = f.closing = f.end_after = 0;
 	say_loss();
+	say_waited(waited, c.mono_ns ? c.mono_ns : tscope__mono_ns());
 	return f.io_error ? TSCOPE_EIO : 0;
 }
 
@@ -407,7 +505,7 @@ TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost)
  * claims the name itself; any other is completed as at exit (lost: as there).  A file
  * never opened stays so.  Returns what tscope__file_close() returns.
  */
-TS_NOINSTR int tscope__file_close_exec(int scan_how, uint64_t lost)
+TS_NOINSTR int tscope__file_close_exec(int scan_how, uint64_t lost, uint64_t waited)
 {
 	if (!f.opened && !lost)
 		return f.io_error ? TSCOPE_EIO : 0;
@@ -416,7 +514,7 @@ TS_NOINSTR int tscope__file_close_exec(int scan_how, uint64_t lost)
 		f.opened = f.end_after = 0;
 		return 0;
 	}
-	return tscope__file_close(scan_how, lost);
+	return tscope__file_close(scan_how, lost, waited);
 }
 
 /*

@@ -25,7 +25,7 @@
  *	tracefd.c  the trace's descriptor: high, checked, reopened if the program closed
  *	           it; its writes; the file given back before exec()
  *	names.c    the scope names' NAME chunks, and which ones the file has
- *	encode.c   EVENTS chunks packed and LZ4-compressed
+ *	encode.c   EVENTS chunks packed, and LZ4-compressed if asked
  *	maps.c     the loaded objects, as MODULE and UNLOAD chunks
  *	pool.c     buffer memory: mapping, recycling, spares
  *	config.c   the TSCOPE_* environment and the API's configuration; tscope__say()
@@ -94,6 +94,7 @@ struct tscope__thread {
 	struct tscope__buf *buf;
 	uint64_t seq;            /* EVENTS chunks handed over so far */
 	uint64_t lost;           /* events dropped since the last chunk started */
+	uint64_t waited_ns;	 /* waited for the writer since the last chunk was handed over */
 	unsigned gen;            /* session this state belongs to; 0: none */
 	uint32_t tid;
 	int busy;   /* TS_BUSY_*: who may touch the buffer; see buffer.c */
@@ -123,11 +124,13 @@ struct tscope__config {
 	char path[4096];
 	size_t buffer_bytes;
 	int mode; /* TSCOPE_MODE_STREAM or _RING */
-	int compress;
+	int encoding;	     /* TS_ENC_* */
 	int snapshot_signal; /* ring mode: a signal that asks for a snapshot; 0: none */
 	int claim; /* under `tscope record`: the first process claims path, others path.<pid>;
 		      TS_CLAIM_ALWAYS: path, else path.<pid>, even in a forked child */
 };
+
+enum { TS_ENC_PACK, TS_ENC_LZ4, TS_ENC_RAW }; /* EVENTS chunks: packed, + LZ4, 16-byte slots */
 
 #define TS_CLAIM_ALWAYS 2 /* claim: a session resumed after a failed exec() */
 
@@ -231,11 +234,11 @@ void tscope__file_lock(void);
 void tscope__file_unlock(void);
 void tscope__file_reset(const struct tscope__config *cfg, int keep_start);
 int tscope__file_open(void);
-size_t tscope__file_write_list(struct tscope__buf *list);
+size_t tscope__file_write_list(struct tscope__buf *list, int final, struct tscope__buf **held);
 void tscope__file_tick(int scan_how);
 void tscope__file_scan(int how);
-int tscope__file_close(int scan_how, uint64_t lost);
-int tscope__file_close_exec(int scan_how, uint64_t lost);
+int tscope__file_close(int scan_how, uint64_t lost, uint64_t waited_ns);
+int tscope__file_close_exec(int scan_how, uint64_t lost, uint64_t waited_ns);
 int tscope__file_is_open(void);
 int tscope__file_failed(void);
 int tscope__file_error(void);
@@ -264,8 +267,10 @@ void tscope__names_reset(void);
 void tscope__names_atfork_child(void);
 
 /* encode.c */
-int tscope__encode(const struct tscope__buf *b, size_t n, struct tsf_chunk *ch,
-		   const void **data);
+struct pack_scan;
+int tscope__encode_pack(const struct tscope__buf *b, size_t n, struct pack_scan *scan);
+void tscope__encode_finish(const struct tscope__buf *b, int encoding, struct tsf_chunk *ch,
+			   const void **data);
 void tscope__encode_atfork_child(void);
 
 /* maps.c */

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "tscope-int.h"
+#include "clock.h"
 
 #define QUEUE_MAX   (64u << 20) /* bytes queued before producers wait */
 #define CLOCK_EVERY 100000000u  /* ns between the writer's wake-ups while idle */
@@ -49,6 +50,7 @@ static struct {
 	void (*snapshot)(void);    /* what the writer thread calls for it */
 	int in_dlclose;            /* dlclose() calls between their two scans */
 	uint64_t lost;             /* events lost with no buffer to count them in */
+	uint64_t waited_ns;	   /* producers waited for the queue to drain, in all */
 } w = {
 	.queue_lock = PTHREAD_MUTEX_INITIALIZER,
 	.drained = PTHREAD_COND_INITIALIZER,
@@ -68,33 +70,15 @@ static TS_NOINSTR int scan_how(void)
 	return __atomic_load_n(&w.in_dlclose, __ATOMIC_ACQUIRE) > 0 ? TS_MAPS_ADDS : 0;
 }
 
-/* The first of b's n slots whose event is not written yet (see hook.c), or n. */
-static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n)
-{
-	for (size_t i = b->trusted; i < n; i++) {
-		uint64_t word = b->ev[i].word;
-		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
-
-		if (b->ev[i].time < b->t0)
-			return i;
-		if (kind == TSF_KIND_COPY)
-			i += ((word & 0xffff) + 15) / 16;
-		else if (kind == TSF_KIND_COUNTER)
-			i++;
-	}
-	return n;
-}
-
 /*
- * Write out everything queued so far, in the order it was queued.  A buffer with an
- * event still being written (by a hook a signal handler interrupted) is held back
- * until it is done; at the end (final) it is written up to that event, the rest
- * counted as lost, and its memory is never reused (the hook may still write there).
+ * Write out everything queued so far, in the order it was queued, after the buffers
+ * held back last time.  A buffer with an event still being written (by a hook a signal
+ * handler interrupted) is held back until it is done; at the end (final) it is written
+ * up to that event (see tscope__file_write_list()).
  */
 static TS_NOINSTR void drain(int final)
 {
-	struct tscope__buf *list, *next, *fifo = NULL, *ready = NULL, **tail = &ready;
-	struct tscope__buf *wait = NULL, **wtail = &wait;
+	struct tscope__buf *list, *next, *fifo = NULL;
 	size_t bytes;
 
 	tscope__file_lock();
@@ -110,28 +94,7 @@ static TS_NOINSTR void drain(int final)
 		list->next = fifo;
 		fifo = w.held;
 	}
-	for (list = fifo; list; list = next) {
-		size_t n = (list->chunk.size - sizeof(list->head)) / sizeof(struct tsf_event);
-		size_t k = unfinished(list, n);
-
-		next = list->next;
-		list->next = NULL;
-		if (k < n && !final) {
-			*wtail = list;
-			wtail = &list->next;
-			continue;
-		}
-		if (k < n) {
-			list->chunk.size = list->chunk.raw_size =
-				(uint32_t)(sizeof(list->head) + k * sizeof(struct tsf_event));
-			list->head.lost += n - k;
-			list->keep_out = 1;
-		}
-		*tail = list;
-		tail = &list->next;
-	}
-	w.held = wait;
-	bytes = tscope__file_write_list(ready);
+	bytes = tscope__file_write_list(fifo, final, &w.held);
 	tscope__file_tick(scan_how());
 	tscope__file_unlock();
 	if (bytes) {
@@ -197,7 +160,9 @@ static TS_NOINSTR void writer_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-static TS_NOINSTR void queue_push(struct tscope__buf *b)
+/* Queue b for the writer.  Returns how long the caller waited for the queue to drain
+ * (the disk not keeping up), in ns. */
+static TS_NOINSTR uint64_t queue_push(struct tscope__buf *b)
 {
 	struct tscope__buf *head = __atomic_load_n(&w.queue, __ATOMIC_RELAXED);
 	size_t bytes = tscope__buf_bytes(b);
@@ -216,16 +181,22 @@ static TS_NOINSTR void queue_push(struct tscope__buf *b)
 	}
 	if (!__atomic_load_n(&w.thread_running, __ATOMIC_ACQUIRE)) {
 		drain(0); /* no writer thread could be had: write it ourselves */
-		return;
+		return 0;
 	}
 	if (!head)
 		sem_post(&w.wake);
 	if (queued > QUEUE_MAX && !pthread_equal(w.thread, pthread_self())) {
+		uint64_t t0 = tscope__mono_ns(), waited;
+
 		pthread_mutex_lock(&w.queue_lock);
 		while (__atomic_load_n(&w.queued, __ATOMIC_ACQUIRE) > QUEUE_MAX / 2)
 			pthread_cond_wait(&w.drained, &w.queue_lock);
 		pthread_mutex_unlock(&w.queue_lock);
+		waited = tscope__mono_ns() - t0;
+		__atomic_add_fetch(&w.waited_ns, waited, __ATOMIC_RELAXED);
+		return waited;
 	}
+	return 0;
 }
 
 /* Hand over b, which holds n events of thread t, to be written.  May wait, when the
@@ -244,7 +215,8 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__thread *t, struct tscope__b
 		b->name_changed = 1;
 		t->name_changed = 0;
 	}
-	queue_push(b);
+	b->head.waited_ns = t->waited_ns;
+	t->waited_ns = queue_push(b);
 }
 
 /* The buffers of a new session: in ring mode a thread's ring of TS_RING_BLOCKS buffers
@@ -327,7 +299,7 @@ TS_NOINSTR int tscope__writer_sync(void)
  * exec() (for_exec), a file that holds no event is given back instead. */
 TS_NOINSTR int tscope__writer_close(int for_exec)
 {
-	uint64_t lost;
+	uint64_t lost, waited;
 	int rc;
 
 	if (!w.active)
@@ -345,8 +317,9 @@ TS_NOINSTR int tscope__writer_close(int for_exec)
 	drain(1);
 	tscope__file_lock();
 	lost = __atomic_exchange_n(&w.lost, 0, __ATOMIC_RELAXED);
-	rc = for_exec ? tscope__file_close_exec(scan_how(), lost)
-		      : tscope__file_close(scan_how(), lost);
+	waited = __atomic_exchange_n(&w.waited_ns, 0, __ATOMIC_RELAXED);
+	rc = for_exec ? tscope__file_close_exec(scan_how(), lost, waited)
+		      : tscope__file_close(scan_how(), lost, waited);
 	__atomic_store_n(&w.active, 0, __ATOMIC_RELAXED);
 	tscope__file_unlock();
 	return rc;
