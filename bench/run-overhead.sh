@@ -536,8 +536,8 @@ for wl in $workloads; do
 		# ns/call per thread: wall time over the calls each thread made
 		fl = ("floor" in n) ? (mn["floor"] - mn["plain"]) * nt / calls : 0
 		if (mode == "timing")
-			printf "  %-34s %9s %8s %8s %8s %9s %8s\n", "variant", "ms(min)",
-				"ns/call", "(med)", "x floor", "cpu/call", "B/event"
+			printf "  %-34s %9s %8s %8s %8s %8s %9s %8s\n", "variant", "ms(min)",
+				"ns/call", "(med)", "x floor", "(med)", "cpu/call", "B/event"
 		else
 			printf "  %-34s %14s %10s %8s %8s\n", "variant", "Ir", "instr/call",
 				"x floor", "B/event"
@@ -550,17 +550,19 @@ for wl in $workloads; do
 			be = (v in bytes) ? sprintf("%.2f", bytes[v] / (2 * calls)) : "-"
 			pc = (mn[v] - mn["plain"]) * nt / calls
 			xf = (v == "plain" || fl <= 0) ? "-" : sprintf("%.2f", pc / fl)
+			fm = ("floor" in md) ? md["floor"] - md["plain"] : 0
+			xm = (v == "plain" || fm <= 0) ? "-" : sprintf("%.2f", (md[v] - md["plain"]) / fm)
 			if (mode == "timing") {
 				cp = "?"
 				if ((v in cpu) && ("plain" in cpu))
 					cp = sprintf("%.2f", (cpu[v] - cpu["plain"]) / calls)
 				if (v == "plain")
-					printf "  %-34s %9.1f %8s %8s %8s %9s %8s\n", lab[v],
-						mn[v] / 1e6, "-", "-", "-", "-", "-"
+					printf "  %-34s %9.1f %8s %8s %8s %8s %9s %8s\n", lab[v],
+						mn[v] / 1e6, "-", "-", "-", "-", "-", "-"
 				else
-					printf "  %-34s %9.1f %8.2f %8.2f %8s %9s %8s\n", lab[v],
+					printf "  %-34s %9.1f %8.2f %8.2f %8s %8s %9s %8s\n", lab[v],
 						mn[v] / 1e6, pc, (md[v] - md["plain"]) * nt / calls,
-						xf, cp, be
+						xf, xm, cp, be
 			} else {
 				if (v == "plain")
 					printf "  %-34s %14d %10s %8s %8s\n", lab[v], mn[v],

@@ -118,6 +118,20 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 		sink += folded_threads(f);
 		folded_finish(f);
 	}
+	/* slowest and callers of the first function named, as the CLI runs them */
+	for (int k = 0; k < 2; k++) {
+		const struct exporter *e = export_find(k ? "callers" : "slowest");
+		struct func_opts fn = { names_count(names) > 1 ? names_str(names, 1, NULL) : "?",
+					1 + (unsigned)(size % 7), 0, 0, 0 };
+		void *x;
+
+		if (e->prepare)
+			e->prepare(&fn, &sp, 1);
+		if (e->open(&x, out, &fn, names) == 0) {
+			e->add(x, sp);
+			e->finish(x);
+		}
+	}
 	sink += spans_repairs_total(spans_repairs(sp));
 }
 

@@ -110,7 +110,9 @@ static int flat_row(const char *text, const char *name, uint64_t *calls, uint64_
 		unsigned long long sf, c, in;
 		int at = 0;
 
-		if (sscanf(line, "%llu %*s %llu %llu %*s %*s %*s %n", &sf, &c, &in, &at) != 3 ||
+		/* self self% calls incl avg min p50 p90 p99 max function */
+		if (sscanf(line, "%llu %*s %llu %llu %*s %*s %*s %*s %*s %*s %n", &sf, &c, &in,
+			   &at) != 3 ||
 		    !at)
 			continue;
 		if ((long)strlen(name) == n - at &&
@@ -196,7 +198,7 @@ static void convert_cli(const char *name, const char *const *traces, int ntraces
 		o->field = slurp(out);                                                             \
 	} while (0)
 
-	RUN_TO(report, st_report, ".report", "report", "--ns");
+	RUN_TO(report, st_report, ".report", "report", "--ns", "-t", "0");
 	RUN_TO(flat, st_flat, ".flat", "report", "--flat", "--ns");
 	RUN_TO(folded, st_folded, ".folded", "folded");
 	RUN_TO(calls, st_calls, ".calls", "folded", "--calls");

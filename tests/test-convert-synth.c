@@ -203,11 +203,11 @@ static void test_balanced(void)
 	ro.flat = 1;
 	convert(&b, &cv);
 	is_str(cv.report,
-	       "self   self%  calls  incl   avg   min   max  function\n"
-	       "  30   50.0%      1    60    60    60    60  0x401000\n"
-	       "  15   25.0%      1    20    20    20    20  0x402000\n"
-	       "  10   16.7%      1    10    10    10    10  0x403000\n"
-	       "   5    8.3%      1     5     5     5     5  scope\n",
+	       "self   self%  calls  incl   avg   min   p50   p90   p99   max  function\n"
+	       "  30   50.0%      1    60    60    60    60    60    60    60  0x401000\n"
+	       "  15   25.0%      1    20    20    20    20    20    20    20  0x402000\n"
+	       "  10   16.7%      1    10    10    10    10    10    10    10  0x403000\n"
+	       "   5    8.3%      1     5     5     5     5     5     5     5  scope\n",
 	       "balanced: --flat");
 	ro.flat = 0;
 	tb_free(&b);
@@ -498,14 +498,137 @@ static void test_random(void)
 	is_int(bad_json, 0, "random events: the JSON's spans always nest");
 }
 
+/* Run the exporter called name, with opts, on the trace in b; its output into out. */
+static int run_exporter(struct tb *b, const char *name, void *opts, char *out, size_t size)
+{
+	const struct exporter *e = export_find(name);
+	struct reader *r = NULL;
+	struct names *names = names_new();
+	struct spans *sp = NULL;
+	void *x = NULL;
+	int rc = -100;
+	FILE *f = tmpfile();
+
+	out[0] = 0;
+	if (!e || !f || !names || reader_open_mem(b->p, b->n, &r) || spans_open(&sp, r, names))
+		goto out;
+	if (e->prepare)
+		e->prepare(opts, &sp, 1);
+	rc = e->open(&x, f, opts, names);
+	if (!rc) {
+		rc = e->add(x, sp);
+		rc |= e->finish(x);
+	}
+	read_back(f, out, size);
+	f = NULL;
+out:
+	if (f)
+		fclose(f);
+	spans_close(sp);
+	names_free(names);
+	reader_close(r);
+	return rc;
+}
+
+/*
+ * One function looked at: main (0x401000) calls A (0x402000) ten times, taking 1 to
+ * 10 ns; the tenth call of A calls B (0x403000, 3 ns); then main calls B (50 ns).
+ * report --flat shows A's distribution; slowest and callers find exactly these calls.
+ */
+static void test_func(void)
+{
+	static char out[8192];
+	struct func_opts fo = { 0 };
+	struct tb b;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	for (uint64_t i = 1; i <= 10; i++) {
+		uint64_t t = 1000 + 100 * i;
+
+		tb_enter(&b, t, 0x402000);
+		if (i == 10) {
+			tb_enter(&b, t + 2, 0x403000);
+			tb_exit(&b, t + 5, 0x403000);
+		}
+		tb_exit(&b, t + i, 0x402000);
+	}
+	tb_enter(&b, 2100, 0x403000);
+	tb_exit(&b, 2150, 0x403000);
+	tb_exit(&b, 2200, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+
+	ro.flat = 1;
+	ro.ns = 1;
+	run_exporter(&b, "report", &ro, out, sizeof(out));
+	is_str(out,
+	       "self   self%  calls  incl   avg   min   p50   p90   p99   max  function\n"
+	       "1095   91.2%      1  1200  1200  1200  1200  1200  1200  1200  0x401000\n"
+	       "  53    4.4%      2    53    26     3     3    50    50    50  0x403000\n"
+	       "  52    4.3%     10    55     5     1     5     9    10    10  0x402000\n",
+	       "func: report --flat: p50, p90, p99 of each function's calls");
+	ro.flat = 0;
+
+	fo.func = "0x402000";
+	fo.n = 3;
+	is_int(run_exporter(&b, "slowest", &fo, out, sizeof(out)), 0, "func: slowest runs");
+	is_str(out,
+	       "0x402000: 10 calls, the 3 slowest\n"
+	       "  duration            start       pid       tid  call path\n"
+	       "     10 ns    0.000001000 s       100       100  0x401000 > 0x402000\n"
+	       "      9 ns    0.000000900 s       100       100  0x401000 > 0x402000\n"
+	       "      8 ns    0.000000800 s       100       100  0x401000 > 0x402000\n",
+	       "func: slowest -n 3: the three longest calls, slowest first");
+	fo.func = "0x403000";
+	fo.n = 10;
+	run_exporter(&b, "slowest", &fo, out, sizeof(out));
+	is_str(out,
+	       "0x403000: 2 calls\n"
+	       "  duration            start       pid       tid  call path\n"
+	       "     50 ns    0.000001100 s       100       100  0x401000 > 0x403000\n"
+	       "      3 ns    0.000001002 s       100       100  0x401000 > 0x402000 > 0x403000\n",
+	       "func: slowest: each call with its own call path");
+	fo.func = "nothing";
+	run_exporter(&b, "slowest", &fo, out, sizeof(out));
+	is_str(out, "nothing: 0 calls\n", "func: slowest of a function never called");
+
+	fo.func = "0x403000";
+	run_exporter(&b, "callers", &fo, out, sizeof(out));
+	is_str(out,
+	       "0x403000: 2 calls, 53 ns in all, from 2 call paths\n"
+	       "\n"
+	       "callers (each call path into 0x403000, outermost first)\n"
+	       "     calls        incl        self  call path\n"
+	       "         1       50 ns       50 ns  0x401000 > 0x403000\n"
+	       "         1        3 ns        3 ns  0x401000 > 0x402000 > 0x403000\n"
+	       "\n"
+	       "callees (what 0x403000 calls, all paths together)\n"
+	       "     calls        incl        self  function\n"
+	       "(none)\n",
+	       "func: callers: both paths into B, the larger first");
+	fo.func = "0x402000";
+	run_exporter(&b, "callers", &fo, out, sizeof(out));
+	is_str(out,
+	       "0x402000: 10 calls, 55 ns in all, from 1 call path\n"
+	       "\n"
+	       "callers (each call path into 0x402000, outermost first)\n"
+	       "     calls        incl        self  call path\n"
+	       "        10       55 ns       52 ns  0x401000 > 0x402000\n"
+	       "\n"
+	       "callees (what 0x402000 calls, all paths together)\n"
+	       "     calls        incl        self  function\n"
+	       "         1        3 ns        3 ns  0x403000\n",
+	       "func: callers: A's one path, and B as its callee");
+	tb_free(&b);
+}
+
 static const struct test_case cases[] = {
-	{ "balanced", test_balanced, 0 },
-	{ "repairs", test_repairs, 300 },
-	{ "gaps", test_gaps, 0 },
-	{ "deep", test_deep, 0 },
-	{ "escape", test_escape, 0 },
-	{ "random", test_random, 300 },
-	{ NULL, NULL, 0 },
+	{ "balanced", test_balanced, 0 }, { "func", test_func, 0 },
+	{ "repairs", test_repairs, 300 }, { "gaps", test_gaps, 0 },
+	{ "deep", test_deep, 0 },	  { "escape", test_escape, 0 },
+	{ "random", test_random, 300 },	  { NULL, NULL, 0 },
 };
 
 int main(int argc, char **argv)

@@ -160,8 +160,17 @@ static void test_full(void)
 		const char *cmd = cmds[i];
 
 		for (int to_stdout = 0; to_stdout < 2; to_stdout++) {
-			const char *argv_o[] = { tscope, cmd, "-o", "/dev/full", trace, NULL };
-			const char *argv_s[] = { tscope, cmd, trace, NULL };
+			/* the commands about one function take it first */
+			int fn = strcmp(cmd, "slowest") == 0 || strcmp(cmd, "callers") == 0;
+			const char *argv_o[] = { tscope,
+						 cmd,
+						 "-o",
+						 "/dev/full",
+						 fn ? "0x401000" : trace,
+						 fn ? trace : NULL,
+						 NULL };
+			const char *argv_s[] = { tscope, cmd, fn ? "0x401000" : trace,
+						 fn ? trace : NULL, NULL };
 			const char *what = to_stdout ? "stdout on /dev/full" : "-o /dev/full";
 			char *e;
 			int st;

@@ -42,7 +42,8 @@ static const char help_text[] =
     "      --flat            one row per function instead of call trees\n"
     "  -d, --depth N         show N levels of each call tree (0: all)\n"
     "  -t, --threshold PCT   hide call-tree lines (and what is below them) whose incl is\n"
-    "                        under PCT percent of their thread's time\n"
+    "                        under PCT percent of their thread's time (default 0.5; the\n"
+    "                        report says how many lines it hid; -t 0 shows them all)\n"
     "      --thread TID      only the thread TID\n"
     "  -s, --sort KEY        incl, self, calls or name (default: incl; self with --flat);\n"
     "                        numbers sort largest first, ties by name\n"
@@ -80,6 +81,7 @@ int cmd_report(int argc, char **argv)
 	int opt;
 
 	memset(&o, 0, sizeof(o));
+	o.threshold = REPORT_THRESHOLD_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":d:t:s:o:hV", opts, NULL)) != -1) {

@@ -16,10 +16,12 @@
 #define TSCOPE_CMDS_H
 
 #define TSCOPE_COMMANDS(X)                                                                         \
-	X(record, "run a program built with -finstrument-functions, recording its calls") \
-	X(report, "show the call tree of each thread, or one row per function (--flat)")   \
-	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing") \
-	X(folded, "print folded stacks with self times, for flame graphs")                 \
+	X(record, "run a program built with -finstrument-functions, recording its calls")          \
+	X(report, "show the call tree of each thread, or one row per function (--flat)")           \
+	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing")        \
+	X(folded, "print folded stacks with self times, for flame graphs")                         \
+	X(slowest, "list the slowest calls of one function, with when, where and from where")      \
+	X(callers, "show every call path into one function, and what it calls")                    \
 	X(info, "show a trace's header, clock, duration, threads, events and size")                \
 	X(dump, "print every chunk and every event as stored, one per line (debugging)")
 

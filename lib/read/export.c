@@ -17,7 +17,9 @@
 #define EXPORTERS(X)                                                                               \
 	X(report)                                                                                  \
 	X(chrome)                                                                                  \
-	X(folded)
+	X(folded)                                                                                  \
+	X(slowest)                                                                                 \
+	X(callers)
 
 #define EXPORT__DECLARE(name) extern const struct exporter name##_exporter;
 EXPORTERS(EXPORT__DECLARE)

@@ -158,4 +158,14 @@ int folded_finish(struct folded *f);
 /* Threads added so far. */
 uint64_t folded_threads(const struct folded *f);
 
+/* ---- slowest, callers (export-func.c) --------------------------------------------------- */
+
+struct func_opts {
+	const char *func; /* the function: its name, or its name up to a '(' */
+	unsigned n;	  /* slowest: calls to list */
+	int has_tid;	  /* only thread tid */
+	uint32_t tid;
+	uint64_t base_ns; /* slowest: start times count from here (set by prepare) */
+};
+
 #endif /* TSCOPE_EXPORT_H */

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "export.h"
 #include "calltree.h"
+#include "hist.h"
 #include "units.h"
 
 /* ---- formatting ----------------------------------------------------------------------- */
@@ -85,6 +86,8 @@ struct report {
 	size_t node_name_cap;
 	uint64_t total;
 	int wt, wc;
+	uint32_t *depth; /* of each node */
+	size_t depth_cap;
 
 	/* flat: every thread merged by name; rows by name id, the names on the path
 	 * being walked and how many times each is on it (recursion), a sort buffer */
@@ -97,6 +100,14 @@ struct report {
 	size_t path_n, path_cap;
 	struct item *items;
 	size_t items_cap;
+
+	/* flat: the durations of each name's calls, by name id: all threads read so far
+	 * (hist), and the thread being read (thist; names touched: touched) */
+	struct hist *hist, *thist;
+	size_t hist_cap, thist_cap;
+	uint32_t *touched;
+	size_t touched_n, touched_cap;
+	struct spans *sp; /* the trace being read */
 };
 
 int report_open(struct report **rp, FILE *out, const struct report_opts *o, struct names *names)
@@ -248,6 +259,34 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 	return !(rep->o.max_depth && depth + 1 >= rep->o.max_depth);
 }
 
+/* The lines the threshold hid (not those --depth hid): every node under it, within
+ * the depth shown, since a node's incl is never more than its parent's. */
+static void say_hidden(struct report *rep)
+{
+	const struct calltree *t = &rep->tree;
+	uint64_t hidden = 0;
+
+	if (rep->o.threshold <= 0 || ferror(rep->out))
+		return;
+	if (calltree_grow((void **)&rep->depth, &rep->depth_cap, t->n, sizeof(*rep->depth), 0) <
+	    0) {
+		rep->err = TSCOPE_ENOMEM;
+		return;
+	}
+	rep->depth[0] = 0;
+	for (size_t i = 1; i < t->n; i++) {
+		rep->depth[i] = rep->depth[t->nodes[i].parent] + 1;
+		hidden +=
+		    (double)t->nodes[i].incl * 100.0 < rep->o.threshold * (double)rep->total &&
+		    (!rep->o.max_depth || rep->depth[i] <= rep->o.max_depth);
+	}
+	if (hidden)
+		fprintf(rep->out,
+			"(%" PRIu64 " line%s under %g%% of the thread hidden: -t 0 shows %s)\n",
+			hidden, hidden == 1 ? "" : "s", rep->o.threshold,
+			hidden == 1 ? "it" : "them");
+}
+
 /* Print the call tree of the thread just read. */
 static void print_tree(struct report *rep, const struct reader_thread *th,
 		       const struct spans_thread_stats *st)
@@ -284,6 +323,7 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		rep->wc, "calls", rep->wt, "avg", "thread", "function");
 	if (calltree_walk(t, tree_cmp, tree_line, rep) == TSCOPE_ENOMEM)
 		rep->err = TSCOPE_ENOMEM;
+	say_hidden(rep);
 }
 
 /* A node of the merged tree into the flat table: a path's calls and times go to its
@@ -365,8 +405,9 @@ static void print_flat(struct report *rep)
 	wc = digits(max_calls);
 	if (wc < 5)
 		wc = 5;
-	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self", "self%", wc,
-		"calls", wt, "incl", wt, "avg", wt, "min", wt, "max", "function");
+	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self",
+		"self%", wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt,
+		"p99", wt, "max", "function");
 	for (size_t i = 0; i < n && !ferror(rep->out); i++) {
 		const struct item *it = &rep->items[i];
 		const struct flat_row *row = &rep->rows[it->idx];
@@ -380,12 +421,80 @@ static void print_flat(struct report *rep)
 		put_time(rep, row->incl / row->calls, wt);
 		fputs("  ", rep->out);
 		put_time(rep, row->min, wt);
+		for (int k = 0; k < 3; k++) {
+			static const double q[] = { 0.5, 0.9, 0.99 };
+			const struct hist *h = it->idx < rep->hist_cap ? &rep->hist[it->idx] : NULL;
+
+			fputs("  ", rep->out);
+			put_time(rep, h && h->n ? hist_quantile(h, q[k]) : row->max, wt);
+		}
 		fputs("  ", rep->out);
 		put_time(rep, row->max, wt);
 		fputs("  ", rep->out);
 		put_name(rep->out, it->name, it->len);
 		fputc('\n', rep->out);
 	}
+}
+
+/* flat: the call tree's callbacks, and each call's duration into its name's histogram */
+static void flat_open(void *ctx, struct spans_frame *stack, size_t depth)
+{
+	struct report *rep = ctx;
+
+	calltree_ops.open(&rep->tree, stack, depth);
+}
+
+static void flat_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
+{
+	struct report *rep = ctx;
+	uint32_t name = spans_name(rep->sp, stack[depth].key);
+
+	calltree_ops.close(&rep->tree, stack, depth, end);
+	if (calltree_grow((void **)&rep->thist, &rep->thist_cap, (size_t)name + 1,
+			  sizeof(*rep->thist), 1) < 0 ||
+	    (!rep->thist[name].n &&
+	     calltree_grow((void **)&rep->touched, &rep->touched_cap, rep->touched_n + 1,
+			   sizeof(*rep->touched), 0) < 0)) {
+		rep->err = TSCOPE_ENOMEM;
+		return;
+	}
+	if (!rep->thist[name].n)
+		rep->touched[rep->touched_n++] = name;
+	if (hist_add(&rep->thist[name], end - stack[depth].start) < 0)
+		rep->err = TSCOPE_ENOMEM;
+}
+
+static void flat_forget(struct report *rep)
+{
+	for (size_t i = 0; i < rep->touched_n; i++)
+		hist_clear(&rep->thist[rep->touched[i]]);
+	rep->touched_n = 0;
+}
+
+static int flat_reset(void *ctx)
+{
+	struct report *rep = ctx;
+
+	flat_forget(rep);
+	return calltree_ops.reset(&rep->tree);
+}
+
+static const struct spans_ops flat_ops = { flat_open, flat_close, NULL, NULL, flat_reset };
+
+/* The thread just read: its durations join those of the threads before it. */
+static int flat_keep(struct report *rep)
+{
+	if (calltree_grow((void **)&rep->hist, &rep->hist_cap, rep->thist_cap, sizeof(*rep->hist),
+			  1) < 0)
+		return TSCOPE_ENOMEM;
+	for (size_t i = 0; i < rep->touched_n; i++) {
+		uint32_t name = rep->touched[i];
+
+		if (hist_merge(&rep->hist[name], &rep->thist[name]) < 0)
+			return TSCOPE_ENOMEM;
+	}
+	flat_forget(rep);
+	return 0;
 }
 
 static void process_header(struct report *rep, const struct reader *r)
@@ -417,13 +526,18 @@ int report_add(struct report *rep, struct spans *sp)
 			continue;
 		if (calltree_reset(&rep->tree) < 0)
 			return TSCOPE_ENOMEM;
-		e = spans_run(sp, i, &calltree_ops, &rep->tree);
+		rep->sp = sp;
+		if (rep->o.flat)
+			e = spans_run(sp, i, &flat_ops, rep);
+		else
+			e = spans_run(sp, i, &calltree_ops, &rep->tree);
 		if (e < 0 && !rc)
 			rc = e;
 		if (rep->tree.err && !rc)
 			rc = rep->tree.err;
 		if (rep->o.flat) {
-			if (calltree_merge(&rep->merged, 0, &rep->tree, sp, NULL) < 0)
+			if (calltree_merge(&rep->merged, 0, &rep->tree, sp, NULL) < 0 ||
+			    flat_keep(rep) < 0)
 				return TSCOPE_ENOMEM;
 		} else {
 			e = calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap);
@@ -452,10 +566,18 @@ int report_finish(struct report *rep)
 	calltree_fini(&rep->tree);
 	calltree_fini(&rep->merged);
 	free(rep->node_name);
+	free(rep->depth);
 	free(rep->rows);
 	free(rep->active);
 	free(rep->path);
 	free(rep->items);
+	for (size_t i = 0; i < rep->hist_cap; i++)
+		hist_free(&rep->hist[i]);
+	for (size_t i = 0; i < rep->thist_cap; i++)
+		hist_free(&rep->thist[i]);
+	free(rep->hist);
+	free(rep->thist);
+	free(rep->touched);
 	free(rep);
 	return rc;
 }

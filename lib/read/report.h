@@ -23,10 +23,13 @@ enum report_sort {
 	REPORT_SORT_NAME
 };
 
+#define REPORT_THRESHOLD_DEFAULT 0.5
+
 struct report_opts {
 	int flat;	    /* one row per function, all threads together */
 	unsigned max_depth; /* tree: levels shown, 0 for all */
-	double threshold;   /* tree: hide subtrees under this percentage of their thread */
+	double threshold;   /* tree: hide subtrees under this percentage of their thread
+			       (tscope report: REPORT_THRESHOLD_DEFAULT unless -t) */
 	int has_tid;	    /* only thread tid */
 	uint32_t tid;
 	enum report_sort sort; /* default: incl for the tree, self for --flat */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-hist.c - the duration histograms behind report --flat's percentiles: exact below
+ * 16 ns, within 1/32 above, nearest rank, the largest value never exceeded, merging.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "hist.h"
+#include "runner.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank q-quantile of the n sorted values v. */
+static uint64_t exact_quantile(const uint64_t *v, size_t n, double q)
+{
+	size_t rank = (size_t)(q * (double)n);
+
+	if ((double)rank < q * (double)n)
+		rank++;
+	return v[(rank ? rank : 1) - 1];
+}
+
+static void test_small(void)
+{
+	struct hist h = { 0 };
+
+	for (uint64_t v = 1; v <= 10; v++)
+		hist_add(&h, v);
+	is_int(hist_quantile(&h, 0.5), 5, "1..10: p50 is 5");
+	is_int(hist_quantile(&h, 0.9), 9, "p90 is 9");
+	is_int(hist_quantile(&h, 0.99), 10, "p99 is 10 (the 10th of 10)");
+	is_int(hist_quantile(&h, 1.0), 10, "p100 is the largest");
+	is_int(h.n, 10, "10 values");
+	hist_clear(&h);
+	is_int(hist_quantile(&h, 0.5), 0, "an empty histogram gives 0");
+	hist_add(&h, 0);
+	is_int(hist_quantile(&h, 0.5), 0, "a zero duration is kept");
+	hist_free(&h);
+}
+
+/* Several distributions, every percentile from 1 to 100 against the exact one. */
+static void test_bounds(void)
+{
+	static uint64_t v[100000];
+	static const char *const kinds[] = { "uniform to 1 ms", "exponential, mean 50 us",
+					     "spread over 2^0..2^50 ns" };
+	uint64_t x = 88172645463325252u;
+	int bad = 0, over = 0;
+
+	for (int k = 0; k < 3; k++) {
+		struct hist h = { 0 };
+		size_t n = sizeof(v) / sizeof(v[0]);
+
+		for (size_t i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (k == 0)
+				v[i] = x % 1000000;
+			else if (k == 1)
+				v[i] = (uint64_t)(-50000.0 * log((double)(x % 1000000 + 1) / 1e6));
+			else
+				v[i] = x >> (14 + x % 51);
+			hist_add(&h, v[i]);
+		}
+		qsort(v, n, sizeof(v[0]), cmp_u64);
+		for (int p = 1; p <= 100; p++) {
+			uint64_t want = exact_quantile(v, n, p / 100.0);
+			uint64_t got = hist_quantile(&h, p / 100.0);
+			uint64_t d = got > want ? got - want : want - got;
+
+			bad += d * 32 > want;
+			over += got > v[n - 1];
+		}
+		ok(bad == 0 && over == 0, "%s: p1..p100 within 1/32, never above the largest",
+		   kinds[k]);
+		is_int(hist_quantile(&h, 1.0), v[n - 1], "%s: p100 is the largest", kinds[k]);
+		hist_free(&h);
+	}
+}
+
+static void test_merge(void)
+{
+	struct hist a = { 0 }, b = { 0 }, all = { 0 };
+
+	for (uint64_t v = 1; v <= 1000; v++) {
+		hist_add(v % 2 ? &a : &b, v * 1000);
+		hist_add(&all, v * 1000);
+	}
+	hist_merge(&a, &b);
+	ok(a.n == all.n && a.max == all.max && hist_quantile(&a, 0.5) == hist_quantile(&all, 0.5) &&
+	       hist_quantile(&a, 0.99) == hist_quantile(&all, 0.99),
+	   "two halves merged are the whole");
+	hist_free(&a);
+	hist_free(&b);
+	hist_free(&all);
+}
+
+static const struct test_case cases[] = {
+	{ "small", test_small, 0 },
+	{ "bounds", test_bounds, 0 },
+	{ "merge", test_merge, 0 },
+	{ NULL, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	return run_tests(argc, argv, cases);
+}
