@@ -257,6 +257,14 @@ static void test_backpressure(void)
 	pid_t pid;
 	int st = -1;
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/* 12 M instrumented calls under a sanitizer take minutes, not seconds */
+	for (int i = 0; i < 8; i++)
+		tap_skip("backpressure: too slow under a sanitizer");
+	free(r);
+	(void)argv, (void)env, (void)t, (void)addr, (void)pid, (void)st, (void)fifo, (void)copy;
+	return;
+#endif
 	trace_path(fifo, sizeof(fifo), "fifo");
 	trace_path(copy, sizeof(copy), "fifo-copy");
 	unlink(fifo);
@@ -272,6 +280,7 @@ static void test_backpressure(void)
 		int in, out;
 		ssize_t n;
 
+		alarm(120); /* never hangs the suite */
 		usleep(1500000);
 		in = open(fifo, O_RDONLY);
 		out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -284,6 +293,12 @@ static void test_backpressure(void)
 	snprintf(calls, sizeof(calls), "%ld", 300 * CALLS);
 	snprintf(env_out, sizeof(env_out), "TSCOPE_OUTPUT=%s", fifo);
 	ok(run_err(argv, env, r) == 0 && r->status == 5, "backpressure: exit status untouched");
+	{ /* a program that never opened the FIFO leaves the reader waiting: end it */
+		int w = open(fifo, O_WRONLY | O_NONBLOCK);
+
+		if (w >= 0)
+			close(w);
+	}
 	waitpid(pid, &st, 0);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "backpressure: the FIFO was read to its end");
 	is_int(said(), 1, "backpressure: one line said");
