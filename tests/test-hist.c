@@ -70,7 +70,7 @@ static void test_bounds(void)
 			else if (k == 1)
 				v[i] = (uint64_t)(-50000.0 * log((double)(x % 1000000 + 1) / 1e6));
 			else
-				v[i] = x >> (14 + x % 51);
+				v[i] = x >> (14 + x % 50);
 			hist_add(&h, v[i]);
 		}
 		qsort(v, n, sizeof(v[0]), cmp_u64);

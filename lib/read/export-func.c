@@ -165,7 +165,8 @@ static void print_slowest(struct func *f)
 {
 	char d[32], s[32];
 
-	qsort(f->heap, f->heap_n, sizeof(*f->heap), slow_cmp);
+	if (f->heap_n)
+		qsort(f->heap, f->heap_n, sizeof(*f->heap), slow_cmp);
 	fprintf(f->out, "%s: %" PRIu64 " call%s", f->o.func, f->calls, f->calls == 1 ? "" : "s");
 	if (f->calls > f->heap_n)
 		fprintf(f->out, ", the %zu slowest", f->heap_n);
@@ -309,8 +310,10 @@ static void print_callers(struct func *f)
 		f->err = TSCOPE_ENOMEM;
 		goto out;
 	}
-	qsort(w.paths, w.npaths, sizeof(*w.paths), row_cmp);
-	qsort(w.callees, w.ncallees, sizeof(*w.callees), row_cmp);
+	if (w.npaths) /* qsort(NULL, 0, ...) is undefined */
+		qsort(w.paths, w.npaths, sizeof(*w.paths), row_cmp);
+	if (w.ncallees)
+		qsort(w.callees, w.ncallees, sizeof(*w.callees), row_cmp);
 	units_ns(a, sizeof(a), w.incl);
 	fprintf(f->out, "%s: %" PRIu64 " call%s, %s in all, from %zu call path%s\n", f->o.func,
 		w.calls, w.calls == 1 ? "" : "s", a, w.npaths, w.npaths == 1 ? "" : "s");
