@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * file.c - the trace file: its header, metadata chunks, events, and the END chunk.
+ * file.c - the trace file: its header, metadata chunks and events (its END chunk and
+ * the close are file-end.c's).
  *
  * The file is opened lazily, at the first buffer to write (or at once under `tscope
  * record`, which claims the name), so a process that records nothing leaves no file.
  * EVENTS chunks are packed (pack.h), and LZ4-compressed if asked; plain ones
- * (TSCOPE_COMPRESS=none) go out as they lie in their buffers, gathered into one writev().  Scope names are
- * read from the program's memory here, off the recording threads, and written once
+ * (TSCOPE_COMPRESS=none) go out as they lie in their buffers, gathered into one
+ * writev().  Scope names are read from the program's memory here, off the recording threads, and written once
  * each as NAME chunks.  A clock sync point and a scan of the loaded objects follow
  * every CLOCK_EVERY ns of writing.
  *
  * One lock (tscope__file_lock) keeps chunks in order: every function below but
- * tscope__file_reset() and tscope__note_loss() is called with it held.  The descriptor
+ * tscope__file_reset() and tscope__note_loss() is called with it held; the state
+ * (file-state.h) is shared with file-end.c.  The descriptor
  * is tracefd.c's.  A failed write is remembered (tscope__file_error): the trace is cut
  * back to its last whole chunk, nothing more is written until the END chunk, and the
  * events are counted as lost; at the close, one line says how many and why.
@@ -36,41 +38,19 @@
 #include <unistd.h>
 
 #include "tscope-int.h"
+#include "file-state.h"
 #include "pack.h"
 #include "clock.h"
 
-#define BATCH_MAX    64          /* chunks gathered into one writev() */
 #define CLOCK_EVERY  100000000u  /* ns between sync points while running */
-#define SYNC_EARLY   1000000u    /* the same in the session's first CLOCK_EVERY ns */
-#define MARKS	     8		 /* the file's state before each of the last writes of events */
+#define SYNC_EARLY   1000000u	 /* the same in the session's first CLOCK_EVERY ns */
 
-/* What the file held before a write of events: where to cut back to, to make room for
- * the END chunk after a failure (a full disk, a file-size limit). */
-struct mark {
-	uint64_t size, chunks, events;
-};
-
-static struct {
-	pthread_mutex_t lock;
-	struct tscope__config cfg;
-	int fork_child;  /* this process was forked from a recording one */
-	int opened, open_failed; /* the file exists (0 until the first write); or could not */
-	int io_error;    /* errno of the first failed write */
-	int closing;     /* writing the END chunk: tried even after a failure */
-	int end_after;   /* a provisional END chunk follows the size bytes */
-	int cause;       /* errno of the first loss (tscope__note_loss) */
-	uint64_t size;   /* bytes written, all whole chunks */
-	struct tsf_clock start;
-	uint64_t last_sync_ns;
-	uint64_t chunks, events, lost;
-	struct mark marks[MARKS]; /* a ring: the newest at marks_at - 1 */
-	unsigned marks_at, marks_n;
-	struct iovec batch[BATCH_MAX]; /* EVENTS chunks not written yet */
-	int batch_n;
-	size_t batch_events, batch_lost;
-} f = {
+struct tscope__file tscope__file = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
+
+/* this file's and file-end.c's short name for the state */
+#define f tscope__file
 
 TS_NOINSTR void tscope__file_lock(void)
 {
@@ -119,7 +99,7 @@ static TS_NOINSTR int put(struct iovec *iov, int n, unsigned chunks, uint64_t ev
 		return -1;
 	}
 	if (events) {
-		f.marks[f.marks_at++ % MARKS] = (struct mark){ f.size, f.chunks, f.events };
+		f.marks[f.marks_at++ % MARKS] = (struct tscope__mark){ f.size, f.chunks, f.events };
 		f.marks_n += f.marks_n < MARKS;
 	}
 	f.size += bytes;
@@ -133,8 +113,8 @@ static TS_NOINSTR void batch_flush(void);
 
 /* One chunk made of up to three parts, padded to 8 bytes.  Caller holds the lock and
  * the file is open. */
-static TS_NOINSTR int emit(void *ctx, uint32_t type, const void *a, size_t alen, const void *b,
-			   size_t blen, const void *c, size_t clen)
+TS_NOINSTR int tscope__file_emit(void *ctx, uint32_t type, const void *a, size_t alen,
+				 const void *b, size_t blen, const void *c, size_t clen)
 {
 	static const uint64_t zero;
 	size_t size = alen + blen + clen;
@@ -168,9 +148,9 @@ static TS_NOINSTR void end_provisional(void)
 	tscope__fd_write(iov, 2);
 }
 
-static TS_NOINSTR void emit_clock(const struct tsf_clock *c)
+TS_NOINSTR void tscope__file_emit_clock(const struct tsf_clock *c)
 {
-	emit(NULL, TSF_CHUNK_CLOCK, c, sizeof(*c), NULL, 0, NULL, 0);
+	tscope__file_emit(NULL, TSF_CHUNK_CLOCK, c, sizeof(*c), NULL, 0, NULL, 0);
 	f.last_sync_ns = c->mono_ns;
 }
 
@@ -206,9 +186,10 @@ TS_NOINSTR int tscope__file_open(void)
 	p.pid = h.pid;
 	p.ppid = h.ppid;
 	n = readlink("/proc/self/exe", exe, sizeof(exe));
-	emit(NULL, TSF_CHUNK_PROCESS, &p, sizeof(p), exe, n > 0 ? (size_t)n : 0, NULL, 0);
-	emit_clock(&f.start);
-	tscope__maps_write(emit, NULL, TS_MAPS_RESET);
+	tscope__file_emit(NULL, TSF_CHUNK_PROCESS, &p, sizeof(p), exe, n > 0 ? (size_t)n : 0, NULL,
+			  0);
+	tscope__file_emit_clock(&f.start);
+	tscope__maps_write(tscope__file_emit, NULL, TS_MAPS_RESET);
 	end_provisional();
 	return 0;
 }
@@ -284,12 +265,12 @@ static TS_NOINSTR int write_buf(struct tscope__buf *b, int final)
 		return 0;
 	}
 	if (scan.names)
-		tscope__names_write(b, k, emit, NULL);
+		tscope__names_write(b, k, tscope__file_emit, NULL);
 	if (b->name_changed) {
 		struct tsf_thread th = { b->head.tid, (uint32_t)getpid(), tscope__clock_slow() };
 
-		emit(NULL, TSF_CHUNK_THREAD, &th, sizeof(th), b->name,
-		     strnlen(b->name, TS_NAME_MAX - 1), NULL, 0);
+		tscope__file_emit(NULL, TSF_CHUNK_THREAD, &th, sizeof(th), b->name,
+				  strnlen(b->name, TS_NAME_MAX - 1), NULL, 0);
 	}
 	if (packed) {
 		struct tsf_chunk ch;
@@ -374,13 +355,13 @@ TS_NOINSTR void tscope__file_tick(int scan_how)
 		struct tsf_clock c;
 
 		tscope__clock_sync(&c);
-		emit_clock(&c);
+		tscope__file_emit_clock(&c);
 	} else if (now - f.last_sync_ns >= CLOCK_EVERY) {
 		struct tsf_clock c;
 
 		tscope__clock_sync(&c);
-		emit_clock(&c);
-		tscope__maps_write(emit, NULL, scan_how);
+		tscope__file_emit_clock(&c);
+		tscope__maps_write(tscope__file_emit, NULL, scan_how);
 	}
 	end_provisional();
 }
@@ -389,7 +370,7 @@ TS_NOINSTR void tscope__file_tick(int scan_how)
 TS_NOINSTR void tscope__file_scan(int how)
 {
 	if (tscope__file_open() == 0) {
-		tscope__maps_write(emit, NULL, how);
+		tscope__maps_write(tscope__file_emit, NULL, how);
 		end_provisional();
 	}
 }
@@ -422,120 +403,4 @@ TS_NOINSTR int tscope__file_failed(void)
 TS_NOINSTR int tscope__file_error(void)
 {
 	return f.io_error;
-}
-
-/* The one line for every loss of the session, with the first cause and the count. */
-static TS_NOINSTR void say_loss(void)
-{
-	int cause = __atomic_load_n(&f.cause, __ATOMIC_RELAXED);
-	char msg[64];
-
-	if (!cause || f.open_failed)
-		return; /* said at the open */
-	snprintf(msg, sizeof(msg), ": %llu events lost: ", (unsigned long long)f.lost);
-	tscope__say(tscope__fd_path(), msg,
-		    cause == ENOMEM	    ? "no memory for buffers"
-		    : tscope__fd_gone() ? "the trace file was removed or replaced"
-					: strerror(cause));
-}
-
-/* The END chunk did not fit (the disk is full, the file at its size limit): give up the
- * newest write of events, counted as lost, to make room.  0 when there is none left. */
-static TS_NOINSTR int cut_back(void)
-{
-	struct mark m = f.marks[--f.marks_at % MARKS];
-
-	f.marks_n--;
-	if (tscope__fd_cut(m.size) < 0)
-		return 0;
-	f.lost += f.events - m.events;
-	f.size = m.size;
-	f.chunks = m.chunks;
-	f.events = m.events;
-	return 1;
-}
-
-/* The last scan of objects (scan_how), the last sync point and the END chunk, which
- * also counts lost more events; the file is closed.  Returns 0, or TSCOPE_EIO if
- * anything could not be written. */
-/* Recording threads waited waited ns for the writer: said once, when it was over a
- * tenth of the session. */
-static TS_NOINSTR void say_waited(uint64_t waited, uint64_t now)
-{
-	uint64_t run = now > f.start.mono_ns ? now - f.start.mono_ns : 0;
-	char msg[160];
-
-	if (!waited || waited <= run / 10)
-		return;
-	snprintf(msg, sizeof(msg),
-		 ": recording threads waited %.3f s for the trace to be written"
-		 " (%.0f%% of the %.3f s recorded): ",
-		 waited / 1e9, 100.0 * waited / run, run / 1e9);
-	tscope__say(tscope__fd_path(), msg, "the disk did not keep up");
-}
-
-TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost, uint64_t waited)
-{
-	struct tsf_clock c = { 0 };
-	struct tsf_end end = { 0 };
-
-	f.closing = 1; /* after a failure: the END may still fit, and say what was lost */
-	if (tscope__file_open() == 0) {
-		tscope__maps_write(emit, NULL, scan_how);
-		tscope__clock_sync(&c);
-		emit_clock(&c);
-		end.chunks = f.chunks;
-		end.events = f.events;
-		end.lost = f.lost + lost;
-		end.waited_ns = waited;
-		while (emit(NULL, TSF_CHUNK_END, &end, sizeof(end), NULL, 0, NULL, 0) < 0 &&
-		       f.marks_n && cut_back())
-			end = (struct tsf_end){ f.chunks, f.events, f.lost + lost, waited };
-	}
-	tscope__fd_close();
-	f.opened = f.closing = f.end_after = 0;
-	say_loss();
-	say_waited(waited, c.mono_ns ? c.mono_ns : tscope__mono_ns());
-	return f.io_error ? TSCOPE_EIO : 0;
-}
-
-/*
- * Before exec(): the old image's last words (see exec.c).  A file this process
- * created and wrote no event into is given back, removed, so that the next image
- * claims the name itself; any other is completed as at exit (lost: as there).  A file
- * never opened stays so.  Returns what tscope__file_close() returns.
- */
-TS_NOINSTR int tscope__file_close_exec(int scan_how, uint64_t lost, uint64_t waited)
-{
-	if (!f.opened && !lost)
-		return f.io_error ? TSCOPE_EIO : 0;
-	if (f.opened && !f.events && !f.lost && !lost && !f.io_error &&
-	    !__atomic_load_n(&f.cause, __ATOMIC_RELAXED) && tscope__fd_give_back() == 0) {
-		f.opened = f.end_after = 0;
-		return 0;
-	}
-	return tscope__file_close(scan_how, lost, waited);
-}
-
-/*
- * In a forked child: the lock may have been held by the parent's writer thread, and
- * what it guards may be half-done: start afresh (the old name table and compression
- * buffers are left to the parent's copy of the heap).  active: the child records on,
- * to a file of its own.
- */
-TS_NOINSTR void tscope__file_atfork_child(int active)
-{
-	pthread_mutex_init(&f.lock, NULL);
-	f.batch_n = 0;
-	f.batch_events = f.batch_lost = 0;
-	tscope__names_atfork_child();
-	tscope__encode_atfork_child();
-	tscope__fd_atfork_child();
-	f.opened = f.end_after = 0;
-	f.fork_child = 1;
-	if (active) {
-		struct tscope__config cfg = f.cfg;
-
-		tscope__file_reset(&cfg, 0);
-	}
 }

@@ -20,8 +20,9 @@
  *	thread.c   a thread's registration and its busy flag
  *	ring.c     ring mode: a thread's ring of buffers and its snapshots
  *	writer.c   the hand-over queue and the background writer thread
- *	file.c     the trace file: header, metadata chunks, events, END (provisional while
- *	           a claimed file holds no event); what was lost
+ *	file.c     the trace file: header, metadata chunks, events (an END chunk while a
+ *	           claimed file holds none); file-end.c: the END chunk, what was lost or
+ *	           waited for, the file before exec() and in a forked child
  *	tracefd.c  the trace's descriptor: high, checked, reopened if the program closed
  *	           it; its writes; the file given back before exec()
  *	names.c    the scope names' NAME chunks, and which ones the file has
@@ -229,7 +230,7 @@ void tscope__writer_atfork_child(void);
 int tscope__writer_retarget(const struct tscope__config *cfg);
 void tscope__writer_modules(int after_dlclose);
 
-/* file.c: every call but tscope__file_reset() with tscope__file_lock() held */
+/* file.c, file-end.c: every call but tscope__file_reset() with tscope__file_lock() held */
 void tscope__file_lock(void);
 void tscope__file_unlock(void);
 void tscope__file_reset(const struct tscope__config *cfg, int keep_start);
