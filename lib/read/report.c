@@ -23,7 +23,7 @@
 #include "report.h"
 #include "export.h"
 #include "calltree.h"
-#include "hist.h"
+#include "profile.h"
 #include "units.h"
 
 /* ---- formatting ----------------------------------------------------------------------- */
@@ -59,11 +59,6 @@ static int digits(uint64_t v)
 
 /* ---- the report ------------------------------------------------------------------------ */
 
-/* One row of the flat table: a function (or scope) by name, over every thread. */
-struct flat_row {
-	uint64_t calls, incl, self, min, max;
-};
-
 /* A row ready to be sorted. */
 struct item {
 	uint64_t incl, self, calls;
@@ -89,25 +84,10 @@ struct report {
 	uint32_t *depth; /* of each node */
 	size_t depth_cap;
 
-	/* flat: every thread merged by name; rows by name id, the names on the path
-	 * being walked and how many times each is on it (recursion), a sort buffer */
-	struct calltree merged;
-	struct flat_row *rows;
-	size_t rows_cap;
-	uint32_t *active;
-	size_t active_cap;
-	uint32_t *path;
-	size_t path_n, path_cap;
+	/* flat: every thread by function name, and a sort buffer */
+	struct profile prof;
 	struct item *items;
 	size_t items_cap;
-
-	/* flat: the durations of each name's calls, by name id: all threads read so far
-	 * (hist), and the thread being read (thist; names touched: touched) */
-	struct hist *hist, *thist;
-	size_t hist_cap, thist_cap;
-	uint32_t *touched;
-	size_t touched_n, touched_cap;
-	struct spans *sp; /* the trace being read */
 };
 
 int report_open(struct report **rp, FILE *out, const struct report_opts *o, struct names *names)
@@ -117,7 +97,7 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 	*rp = NULL;
 	if (!rep)
 		return TSCOPE_ENOMEM;
-	if (o->flat && calltree_reset(&rep->merged) < 0) {
+	if (o->flat && profile_reset(&rep->prof) < 0) {
 		free(rep);
 		return TSCOPE_ENOMEM;
 	}
@@ -326,50 +306,18 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	say_hidden(rep);
 }
 
-/* A node of the merged tree into the flat table: a path's calls and times go to its
- * last name's row; its inclusive time only if that name is not already on the path. */
-static int flat_node(void *ctx, uint32_t node, uint32_t depth)
-{
-	struct report *rep = ctx;
-	const struct calltree_node *nd = &rep->merged.nodes[node];
-	uint32_t name = (uint32_t)nd->key;
-	struct flat_row *row = &rep->rows[name];
-
-	while (rep->path_n > depth) /* back from the nodes below the last one */
-		rep->active[rep->path[--rep->path_n]]--;
-	if (calltree_grow((void **)&rep->path, &rep->path_cap, rep->path_n + 1, sizeof(*rep->path),
-			  0) < 0)
-		return TSCOPE_ENOMEM;
-	if (!row->calls && !row->min)
-		row->min = UINT64_MAX;
-	row->calls += nd->calls;
-	row->self += nd->self;
-	if (!rep->active[name])
-		row->incl += nd->incl;
-	if (nd->min < row->min)
-		row->min = nd->min;
-	if (nd->max > row->max)
-		row->max = nd->max;
-	rep->active[name]++;
-	rep->path[rep->path_n++] = name;
-	return 1;
-}
-
 static void print_flat(struct report *rep)
 {
 	size_t n = 0, nnames = names_count(rep->names);
 	uint64_t total_self = 0, max_calls = 0, max_t = 0;
 	int wt, wc;
 
-	if (calltree_grow((void **)&rep->rows, &rep->rows_cap, nnames, sizeof(*rep->rows), 1) < 0 ||
-	    calltree_grow((void **)&rep->active, &rep->active_cap, nnames, sizeof(*rep->active),
-			  1) < 0 ||
-	    calltree_walk(&rep->merged, NULL, flat_node, rep) < 0) {
+	if (profile_rows(&rep->prof, nnames) < 0) {
 		rep->err = TSCOPE_ENOMEM;
 		return;
 	}
 	for (size_t i = 0; i < nnames; i++) {
-		const struct flat_row *row = &rep->rows[i];
+		const struct profile_row *row = &rep->prof.rows[i];
 		struct item *it;
 
 		if (!row->calls)
@@ -410,7 +358,7 @@ static void print_flat(struct report *rep)
 		"p99", wt, "max", "function");
 	for (size_t i = 0; i < n && !ferror(rep->out); i++) {
 		const struct item *it = &rep->items[i];
-		const struct flat_row *row = &rep->rows[it->idx];
+		const struct profile_row *row = &rep->prof.rows[it->idx];
 
 		put_time(rep, row->self, wt);
 		fputs(" ", rep->out);
@@ -423,10 +371,10 @@ static void print_flat(struct report *rep)
 		put_time(rep, row->min, wt);
 		for (int k = 0; k < 3; k++) {
 			static const double q[] = { 0.5, 0.9, 0.99 };
-			const struct hist *h = it->idx < rep->hist_cap ? &rep->hist[it->idx] : NULL;
+			uint64_t v = profile_quantile(&rep->prof, it->idx, q[k]);
 
 			fputs("  ", rep->out);
-			put_time(rep, h && h->n ? hist_quantile(h, q[k]) : row->max, wt);
+			put_time(rep, v ? v : row->max, wt);
 		}
 		fputs("  ", rep->out);
 		put_time(rep, row->max, wt);
@@ -434,67 +382,6 @@ static void print_flat(struct report *rep)
 		put_name(rep->out, it->name, it->len);
 		fputc('\n', rep->out);
 	}
-}
-
-/* flat: the call tree's callbacks, and each call's duration into its name's histogram */
-static void flat_open(void *ctx, struct spans_frame *stack, size_t depth)
-{
-	struct report *rep = ctx;
-
-	calltree_ops.open(&rep->tree, stack, depth);
-}
-
-static void flat_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
-{
-	struct report *rep = ctx;
-	uint32_t name = spans_name(rep->sp, stack[depth].key);
-
-	calltree_ops.close(&rep->tree, stack, depth, end);
-	if (calltree_grow((void **)&rep->thist, &rep->thist_cap, (size_t)name + 1,
-			  sizeof(*rep->thist), 1) < 0 ||
-	    (!rep->thist[name].n &&
-	     calltree_grow((void **)&rep->touched, &rep->touched_cap, rep->touched_n + 1,
-			   sizeof(*rep->touched), 0) < 0)) {
-		rep->err = TSCOPE_ENOMEM;
-		return;
-	}
-	if (!rep->thist[name].n)
-		rep->touched[rep->touched_n++] = name;
-	if (hist_add(&rep->thist[name], end - stack[depth].start) < 0)
-		rep->err = TSCOPE_ENOMEM;
-}
-
-static void flat_forget(struct report *rep)
-{
-	for (size_t i = 0; i < rep->touched_n; i++)
-		hist_clear(&rep->thist[rep->touched[i]]);
-	rep->touched_n = 0;
-}
-
-static int flat_reset(void *ctx)
-{
-	struct report *rep = ctx;
-
-	flat_forget(rep);
-	return calltree_ops.reset(&rep->tree);
-}
-
-static const struct spans_ops flat_ops = { flat_open, flat_close, NULL, NULL, flat_reset };
-
-/* The thread just read: its durations join those of the threads before it. */
-static int flat_keep(struct report *rep)
-{
-	if (calltree_grow((void **)&rep->hist, &rep->hist_cap, rep->thist_cap, sizeof(*rep->hist),
-			  1) < 0)
-		return TSCOPE_ENOMEM;
-	for (size_t i = 0; i < rep->touched_n; i++) {
-		uint32_t name = rep->touched[i];
-
-		if (hist_merge(&rep->hist[name], &rep->thist[name]) < 0)
-			return TSCOPE_ENOMEM;
-	}
-	flat_forget(rep);
-	return 0;
 }
 
 static void process_header(struct report *rep, const struct reader *r)
@@ -524,22 +411,20 @@ int report_add(struct report *rep, struct spans *sp)
 
 		if (rep->o.has_tid && th->tid != rep->o.tid)
 			continue;
-		if (calltree_reset(&rep->tree) < 0)
-			return TSCOPE_ENOMEM;
-		rep->sp = sp;
-		if (rep->o.flat)
-			e = spans_run(sp, i, &flat_ops, rep);
-		else
-			e = spans_run(sp, i, &calltree_ops, &rep->tree);
-		if (e < 0 && !rc)
-			rc = e;
-		if (rep->tree.err && !rc)
-			rc = rep->tree.err;
 		if (rep->o.flat) {
-			if (calltree_merge(&rep->merged, 0, &rep->tree, sp, NULL) < 0 ||
-			    flat_keep(rep) < 0)
-				return TSCOPE_ENOMEM;
+			e = profile_thread(&rep->prof, sp, i);
+			if (e == TSCOPE_ENOMEM)
+				return e;
+			if (e < 0 && !rc)
+				rc = e;
 		} else {
+			if (calltree_reset(&rep->tree) < 0)
+				return TSCOPE_ENOMEM;
+			e = spans_run(sp, i, &calltree_ops, &rep->tree);
+			if (e < 0 && !rc)
+				rc = e;
+			if (rep->tree.err && !rc)
+				rc = rep->tree.err;
 			e = calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap);
 			if (e < 0)
 				return e;
@@ -564,20 +449,10 @@ int report_finish(struct report *rep)
 		print_flat(rep);
 	rc = rep->err;
 	calltree_fini(&rep->tree);
-	calltree_fini(&rep->merged);
+	profile_fini(&rep->prof);
 	free(rep->node_name);
 	free(rep->depth);
-	free(rep->rows);
-	free(rep->active);
-	free(rep->path);
 	free(rep->items);
-	for (size_t i = 0; i < rep->hist_cap; i++)
-		hist_free(&rep->hist[i]);
-	for (size_t i = 0; i < rep->thist_cap; i++)
-		hist_free(&rep->thist[i]);
-	free(rep->hist);
-	free(rep->thist);
-	free(rep->touched);
 	free(rep);
 	return rc;
 }
