@@ -132,6 +132,32 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 			e->finish(x);
 		}
 	}
+	/* diff: the trace against itself, each output form */
+	for (int k = 0; k < 4; k++) {
+		const struct exporter *e = export_find("diff");
+		struct spans *two[2] = { sp, sp };
+		int failed = 0;
+		char verdict[128];
+		struct diff_opts o = { 1,
+				       (enum diff_format)k,
+				       (int)(size % 2),
+				       0.5 * (double)(size % 3),
+				       (double)(size % 5) - 1,
+				       1,
+				       &failed,
+				       verdict,
+				       sizeof(verdict),
+				       NULL,
+				       0 };
+		void *x;
+
+		e->prepare(&o, two, 2);
+		if (e->open(&x, out, &o, names) == 0) {
+			e->add(x, sp);
+			e->add(x, sp);
+			e->finish(x);
+		}
+	}
 	sink += spans_repairs_total(spans_repairs(sp));
 }
 

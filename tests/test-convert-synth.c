@@ -624,11 +624,151 @@ static void test_func(void)
 	tb_free(&b);
 }
 
+/* Run the diff exporter on the n traces b (the first nbase the base side). */
+static int run_diff(struct tb *b, size_t n, struct diff_opts *o, char *out, size_t size)
+{
+	const struct exporter *e = export_find("diff");
+	struct reader *r[8] = { 0 };
+	struct spans *sp[8] = { 0 };
+	struct names *names = names_new();
+	void *x = NULL;
+	int rc = -100;
+	FILE *f = tmpfile();
+
+	out[0] = 0;
+	if (!e || !f || !names || n > 8)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (reader_open_mem(b[i].p, b[i].n, &r[i]) || spans_open(&sp[i], r[i], names))
+			goto out;
+	e->prepare(o, sp, n);
+	rc = e->open(&x, f, o, names);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = e->add(x, sp[i]);
+	rc |= e->finish(x);
+	read_back(f, out, size);
+	f = NULL;
+out:
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		spans_close(sp[i]);
+		reader_close(r[i]);
+	}
+	names_free(names);
+	return rc;
+}
+
+/* One run: main (A) calls B for bdur ns, then C for cdur ns, and returns 10 ns later. */
+static void diff_run(struct tb *b, uint64_t bdur, uint64_t cdur)
+{
+	synth_begin(b);
+	tb_events_begin(b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(b, 1000, 0x401000);
+	tb_enter(b, 1000, 0x402000);
+	tb_exit(b, 1000 + bdur, 0x402000);
+	tb_enter(b, 1000 + bdur, 0x403000);
+	tb_exit(b, 1000 + bdur + cdur, 0x403000);
+	tb_exit(b, 1010 + bdur + cdur, 0x401000);
+	tb_events_end(b);
+	tb_end(b);
+}
+
+/* Two runs a side with known durations: B twice as slow and significant, C noise, A
+ * the same; every output form exact; a trace against itself changes nothing. */
+static void test_diff(void)
+{
+	static char out[8192];
+	struct tb b[4];
+	int failed = 0;
+	char verdict[256];
+	struct diff_opts o = { .nbase = 2, .threshold = 0.5, .fail_above = -1, .min_share = 1 };
+
+	diff_run(&b[0], 100, 50);
+	diff_run(&b[1], 104, 52);
+	diff_run(&b[2], 200, 51);
+	diff_run(&b[3], 204, 50);
+	is_int(run_diff(b, 4, &o, out, sizeof(out)), 0, "diff: runs");
+	is_str(out,
+	       "base: 2 runs, new: 2 runs (means per run)\n"
+	       "total: 163 ns -> 263 ns, +100 ns (+61.0%), significant, p = 0.0051\n"
+	       "significant: Welch's t-test on the per-run times gives p < 0.01, and the runs of\n"
+	       "the two sides do not overlap; other changes are noise\n"
+	       "\n"
+	       "   change       %  self base   self new  incl base   incl new  calls base"
+	       "   calls new   p50 base    p50 new   p99 base    p99 new  verdict  function\n"
+	       "  +100 ns  +98.0%     102 ns     202 ns     102 ns     202 ns           1"
+	       "           1     102 ns     204 ns     104 ns     204 ns  slower   0x402000\n"
+	       "(2 functions changed by under 0.5% of the base's total hidden: -t 0 shows them)\n",
+	       "diff: B slower and significant; C (-0.5 ns) and A (0) under the threshold");
+	o.threshold = 0;
+	o.fail_above = 20;
+	o.failed = &failed;
+	o.verdict = verdict;
+	o.verdict_size = sizeof(verdict);
+	o.format = DIFF_JSON;
+	run_diff(b, 4, &o, out, sizeof(out));
+	ok(strstr(out,
+		  "{\"name\":\"0x402000\",\"calls\":[1,1],\"self_ns\":[102,202],"
+		  "\"incl_ns\":[102,202],\"self_ns_per_call\":[102,202],"
+		  "\"incl_ns_per_call\":[102,202],\"p50_ns\":[102,204],\"p99_ns\":[104,204],"
+		  "\"change_ns\":100,\"change_pct\":98.0392156862745,\"p\":0.000799041278210") &&
+	       strstr(out, "\"gate\":{\"fail_above_pct\":20,\"min_share_pct\":1,\"total\":true,"
+			   "\"functions\":1,\"failed\":true}"),
+	   "diff --json: B's values exact, the gate failed");
+	ok(failed == 1 && strcmp(verdict, "verdict: FAIL: slower by more than 20%: total +61.0%, "
+					  "0x402000 +98.0%\n") == 0,
+	   "diff --fail-above 20: fails, naming the total and B");
+	failed = 0;
+	o.fail_above = 100;
+	run_diff(b, 4, &o, out, sizeof(out));
+	ok(failed == 0 &&
+	       strcmp(verdict, "verdict: pass: no significant slowdown above 100%\n") == 0,
+	   "diff --fail-above 100: passes");
+	o.fail_above = -1;
+	o.format = DIFF_FOLDED;
+	run_diff(b, 4, &o, out, sizeof(out));
+	is_str(out, "0x401000 10 10\n0x401000;0x403000 51 51\n0x401000;0x402000 102 202\n",
+	       "diff --folded: 'stack before after', means rounded");
+	o.format = DIFF_TEXT;
+	o.tree = 1;
+	run_diff(b, 4, &o, out, sizeof(out));
+	ok(strstr(out, "\n  +100 ns  +61.0%     163 ns     263 ns      10 ns      10 ns           1"
+		       "           1  slower   0x401000\n"
+		       "  +100 ns  +98.0%     102 ns     202 ns     102 ns     202 ns           1"
+		       "           1  slower     0x402000\n"
+		       "    -1 ns   -1.0%      51 ns      51 ns      51 ns      51 ns           1"
+		       "           1  noise      0x403000\n") != NULL,
+	   "diff --tree: paths by change of inclusive time, indented");
+	o.tree = 0;
+	o.nbase = 1;
+	run_diff(b, 2, &o, out, sizeof(out));
+	ok(strstr(out, "significance unknown: one run on a side") &&
+	       strstr(out, "    +4 ns   +4.0%     100 ns     104 ns") && strstr(out, "slower?"),
+	   "diff, one run a side: significance unknown, 'slower?'");
+	b[1] = b[0];
+	run_diff(b, 2, &o, out, sizeof(out));
+	ok(strstr(out, "total: 160 ns -> 160 ns, 0 ns (+0.0%)") &&
+	       strstr(out, "\n     0 ns   +0.0%      10 ns      10 ns     160 ns     160 ns") &&
+	       strstr(out, "\n     0 ns   +0.0%     100 ns     100 ns     100 ns     100 ns") &&
+	       strstr(out, "\n     0 ns   +0.0%      50 ns      50 ns      50 ns      50 ns") &&
+	       !strstr(out, "slower") && !strstr(out, "faster") && !strstr(out, "  noise"),
+	   "diff of a trace with itself: every change 0 (same)");
+	for (int i = 0; i < 4; i++)
+		if (i != 1)
+			tb_free(&b[i]);
+}
+
 static const struct test_case cases[] = {
-	{ "balanced", test_balanced, 0 }, { "func", test_func, 0 },
-	{ "repairs", test_repairs, 300 }, { "gaps", test_gaps, 0 },
-	{ "deep", test_deep, 0 },	  { "escape", test_escape, 0 },
-	{ "random", test_random, 300 },	  { NULL, NULL, 0 },
+	{ "balanced", test_balanced, 0 },
+	{ "func", test_func, 0 },
+	{ "repairs", test_repairs, 300 },
+	{ "gaps", test_gaps, 0 },
+	{ "deep", test_deep, 0 },
+	{ "escape", test_escape, 0 },
+	{ "random", test_random, 300 },
+	{ "diff", test_diff, 0 },
+	{ NULL, NULL, 0 },
 };
 
 int main(int argc, char **argv)

@@ -8,9 +8,11 @@
 #endif
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "hist.h"
+#include "stats.h"
 #include "runner.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -106,11 +108,43 @@ static void test_merge(void)
 	hist_free(&all);
 }
 
+/* The t distribution's tail against its tables, and Welch's test on known samples. */
+static void test_stats(void)
+{
+	static const double t[][3] = {
+		/* t, df, two-sided P(|T| >= t) */
+		{ 12.706204736, 1, 0.05 },
+		{ 2.776445105, 4, 0.05 },
+		{ 2.228138852, 10, 0.05 },
+		{ 63.65674115, 1, 0.01 },
+		{ 4.604094871, 4, 0.01 },
+		{ 1.959963985, 1e9, 0.05 },
+		{ 0, 3, 1 },
+		{ 1.0, 2, 0.422649730810374 },
+	};
+	static const double a[] = { 100, 104 }, b[] = { 200, 204 }, c[] = { 101, 103 };
+	static const double e[] = { 5, 5, 5 }, f[] = { 7, 7, 7 };
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		double p = stats_t_tail(t[i][0], t[i][1]);
+
+		bad += fabs(p - t[i][2]) > 1e-7 * (t[i][2] > 0.01 ? 1 : 0.1);
+		if (fabs(p - t[i][2]) > 1e-8)
+			printf("# t %g df %g: p %.12g, want %.12g\n", t[i][0], t[i][1], p, t[i][2]);
+	}
+	ok(bad == 0, "stats: the t distribution's tail matches its tables");
+	/* df 2 (equal variances, 2 + 2): p = 1 - t / sqrt(t^2 + 2), t = 100 / sqrt(8) */
+	ok(fabs(stats_welch_p(a, 2, b, 2) - 0.0007990412782105105) < 1e-12,
+	   "stats: Welch's p of two samples 100 apart");
+	ok(fabs(stats_welch_p(a, 2, c, 2) - 1) < 1e-12, "stats: equal means give p = 1");
+	ok(stats_welch_p(e, 3, e, 3) == 1 && stats_welch_p(e, 3, f, 3) == 0,
+	   "stats: no spread: p is 1 for equal means, 0 for different ones");
+}
+
 static const struct test_case cases[] = {
-	{ "small", test_small, 0 },
-	{ "bounds", test_bounds, 0 },
-	{ "merge", test_merge, 0 },
-	{ NULL, NULL, 0 },
+	{ "small", test_small, 0 }, { "stats", test_stats, 0 }, { "bounds", test_bounds, 0 },
+	{ "merge", test_merge, 0 }, { NULL, NULL, 0 },
 };
 
 int main(int argc, char **argv)

@@ -160,24 +160,29 @@ static void test_full(void)
 		const char *cmd = cmds[i];
 
 		for (int to_stdout = 0; to_stdout < 2; to_stdout++) {
-			/* the commands about one function take it first */
+			/* the commands about one function take it first; diff takes two sides */
 			int fn = strcmp(cmd, "slowest") == 0 || strcmp(cmd, "callers") == 0;
-			const char *argv_o[] = { tscope,
-						 cmd,
-						 "-o",
-						 "/dev/full",
-						 fn ? "0x401000" : trace,
-						 fn ? trace : NULL,
-						 NULL };
-			const char *argv_s[] = { tscope, cmd, fn ? "0x401000" : trace,
-						 fn ? trace : NULL, NULL };
+			int two = strcmp(cmd, "diff") == 0;
+			const char *argv[9] = { tscope, cmd };
 			const char *what = to_stdout ? "stdout on /dev/full" : "-o /dev/full";
+			size_t k = 2;
 			char *e;
 			int st;
 
 			if (!to_stdout && strcmp(cmd, "info") == 0)
 				continue; /* info has no -o */
-			st = run(to_stdout ? argv_s : argv_o, to_stdout ? "/dev/full" : out, err);
+			if (!to_stdout) {
+				argv[k++] = "-o";
+				argv[k++] = "/dev/full";
+			}
+			if (fn)
+				argv[k++] = "0x401000";
+			argv[k++] = trace;
+			if (two) {
+				argv[k++] = "--";
+				argv[k++] = trace;
+			}
+			st = run(argv, to_stdout ? "/dev/full" : out, err);
 			snprintf(want, sizeof(want), "tscope: %s: write error: %s\n",
 				 to_stdout ? "stdout" : "/dev/full", strerror(ENOSPC));
 			e = slurp(err);

@@ -22,6 +22,8 @@
 	X(folded, "print folded stacks with self times, for flame graphs")                         \
 	X(slowest, "list the slowest calls of one function, with when, where and from where")      \
 	X(callers, "show every call path into one function, and what it calls")                    \
+	X(diff,                                                                                    \
+	  "compare runs before and after a change: what got slower, and whether it is noise")      \
 	X(info, "show a trace's header, clock, duration, threads, events and size")                \
 	X(dump, "print every chunk and every event as stored, one per line (debugging)")
 

@@ -3,7 +3,8 @@
  * tscope.c - main(): find the command named by the first argument and run it.
  *
  * The command table comes from TSCOPE_COMMANDS in cmds.h; usage is generated from it.
- * Exit statuses, for every command: 0 success, 1 bad input or failure, 2 bad usage.
+ * Exit statuses, for every command: 0 success, 1 bad input or failure, 2 bad usage;
+ * 3 for diff --fail-above finding a slowdown.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -44,7 +45,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-*s  %s\n", (int)width, cmds[i].name, cmds[i].help);
 	fputs("\n"
 	      "'tscope COMMAND --help' describes a command.\n"
-	      "Exit status: 0 success, 1 bad input or failure, 2 bad usage.\n",
+	      "Exit status: 0 success, 1 bad input or failure, 2 bad usage, 3 a slowdown found by\n"
+	      "diff --fail-above.\n",
 	      out);
 }
 

@@ -162,8 +162,7 @@ static int by_name(void *ctx, uint32_t a, uint32_t b)
 	return na->key < nb->key ? -1 : na->key > nb->key;
 }
 
-/* Append a frame name to the path, made safe for the format. */
-static void append_frame(char *dst, const char *s, size_t n)
+void folded_frame(char *dst, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -189,7 +188,7 @@ static int print_node(void *ctx, uint32_t node, uint32_t depth)
 		return TSCOPE_ENOMEM;
 	if (depth)
 		f->path[at++] = ';';
-	append_frame(f->path + at, name, len);
+	folded_frame(f->path + at, name, len);
 	f->plen[depth] = at + len;
 	if (value) {
 		fwrite(f->path, 1, f->plen[depth], f->out);

@@ -19,7 +19,8 @@
 	X(chrome)                                                                                  \
 	X(folded)                                                                                  \
 	X(slowest)                                                                                 \
-	X(callers)
+	X(callers)                                                                                 \
+	X(diff)
 
 #define EXPORT__DECLARE(name) extern const struct exporter name##_exporter;
 EXPORTERS(EXPORT__DECLARE)

@@ -158,6 +158,10 @@ int folded_finish(struct folded *f);
 /* Threads added so far. */
 uint64_t folded_threads(const struct folded *f);
 
+/* The n bytes of a frame name at s, made safe for the format, to dst (n bytes):
+ * ';' becomes ':', control bytes '?'. */
+void folded_frame(char *dst, const char *s, size_t n);
+
 /* ---- slowest, callers (export-func.c) --------------------------------------------------- */
 
 struct func_opts {
@@ -166,6 +170,25 @@ struct func_opts {
 	int has_tid;	  /* only thread tid */
 	uint32_t tid;
 	uint64_t base_ns; /* slowest: start times count from here (set by prepare) */
+};
+
+/* ---- diff (export-diff.c) -------------------------------------------------------------- */
+
+enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED };
+
+struct diff_opts {
+	size_t nbase;		 /* the first nbase traces are the base side, the rest new */
+	enum diff_format format; /* DIFF_TEXT: the flat table, or the tree with tree */
+	int tree;
+	double threshold;  /* %: hide changes under this share of the base's total time */
+	double fail_above; /* %: the gate; negative for none */
+	double min_share;  /* %: a function the gate looks at has this share of a total */
+	int *failed;	   /* set to 1 when the gate fails (the command exits 3) */
+	char *verdict;	   /* the gate's verdict line, for stderr (verdict_size bytes) */
+	size_t verdict_size;
+	/* set by prepare: the traces, NULL for one that could not be opened */
+	struct spans *const *sp;
+	size_t n;
 };
 
 #endif /* TSCOPE_EXPORT_H */

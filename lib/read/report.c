@@ -28,23 +28,6 @@
 
 /* ---- formatting ----------------------------------------------------------------------- */
 
-/* A name as text that cannot drive the terminal: control bytes become \xHH. */
-static void put_name(FILE *out, const char *s, size_t n)
-{
-	size_t run = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch >= 0x20 && ch != 0x7f)
-			continue;
-		fwrite(s + run, 1, i - run, out);
-		fprintf(out, "\\x%02x", ch);
-		run = i + 1;
-	}
-	fwrite(s + run, 1, n - run, out);
-}
-
 /* Decimal digits of v (1 for 0). */
 static int digits(uint64_t v)
 {
@@ -191,7 +174,7 @@ static void put_indented(struct report *rep, uint32_t depth, uint32_t name)
 		fputs("  ", rep->out);
 	if (depth > INDENT_LEVELS)
 		fprintf(rep->out, "[%" PRIu32 "] ", depth);
-	put_name(rep->out, s, len);
+	units_name(rep->out, s, len);
 	fputc('\n', rep->out);
 }
 
@@ -287,7 +270,7 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	fprintf(rep->out, "\nthread %" PRIu32, th->tid);
 	if (th->name) {
 		fputs(" \"", rep->out);
-		put_name(rep->out, th->name, strlen(th->name));
+		units_name(rep->out, th->name, strlen(th->name));
 		fputc('"', rep->out);
 	}
 	fprintf(rep->out, ": %s, %" PRIu64 " call%s\n", buf, calls, calls == 1 ? "" : "s");
@@ -379,7 +362,7 @@ static void print_flat(struct report *rep)
 		fputs("  ", rep->out);
 		put_time(rep, row->max, wt);
 		fputs("  ", rep->out);
-		put_name(rep->out, it->name, it->len);
+		units_name(rep->out, it->name, it->len);
 		fputc('\n', rep->out);
 	}
 }
@@ -393,7 +376,7 @@ static void process_header(struct report *rep, const struct reader *r)
 	fprintf(rep->out, "%sprocess %" PRIu32, rep->threads ? "\n" : "", in->pid);
 	if (*base) {
 		fputc(' ', rep->out);
-		put_name(rep->out, base, strlen(base));
+		units_name(rep->out, base, strlen(base));
 	}
 	if (in->ppid)
 		fprintf(rep->out, " (parent %" PRIu32 ")", in->ppid);

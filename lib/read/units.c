@@ -56,3 +56,19 @@ void units_bytes(char *buf, size_t size, uint64_t bytes)
 	}
 	human(buf, size, bytes, div, units[u]);
 }
+
+void units_name(FILE *out, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch != 0x7f)
+			continue;
+		fwrite(s + run, 1, i - run, out);
+		fprintf(out, "\\x%02x", ch);
+		run = i + 1;
+	}
+	fwrite(s + run, 1, n - run, out);
+}

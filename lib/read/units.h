@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * A duration: "812 ns", "1.234 us", "12.35 ms", "123.5 s", "12345 s".  Writes at most
@@ -22,5 +23,8 @@ void units_ns(char *buf, size_t size, uint64_t ns);
 
 /* A byte count, in powers of 1024: "812 B", "1.500 KiB", "2.340 GiB". */
 void units_bytes(char *buf, size_t size, uint64_t bytes);
+
+/* A name as text that cannot drive the terminal: control bytes become \xHH. */
+void units_name(FILE *out, const char *s, size_t n);
 
 #endif /* TSCOPE_UNITS_H */

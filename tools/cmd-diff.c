@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-diff.c - `tscope diff BASE... -- NEW...`: two sets of runs compared.  Options
+ * and the exit status here; the comparison in lib/read/export-diff.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "cmds.h"
+#include "convert.h"
+#include "util.h"
+
+#define EXIT_SLOWER 3 /* --fail-above found a significant slowdown */
+
+static const char help_text[] =
+    "Usage: tscope diff [OPTIONS] BASE... -- NEW...\n"
+    "\n"
+    "Compare the traces NEW with the traces BASE: each side is one or more runs of a\n"
+    "program (one trace file per run), the base before a change and the new after it.\n"
+    "For each function: its self time, inclusive time and calls, means per run on each\n"
+    "side, the median (p50) and p99 of its calls' durations, and the change of self\n"
+    "time in time and in %; functions come by the size of that change, largest first.\n"
+    "Functions are matched by name, so the two sides may be different builds.\n"
+    "\n"
+    "A change is 'slower' or 'faster' when it is significant: Welch's t-test on the\n"
+    "per-run times gives p < 0.01 and the two sides' runs do not overlap (every new run\n"
+    "above every base run, or below).  Otherwise it is 'noise'.  With one run on a side\n"
+    "there is nothing to measure the noise with: 'slower?' and 'faster?' say that the\n"
+    "significance is unknown (record 3 or more runs a side).  'new' and 'gone' mark\n"
+    "functions called on one side only.\n"
+    "\n"
+    "Options:\n"
+    "      --tree            compare call paths (a call tree, by change of inclusive time)\n"
+    "                        instead of functions\n"
+    "  -t, --threshold PCT   hide functions (paths) whose change is under PCT % of the\n"
+    "                        base's total time (default 0.5; 0 shows all)\n"
+    "      --fail-above PCT  the CI gate: exit 3 when the total, or a function with at\n"
+    "                        least --min-share of a side's time, is significantly slower\n"
+    "                        by more than PCT % (with one run a side: by the change alone)\n"
+    "      --min-share PCT   (default 1) see --fail-above\n"
+    "      --json            write the result as JSON\n"
+    "      --markdown        write a table for a pull-request comment\n"
+    "      --folded          write 'stack BEFORE AFTER' lines (self ns per run, each\n"
+    "                        side's mean), for differential flame graphs\n"
+    "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
+    "\n"
+    "Example:  tscope diff --fail-above 10 before-*.trace -- after-*.trace\n"
+    "\n"
+    "Exit status: 0 success; 1 when a trace cannot be read or is damaged, or the output\n"
+    "cannot be written; 2 for bad usage; 3 when --fail-above found a slowdown (the\n"
+    "verdict is also said on stderr).\n";
+
+/* A percentage for --fail-above or --min-share: 0 or more, '%' allowed after it. */
+static int parse_pct(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v < 1e9))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	enum { OPT_TREE = 256, OPT_FAIL, OPT_SHARE, OPT_JSON, OPT_MD, OPT_FOLDED };
+	static const struct option opts[] = {
+		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "fail-above", required_argument, NULL, OPT_FAIL },
+		{ "min-share", required_argument, NULL, OPT_SHARE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "markdown", no_argument, NULL, OPT_MD },
+		{ "folded", no_argument, NULL, OPT_FOLDED },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct diff_opts o;
+	struct convert_job job = { "diff", &o, NULL, 0, 0 };
+	char verdict[1024] = "";
+	int failed = 0, formats = 0, sep, opt, status;
+
+	memset(&o, 0, sizeof(o));
+	o.threshold = 0.5;
+	o.fail_above = -1;
+	o.min_share = 1;
+	o.failed = &failed;
+	o.verdict = verdict;
+	o.verdict_size = sizeof(verdict);
+	/* options come before "--"; what follows it is the new side's files */
+	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(sep, argv, ":t:o:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_TREE:
+			o.tree = 1;
+			break;
+		case 't':
+			if (parse_pct(optarg, &o.threshold) < 0 || o.threshold > 100)
+				return util_usage_error(
+				    "diff",
+				    "--threshold needs a percentage from 0 to 100, not '%s'",
+				    optarg);
+			break;
+		case OPT_FAIL:
+			if (parse_pct(optarg, &o.fail_above) < 0)
+				return util_usage_error(
+				    "diff", "--fail-above needs a percentage (0 or more), not '%s'",
+				    optarg);
+			break;
+		case OPT_SHARE:
+			if (parse_pct(optarg, &o.min_share) < 0 || o.min_share > 100)
+				return util_usage_error(
+				    "diff",
+				    "--min-share needs a percentage from 0 to 100, not '%s'",
+				    optarg);
+			break;
+		case OPT_JSON:
+			o.format = DIFF_JSON;
+			formats++;
+			break;
+		case OPT_MD:
+			o.format = DIFF_MARKDOWN;
+			formats++;
+			break;
+		case OPT_FOLDED:
+			o.format = DIFF_FOLDED;
+			formats++;
+			break;
+		case 'o':
+			job.output = optarg;
+			break;
+		default:
+			return convert_usage("diff", opt, argv, help_text);
+		}
+	}
+	if (formats > 1)
+		return util_usage_error("diff",
+					"--json, --markdown and --folded exclude each other");
+	if (sep >= argc)
+		return util_usage_error("diff", "no '--' between the base traces and the new ones");
+	if (optind >= sep)
+		return util_usage_error("diff", "no base trace given before '--'");
+	if (sep + 1 >= argc)
+		return util_usage_error("diff", "no new trace given after '--'");
+	/* the files of both sides, side by side: base ones, then new ones */
+	o.nbase = (size_t)(sep - optind);
+	memmove(argv + sep, argv + sep + 1, (size_t)(argc - sep - 1) * sizeof(*argv));
+	status = convert_run(&job, argv + optind, argc - 1 - optind);
+	if (failed && *verdict)
+		fprintf(stderr, "tscope: diff: %s", verdict);
+	if (status == EXIT_OK && failed)
+		return EXIT_SLOWER;
+	return status;
+}
