@@ -419,7 +419,8 @@ static void test_reload(void)
 	convert_cli("reload-late", lates, 1, &o);
 	ok(strstr(o.calls, "reload_top;dlmod2_entry;dlmod2_leaf 6\n") &&
 	       strstr(o.calls, "reload_top;dlmod_entry;dlmod_leaf 4\n") &&
-	       strstr(o.calls, "reload_top;0x") && count_matches(o.calls, "dlmod_leaf") == 1,
+	       strstr(o.calls, "reload_top;libprog-dlmod.so+0x") &&
+	       count_matches(o.calls, "dlmod_leaf") == 1,
 	   "reload, first unload untimed: its calls show as addresses, the others named");
 	is_int(count_lines(o.err_chrome), 1, "reload, first unload untimed: one warning");
 	ok(strstr(o.err_chrome, "libprog-dlmod.so: warning: another object was mapped at its "
@@ -661,6 +662,55 @@ static void test_fork(void)
 	unlink(child);
 }
 
+/*
+ * The traced binary (copy, now gone) found again from a kept copy: --binary OLD=PATH
+ * by path and by file name, --symfs DIR; a kept copy of another build is refused; the
+ * file+offset of a function is what addr2line takes.
+ */
+static void binary_kept(const char *copy, const char *trace, const char *out, const char *err)
+{
+	char map[8400], sdir[4200], kept[4300], *text, *warn;
+	const char *base = strrchr(copy, '/') + 1;
+	const char *by_path[] = { tscope, "folded", "--binary", map, trace, NULL };
+	const char *by_dir[] = { tscope, "folded", "--symfs", sdir, trace, NULL };
+	int named;
+
+	snprintf(map, sizeof(map), "%s=%s", copy, prog);
+	is_int(run(by_path, NULL, out, err), 0, "kept binary: --binary OLD=PATH runs");
+	text = slurp(out);
+	warn = slurp(err);
+	named = strstr(text, ";fib;fib") != NULL && !strstr(text, "+0x");
+	ok(named && !*warn, "kept binary: --binary by path names every function, no warning");
+	if (!named || *warn)
+		printf("# %s: %.200s / %s\n", map, text, warn);
+	free(text);
+	free(warn);
+
+	snprintf(map, sizeof(map), "%s=%s", base, cxx);
+	run(by_path, NULL, out, err);
+	text = slurp(out);
+	warn = slurp(err);
+	ok(strncmp(text, "prog-copy+0x", 12) == 0 && strstr(text, "fib") == NULL &&
+	       strstr(warn, "build id differs from the recorded one"),
+	   "kept binary: --binary by name to another build: refused, said, no wrong name");
+	free(text);
+	free(warn);
+
+	path_of(sdir, sizeof(sdir), "symfs");
+	snprintf(kept, sizeof(kept), "%s/%s", sdir, base);
+	mkdir(sdir, 0755);
+	ok(copy_file(prog, kept) == 0, "kept binary: a copy under a --symfs directory");
+	is_int(run(by_dir, NULL, out, err), 0, "kept binary: --symfs runs");
+	text = slurp(out);
+	warn = slurp(err);
+	ok(strstr(text, ";fib;fib") && !strstr(text, "+0x") && !*warn,
+	   "kept binary: --symfs DIR finds DIR/NAME: every function named");
+	free(text);
+	free(warn);
+	unlink(kept);
+	rmdir(sdir);
+}
+
 /* The traced binary replaced or removed before conversion: addresses, a warning. */
 static void test_binary_gone(void)
 {
@@ -683,8 +733,8 @@ static void test_binary_gone(void)
 	text = slurp(out);
 	warn = slurp(err);
 	ok(strstr(text, "fib") == NULL && strstr(text, "geo::") == NULL &&
-	       strncmp(text, "0x", 2) == 0 && strstr(text, ";0x"),
-	   "changed binary: addresses instead of names, never wrong names");
+	       strncmp(text, "prog-copy+0x", 12) == 0 && strstr(text, ";prog-copy+0x"),
+	   "changed binary: file+offset instead of names, never wrong names");
 	ok(strstr(warn, "prog-copy: warning: build id differs from the recorded one; its "
 			"functions are shown as addresses\n") != NULL,
 	   "changed binary: a warning names the file");
@@ -696,13 +746,14 @@ static void test_binary_gone(void)
 	is_int(run(fo, NULL, out, err), 0, "missing binary: folded exit 0 (a warning)");
 	text = slurp(out);
 	warn = slurp(err);
-	ok(strncmp(text, "0x", 2) == 0 && strstr(text, "fib") == NULL,
-	   "missing binary: addresses instead of names");
+	ok(strncmp(text, "prog-copy+0x", 12) == 0 && strstr(text, "fib") == NULL,
+	   "missing binary: file+offset instead of names");
 	ok(strstr(warn, "prog-copy: warning: cannot read: No such file or directory; its") != NULL,
 	   "missing binary: a warning names the file");
 	is_int(count_lines(warn), 1, "missing binary: one warning for the file");
 	free(text);
 	free(warn);
+	binary_kept(copy, trace, out, err);
 }
 
 static const struct test_case cases[] = {

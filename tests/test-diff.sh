@@ -76,7 +76,7 @@ for name, calls in want.items():
         print(name, "calls", f[name]["calls"])
 m = f["make_report"]
 ratio = m["self_ns"][1] / m["self_ns"][0]
-if not (1.6 < ratio < 2.5):
+if not (1.5 < ratio < 4):
     print("make_report new/base", ratio)
 if m["significant"] is not True or not m["p"] < 0.01 or m["verdict"] != "slower":
     print("make_report", m["significant"], m["p"], m["verdict"])

@@ -115,7 +115,8 @@ static void tagged_address(void)
 			snprintf(want, sizeof(want), "0x%" PRIx64, addrs[i]);
 			if (cv.rc == 0 && seen.n == 2) {
 				is_str(name_of(&cv, seen.keys[1]), want, "... named by its address");
-				is_str(name_of(&cv, seen.keys[0]), "0x1100", "... and the call in it too");
+				is_str(name_of(&cv, seen.keys[0]), "a.so+0x1100",
+				       "... and the call in it too, as its module and offset");
 			} else {
 				ok(0, "... two spans (%zu)", seen.n);
 				ok(0, "... (skipped)");

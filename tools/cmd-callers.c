@@ -31,10 +31,10 @@ static const char help_text[] =
     "matches without its parameters: 'ns::parse' matches 'ns::parse(char const*)'.\n"
     "\n"
     "Options:\n"
-    "      --thread TID   only the thread TID\n"
-    "  -o, --output FILE  write to FILE instead of stdout ('-' is stdout)\n"
-    "  -h, --help         show this help and exit\n"
-    "  -V, --version      show the version and exit\n"
+    "      --thread TID      only the thread TID\n" CONVERT_SYMBOL_HELP
+    "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
     "\n"
     "Example:  tscope callers malloc_wrapper app.trace*\n"
     "\n"
@@ -48,6 +48,7 @@ int cmd_callers(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "output", required_argument, NULL, 'o' },
+		CONVERT_SYMBOL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -60,6 +61,13 @@ int cmd_callers(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("callers", opt, optarg);
+
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
 		switch (opt) {
 		case OPT_THREAD:
 			if (convert_parse_u32(optarg, &o.tid) < 0)

@@ -33,12 +33,12 @@ static const char help_text[] =
     "longjmp, exceptions, exit() or a crash are closed so that every thread's spans nest;\n"
     "stderr says how many were repaired.\n"
     "\n"
-    "Options:\n"
-    "  -o, --output OUT   write to OUT instead of stdout ('-' is stdout); never through a\n"
-    "                     symbolic link, never over an input\n"
-    "      --thread TID   only the thread TID\n"
-    "  -h, --help         show this help and exit\n"
-    "  -V, --version      show the version and exit\n"
+    "Options:\n" CONVERT_SYMBOL_HELP
+    "  -o, --output OUT      write to OUT instead of stdout ('-' is stdout); never\n"
+    "                        through a symbolic link, never over an input\n"
+    "      --thread TID      only the thread TID\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
     "\n"
     "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (truncated,\n"
     "malformed or missing chunks: everything readable is converted, and the JSON is\n"
@@ -49,6 +49,7 @@ int cmd_chrome(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "thread", required_argument, NULL, 't' },
+		CONVERT_SYMBOL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -61,6 +62,13 @@ int cmd_chrome(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("chrome", opt, optarg);
+
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
 		switch (opt) {
 		case 'o':
 			job.output = optarg;

@@ -49,7 +49,7 @@ static const char help_text[] =
     "      --json            write the result as JSON\n"
     "      --markdown        write a table for a pull-request comment\n"
     "      --folded          write 'stack BEFORE AFTER' lines (self ns per run, each\n"
-    "                        side's mean), for differential flame graphs\n"
+    "                        side's mean), for differential flame graphs\n" CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -88,6 +88,7 @@ int cmd_diff(int argc, char **argv)
 		{ "markdown", no_argument, NULL, OPT_MD },
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "output", required_argument, NULL, 'o' },
+		CONVERT_SYMBOL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -110,6 +111,13 @@ int cmd_diff(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(sep, argv, ":t:o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("diff", opt, optarg);
+
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
 		switch (opt) {
 		case OPT_TREE:
 			o.tree = 1;

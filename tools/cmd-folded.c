@@ -41,15 +41,15 @@ static const char help_text[] =
     "stacks equal to it once cut, so that the output stays small; stderr says so.\n"
     "\n"
     "Options:\n"
-    "      --pid          start each stack with a frame EXECUTABLE-PID\n"
-    "      --tid          start each stack with a frame THREADNAME-TID\n"
-    "      --calls        the value is the number of calls instead of the self time\n"
-    "      --thread TID   only the thread TID\n"
-    "      --max-frames N keep N frames of a deeper stack instead of 1024 (at least 8;\n"
-    "                     0: no limit)\n"
-    "  -o, --output FILE  write to FILE instead of stdout ('-' is stdout)\n"
-    "  -h, --help         show this help and exit\n"
-    "  -V, --version      show the version and exit\n"
+    "      --pid             start each stack with a frame EXECUTABLE-PID\n"
+    "      --tid             start each stack with a frame THREADNAME-TID\n"
+    "      --calls           the value is the number of calls instead of the self time\n"
+    "      --thread TID      only the thread TID\n"
+    "      --max-frames N    keep N frames of a deeper stack instead of 1024 (at least 8;\n"
+    "                        0: no limit)\n" CONVERT_SYMBOL_HELP
+    "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
     "\n"
     "Example:  tscope folded tscope.trace | flamegraph.pl > calls.svg\n"
     "\n"
@@ -67,6 +67,7 @@ int cmd_folded(int argc, char **argv)
 		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "output", required_argument, NULL, 'o' },
+		CONVERT_SYMBOL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -80,6 +81,13 @@ int cmd_folded(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("folded", opt, optarg);
+
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
 		switch (opt) {
 		case OPT_PID:
 			o.pid = 1;

@@ -47,7 +47,7 @@ static const char help_text[] =
     "      --thread TID      only the thread TID\n"
     "  -s, --sort KEY        incl, self, calls or name (default: incl; self with --flat);\n"
     "                        numbers sort largest first, ties by name\n"
-    "      --ns              times as integer nanoseconds, for scripts\n"
+    "      --ns              times as integer nanoseconds, for scripts\n" CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -67,6 +67,7 @@ int cmd_report(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "ns", no_argument, NULL, OPT_NS },
 		{ "output", required_argument, NULL, 'o' },
+		CONVERT_SYMBOL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -85,6 +86,13 @@ int cmd_report(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":d:t:s:o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("report", opt, optarg);
+
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
 		switch (opt) {
 		case OPT_FLAT:
 			o.flat = 1;

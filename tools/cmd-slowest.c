@@ -28,11 +28,11 @@ static const char help_text[] =
     "matches without its parameters: 'ns::parse' matches 'ns::parse(char const*)'.\n"
     "\n"
     "Options:\n"
-    "  -n, --count N      list N calls (default 10)\n"
-    "      --thread TID   only the thread TID\n"
-    "  -o, --output FILE  write to FILE instead of stdout ('-' is stdout)\n"
-    "  -h, --help         show this help and exit\n"
-    "  -V, --version      show the version and exit\n"
+    "  -n, --count N         list N calls (default 10)\n"
+    "      --thread TID      only the thread TID\n" CONVERT_SYMBOL_HELP
+    "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
     "\n"
     "Example:  tscope slowest -n 5 parse_request server.trace\n"
     "\n"
@@ -47,6 +47,7 @@ int cmd_slowest(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "output", required_argument, NULL, 'o' },
+		CONVERT_SYMBOL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -61,6 +62,13 @@ int cmd_slowest(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":n:o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("slowest", opt, optarg);
+
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
 		switch (opt) {
 		case 'n':
 			if (convert_parse_u32(optarg, &n) < 0 || n == 0 || n > 1000000)

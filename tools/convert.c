@@ -18,9 +18,54 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "symtab.h"
 #include "export.h"
 #include "convert.h"
 #include "util.h"
+
+#define SYMBOL_PATHS_MAX 64 /* --symfs and --binary options, each */
+
+/* Where to find the recorded binaries (--symfs, --binary), for every trace. */
+static const char *symfs[SYMBOL_PATHS_MAX], *bin_old[SYMBOL_PATHS_MAX], *bin_new[SYMBOL_PATHS_MAX];
+static struct sym_paths sym_paths = { symfs, 0, bin_old, bin_new, 0 };
+
+int convert_symbols(const char *cmd, int opt, const char *arg)
+{
+	const char *eq;
+
+	if (opt != CONVERT_OPT_SYMFS && opt != CONVERT_OPT_BINARY)
+		return -1;
+	if (sym_paths.nsymfs == SYMBOL_PATHS_MAX || sym_paths.nbin == SYMBOL_PATHS_MAX)
+		return util_usage_error(cmd, "more than %d --symfs or --binary options",
+					SYMBOL_PATHS_MAX);
+	if (opt == CONVERT_OPT_SYMFS) {
+		if (!*arg)
+			return util_usage_error(cmd, "--symfs needs a directory");
+		symfs[sym_paths.nsymfs++] = arg;
+		return 0;
+	}
+	eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		return util_usage_error(cmd, "--binary needs OLD=PATH, not '%s'", arg);
+	while (arg[0] == '.' && arg[1] == '/')
+		arg += 2;
+	if (arg[0] != '/' && memchr(arg, '/', (size_t)(eq - arg))) {
+		/* a relative path: the trace records absolute ones */
+		char cwd[4096];
+		size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+		char *abs = n ? malloc(n + 1 + (size_t)(eq - arg) + 1) : NULL;
+
+		if (abs)
+			sprintf(abs, "%s/%.*s", cwd, (int)(eq - arg), arg);
+		bin_old[sym_paths.nbin] = abs;
+	} else {
+		bin_old[sym_paths.nbin] = strndup(arg, (size_t)(eq - arg));
+	}
+	if (!bin_old[sym_paths.nbin])
+		return util_usage_error(cmd, "cannot take --binary '%s': out of memory", arg);
+	bin_new[sym_paths.nbin++] = eq + 1;
+	return 0;
+}
 
 /* A conversion under way. */
 struct convert {
@@ -121,6 +166,7 @@ static int convert_open(struct convert *cv, const char *cmd, char **paths, int n
 			return EXIT_BAD;
 		}
 		spans_set_warn(cv->sp[i], sym_warn, cv);
+		spans_set_paths(cv->sp[i], &sym_paths);
 		spans_set_progress(cv->sp[i], progress, cv);
 		cv->total += reader_info(cv->r[i])->slots;
 	}

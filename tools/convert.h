@@ -39,6 +39,27 @@ int convert_run(const struct convert_job *job, char **paths, int n);
 int convert_usage(const char *cmd, int opt, char **argv, const char *help);
 
 /*
+ * --symfs DIR and --binary OLD=PATH, which every converter takes: where to find the
+ * recorded binaries when they moved or were rebuilt (a kept copy; see symtab.h).  A
+ * command lists CONVERT_SYMBOL_OPTIONS in its options and CONVERT_SYMBOL_HELP in its
+ * help, and hands each option to convert_symbols() first: -1 when it is not one of
+ * these, 0 when it was taken, EXIT_USAGE (said) when its argument is bad.
+ */
+#define CONVERT_OPT_SYMFS  0x4000
+#define CONVERT_OPT_BINARY 0x4001
+#define CONVERT_SYMBOL_OPTIONS                                                                     \
+	{ "symfs", required_argument, NULL, CONVERT_OPT_SYMFS },                                   \
+	{                                                                                          \
+		"binary", required_argument, NULL, CONVERT_OPT_BINARY                              \
+	}
+#define CONVERT_SYMBOL_HELP                                                                        \
+	"      --symfs DIR       look for the recorded binaries under DIR first (DIR/PATH,\n"      \
+	"                        DIR/NAME, DIR/.build-id/..): a copy kept from the build\n"        \
+	"      --binary OLD=PATH read the binary recorded as OLD (a path or a file name)\n"        \
+	"                        from PATH; a copy of another build is never used\n"
+int convert_symbols(const char *cmd, int opt, const char *arg);
+
+/*
  * Parse a thread id for --thread, a count for --depth, a percentage for --threshold.
  * Return 0, or -1 if s is not one.
  */

@@ -148,11 +148,21 @@ static uint32_t intern(struct spans *sp, const char *s, size_t n)
 	return id;
 }
 
-static uint32_t hex_name(struct spans *sp, uint64_t v)
+/* An address with no name: "file+0xVADDR" (as addr2line -e file takes it) when it is
+ * in a module (of index module, or SIZE_MAX: the one at v), else "0xADDR". */
+static uint32_t hex_name(struct spans *sp, size_t module, uint64_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	char buf[160];
+	uint64_t vaddr = 0;
+	const char *path = sp->sym ? symbolizer_where(sp->sym, module, v, &vaddr) : NULL;
+	const char *base = path ? strrchr(path, '/') : NULL;
+	int n;
 
+	base = base ? base + 1 : path;
+	if (base && *base)
+		n = snprintf(buf, sizeof(buf), "%.120s+0x%" PRIx64, base, vaddr);
+	else
+		n = snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
 	return intern(sp, buf, (size_t)n);
 }
 
@@ -162,7 +172,7 @@ static uint32_t resolve(struct spans *sp, uint64_t mkey)
 	const char *s = NULL;
 	uint64_t v = mkey & ~PTR_TAG;
 	uint32_t id;
-	size_t k;
+	size_t k, module = SIZE_MAX;
 
 	if (mkey & PTR_TAG) {
 		s = reader_name(sp->r, v);
@@ -172,12 +182,17 @@ static uint32_t resolve(struct spans *sp, uint64_t mkey)
 		uint64_t reg = (mkey & ~MOD_TAG) >> MOD_SHIFT;
 
 		v = mkey & MOD_ADDR;
-		if (reg && reg <= sp->ncontest)
-			s = symbolizer_lookup_in(sp->sym, sp->contest[reg - 1].sym, v);
+		if (reg && reg <= sp->ncontest) {
+			module = sp->contest[reg - 1].sym;
+			s = symbolizer_lookup_in(sp->sym, module, v);
+		}
 	} else if (sp->sym) {
 		s = symbolizer_lookup(sp->sym, v);
 	}
-	id = s ? intern(sp, s, strlen(s)) : hex_name(sp, v);
+	if (s)
+		id = intern(sp, s, strlen(s));
+	else
+		id = mkey & PTR_TAG ? hex_name(sp, SIZE_MAX - 1, v) : hex_name(sp, module, v);
 	if (sp->err)
 		return 0;
 	if ((sp->map_n + 1) * 2 > sp->map_cap && map_grow(sp) < 0) {
@@ -430,6 +445,11 @@ void spans_set_warn(struct spans *sp, void (*warn)(void *ctx, const char *path, 
 	symbolizer_set_warn(sp->sym, warn, ctx);
 	sp->warn = warn;
 	sp->warn_ctx = ctx;
+}
+
+void spans_set_paths(struct spans *sp, const struct sym_paths *p)
+{
+	symbolizer_set_paths(sp->sym, p);
 }
 
 void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n), void *ctx)

@@ -38,7 +38,8 @@
  *
  * Names: functions are named through a symbolizer built from the trace's MODULE
  * records (C++ names demangled), each distinct address resolved once; scope, instant
- * and counter names come from the NAME records.  What cannot be named is shown as
+ * and counter names come from the NAME records.  A function that cannot be named is
+ * shown as "<file>+0x<ELF address>" (for addr2line) when its module is known, else as
  * "0x<hex>".  Names are interned in a struct names (names.h), which several traces (a
  * process tree) may share, so that one name has one id across them.
  *
@@ -147,6 +148,11 @@ void spans_set_warn(struct spans *sp, void (*warn)(void *ctx, const char *path, 
  */
 #define SPANS_PROGRESS_EVERY (1u << 20)
 void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n), void *ctx);
+
+/* Where to find the recorded binaries when they moved or were rebuilt (symtab.h); p
+ * must outlive sp. */
+struct sym_paths;
+void spans_set_paths(struct spans *sp, const struct sym_paths *p);
 
 /*
  * Read thread i (< reader_thread_count()) from its first event to its last, calling

@@ -106,6 +106,32 @@ const char *symbolizer_string(struct symbolizer *s, uint64_t addr, size_t max);
 void symbolizer_set_warn(struct symbolizer *s,
 			 void (*warn)(void *ctx, const char *path, const char *what), void *ctx);
 
+/*
+ * Where to look for the recorded files, for traces whose binaries moved or were rebuilt
+ * since (a kept copy).  For a file recorded at path: with a binary map entry whose old
+ * path equals path (or its base name), that file alone; else under each symfs directory,
+ * DIR/.build-id/xx/rest.debug (its recorded build id), DIR/path and DIR/basename(path);
+ * then path itself.  The first candidate that opens and has the recorded build id (when
+ * one was recorded) is used: a copy of another build is never used, so names are never
+ * wrong.  The strings must outlive s.
+ */
+struct sym_paths {
+	const char *const *symfs; /* directories, nsymfs of them */
+	size_t nsymfs;
+	const char *const *bin_old, *const *bin_new; /* the binary map, nbin pairs */
+	size_t nbin;
+};
+
+/* Use p (which must outlive s; NULL for none) to find the files. */
+void symbolizer_set_paths(struct symbolizer *s, const struct sym_paths *p);
+
+/*
+ * The file and ELF virtual address of runtime address addr (in the module of the given
+ * index, or SIZE_MAX for the one registered at addr): for naming an address with no
+ * symbol as file+offset, usable with addr2line.  NULL when addr is in no module.
+ */
+const char *symbolizer_where(struct symbolizer *s, size_t module, uint64_t addr, uint64_t *vaddr);
+
 /* Close every file and free s.  NULL is a no-op. */
 void symbolizer_free(struct symbolizer *s);
 
