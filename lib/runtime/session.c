@@ -257,6 +257,23 @@ TS_NOINSTR int tscope__exec_prepare(void)
 	return 1;
 }
 
+/*
+ * The process ends through _exit() or _Exit() (exit.c): write everything, as at exit,
+ * unless this is a vfork() child (the session is its parent's), the thread is in its
+ * own cold path (its locks may be held right here), or another thread is starting or
+ * stopping for longer than two seconds.
+ */
+TS_NOINSTR void tscope__exit_prepare(void)
+{
+	struct tscope__thread *t = &tscope__self;
+
+	if (!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE) || tscope__rt.disabled ||
+	    getpid() != tscope__rt.pid || t->busy)
+		return;
+	t->ignore = 1;
+	stop_for_signal();
+}
+
 /* The exec() failed and the program goes on: a new session, with the old one's
  * configuration, into a file of its own (the old name if it was given back, else
  * PATH.<pid>), unless the program has started one meanwhile.  Opened at once if the

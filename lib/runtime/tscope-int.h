@@ -13,6 +13,8 @@
  *	hook.c     the hot path: the compiler's hooks and the scope API's events
  *	exec.c     the exec() family passed through: the session stopped before, resumed
  *	           after a failure (session.c's level: it calls nothing but session.c)
+ *	exit.c     _exit() and _Exit() passed through: the session written first
+ *	           (session.c's level, as exec.c)
  *	session.c  the API's control calls, start/stop, init, fork, dlclose(), exec()
  *	signal.c   fatal signals (flush, then die as untraced) and the snapshot signal
  *	buffer.c   the cold path: refill, hand-over, flush, thread exit
@@ -177,6 +179,7 @@ void tscope__own_enter(void *fn, void *site);
 /* session.c */
 void tscope__init_once(void);
 int tscope__exec_prepare(void);
+void tscope__exit_prepare(void);
 void tscope__exec_failed(int stopped);
 
 /* signal.c: on_fatal is called, once, before the process dies of a signal */
