@@ -132,6 +132,18 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 			e->finish(x);
 		}
 	}
+	/* folded again, cut by the input's size: a window, a depth, a minimum, a focus */
+	{
+		struct spans_cut cut = { size % 1000, size % 3 ? UINT64_MAX : size * 10, size % 7,
+					 (unsigned)(size % 4), size % 5 ? NULL : "main" };
+
+		spans_set_cut(sp, &cut);
+		if (folded_open(&f, out, &fo, names) == 0) {
+			folded_add(f, sp);
+			folded_finish(f);
+		}
+		spans_set_cut(sp, NULL);
+	}
 	/* diff: the trace against itself, each output form */
 	for (int k = 0; k < 4; k++) {
 		const struct exporter *e = export_find("diff");

@@ -499,6 +499,8 @@ static void test_random(void)
 }
 
 /* Run the exporter called name, with opts, on the trace in b; its output into out. */
+static const struct spans_cut *synth_cut; /* run_exporter(): what to keep, NULL all */
+
 static int run_exporter(struct tb *b, const char *name, void *opts, char *out, size_t size)
 {
 	const struct exporter *e = export_find(name);
@@ -512,6 +514,7 @@ static int run_exporter(struct tb *b, const char *name, void *opts, char *out, s
 	out[0] = 0;
 	if (!e || !f || !names || reader_open_mem(b->p, b->n, &r) || spans_open(&sp, r, names))
 		goto out;
+	spans_set_cut(sp, synth_cut);
 	if (e->prepare)
 		e->prepare(opts, &sp, 1);
 	rc = e->open(&x, f, opts, names);
@@ -621,6 +624,72 @@ static void test_func(void)
 	       "     calls        incl        self  function\n"
 	       "         1        3 ns        3 ns  0x403000\n",
 	       "func: callers: A's one path, and B as its callee");
+	tb_free(&b);
+}
+
+/* A (1000..2200) calls B ten times, the i-th at 1000 + 100 i for i ns (the tenth calls
+ * C for 3 ns), then C (2100..2150): what each cut keeps, exactly. */
+static void test_cut(void)
+{
+	static char out[4096];
+	struct folded_opts fo = { 0 };
+	struct spans_cut c;
+	struct tb b;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	for (uint64_t i = 1; i <= 10; i++) {
+		uint64_t t = 1000 + 100 * i;
+
+		tb_enter(&b, t, 0x402000);
+		if (i == 10) {
+			tb_enter(&b, t + 2, 0x403000);
+			tb_exit(&b, t + 5, 0x403000);
+		}
+		tb_exit(&b, t + i, 0x402000);
+	}
+	tb_enter(&b, 2100, 0x403000);
+	tb_exit(&b, 2150, 0x403000);
+	tb_exit(&b, 2200, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+
+	synth_cut = &c;
+	c = (struct spans_cut){ 0, UINT64_MAX, 0, 0, NULL };
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out,
+	       "0x401000 1095\n0x401000;0x402000 52\n0x401000;0x402000;0x403000 3\n"
+	       "0x401000;0x403000 50\n",
+	       "cut: an empty cut keeps everything");
+	c.depth = 1;
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out, "0x401000 1200\n", "cut --depth 1: the root alone, its callees' time its own");
+	c.depth = 0;
+	c.focus = "0x402000";
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out, "0x402000 52\n0x402000;0x403000 3\n", "cut --focus B: B's calls are the roots");
+	c.depth = 1;
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out, "0x402000 55\n", "cut --focus B --depth 1: B alone, C's time in it");
+	c.depth = 0;
+	c.focus = NULL;
+	c.min_dur = 6;
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out, "0x401000 1110\n0x401000;0x402000 40\n0x401000;0x403000 50\n",
+	       "cut --min-duration 6ns: B's 5 shortest calls and the C in B left out");
+	c.min_dur = 0;
+	c.from = 550;
+	c.to = 1125;
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out,
+	       "0x401000 510\n0x401000;0x402000 37\n0x401000;0x402000;0x403000 3\n"
+	       "0x401000;0x403000 25\n",
+	       "cut --from 550ns --to 1125ns: calls in the window, clipped to it");
+	c.to = 80;
+	run_exporter(&b, "folded", &fo, out, sizeof(out));
+	is_str(out, "", "cut: a window before any call keeps nothing");
+	synth_cut = NULL;
 	tb_free(&b);
 }
 
@@ -761,15 +830,11 @@ static void test_diff(void)
 }
 
 static const struct test_case cases[] = {
-	{ "balanced", test_balanced, 0 },
-	{ "func", test_func, 0 },
-	{ "repairs", test_repairs, 300 },
-	{ "gaps", test_gaps, 0 },
-	{ "deep", test_deep, 0 },
-	{ "escape", test_escape, 0 },
-	{ "random", test_random, 300 },
-	{ "diff", test_diff, 0 },
-	{ NULL, NULL, 0 },
+	{ "balanced", test_balanced, 0 }, { "func", test_func, 0 },
+	{ "repairs", test_repairs, 300 }, { "gaps", test_gaps, 0 },
+	{ "deep", test_deep, 0 },	  { "escape", test_escape, 0 },
+	{ "random", test_random, 300 },	  { "diff", test_diff, 0 },
+	{ "cut", test_cut, 0 },		  { NULL, NULL, 0 },
 };
 
 int main(int argc, char **argv)

@@ -19,12 +19,12 @@ unset TSCOPE_OUTPUT TSCOPE_ENABLE TSCOPE_MODE TSCOPE_BUFFER TSCOPE_COMPRESS TSCO
 
 # record 3 runs a side, interleaved, and compare them.  Wall-clock times on a machine
 # that runs other tests beside this one can blur even a 2x change in 3 runs, so up to
-# 5 attempts are made; the statistics themselves are checked exactly, on synthetic
+# 8 attempts are made; the statistics themselves are checked exactly, on synthetic
 # traces, in test-convert-synth.
 base="$tmp/base1.trace $tmp/base2.trace $tmp/base3.trace"
 new="$tmp/new1.trace $tmp/new2.trace $tmp/new3.trace"
 attempt=0
-while [ $attempt -lt 5 ]; do
+while [ $attempt -lt 8 ]; do
 	attempt=$((attempt + 1))
 	: > "$tmp/problems"
 	for i in 1 2 3; do

@@ -31,7 +31,7 @@ static const char help_text[] =
     "matches without its parameters: 'ns::parse' matches 'ns::parse(char const*)'.\n"
     "\n"
     "Options:\n"
-    "      --thread TID      only the thread TID\n" CONVERT_SYMBOL_HELP
+    "      --thread TID      only the thread TID\n" CONVERT_CUT_HELP CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -49,6 +49,7 @@ int cmd_callers(int argc, char **argv)
 		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_CUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -62,6 +63,9 @@ int cmd_callers(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
 		int sym = convert_symbols("callers", opt, optarg);
+
+		if (sym < 0)
+			sym = convert_cut("callers", opt, optarg);
 
 		if (sym >= 0) {
 			if (sym)

@@ -33,7 +33,7 @@ static const char help_text[] =
     "longjmp, exceptions, exit() or a crash are closed so that every thread's spans nest;\n"
     "stderr says how many were repaired.\n"
     "\n"
-    "Options:\n" CONVERT_SYMBOL_HELP
+    "Options:\n" CONVERT_CUT_HELP CONVERT_SYMBOL_HELP
     "  -o, --output OUT      write to OUT instead of stdout ('-' is stdout); never\n"
     "                        through a symbolic link, never over an input\n"
     "      --thread TID      only the thread TID\n"
@@ -50,6 +50,7 @@ int cmd_chrome(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "thread", required_argument, NULL, 't' },
 		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_CUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -63,6 +64,9 @@ int cmd_chrome(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
 		int sym = convert_symbols("chrome", opt, optarg);
+
+		if (sym < 0)
+			sym = convert_cut("chrome", opt, optarg);
 
 		if (sym >= 0) {
 			if (sym)

@@ -49,7 +49,8 @@ static const char help_text[] =
     "      --json            write the result as JSON\n"
     "      --markdown        write a table for a pull-request comment\n"
     "      --folded          write 'stack BEFORE AFTER' lines (self ns per run, each\n"
-    "                        side's mean), for differential flame graphs\n" CONVERT_SYMBOL_HELP
+    "                        side's mean), for differential flame graphs\n" CONVERT_CUT_HELP
+	CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -89,6 +90,7 @@ int cmd_diff(int argc, char **argv)
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_CUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -112,6 +114,9 @@ int cmd_diff(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(sep, argv, ":t:o:hV", opts, NULL)) != -1) {
 		int sym = convert_symbols("diff", opt, optarg);
+
+		if (sym < 0)
+			sym = convert_cut("diff", opt, optarg);
 
 		if (sym >= 0) {
 			if (sym)

@@ -46,7 +46,7 @@ static const char help_text[] =
     "      --calls           the value is the number of calls instead of the self time\n"
     "      --thread TID      only the thread TID\n"
     "      --max-frames N    keep N frames of a deeper stack instead of 1024 (at least 8;\n"
-    "                        0: no limit)\n" CONVERT_SYMBOL_HELP
+    "                        0: no limit)\n" CONVERT_CUT_HELP CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -68,6 +68,7 @@ int cmd_folded(int argc, char **argv)
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_CUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -82,6 +83,9 @@ int cmd_folded(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
 		int sym = convert_symbols("folded", opt, optarg);
+
+		if (sym < 0)
+			sym = convert_cut("folded", opt, optarg);
 
 		if (sym >= 0) {
 			if (sym)

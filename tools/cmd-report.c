@@ -47,7 +47,8 @@ static const char help_text[] =
     "      --thread TID      only the thread TID\n"
     "  -s, --sort KEY        incl, self, calls or name (default: incl; self with --flat);\n"
     "                        numbers sort largest first, ties by name\n"
-    "      --ns              times as integer nanoseconds, for scripts\n" CONVERT_SYMBOL_HELP
+    "      --ns              times as integer nanoseconds, for scripts\n" CONVERT_CUT_HELP_NO_DEPTH
+	CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -68,6 +69,7 @@ int cmd_report(int argc, char **argv)
 		{ "ns", no_argument, NULL, OPT_NS },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_CUT_OPTIONS_NO_DEPTH,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -87,6 +89,9 @@ int cmd_report(int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":d:t:s:o:hV", opts, NULL)) != -1) {
 		int sym = convert_symbols("report", opt, optarg);
+
+		if (sym < 0)
+			sym = convert_cut("report", opt, optarg);
 
 		if (sym >= 0) {
 			if (sym)

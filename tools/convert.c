@@ -67,6 +67,80 @@ int convert_symbols(const char *cmd, int opt, const char *arg)
 	return 0;
 }
 
+/* What to keep of each thread (--from, --to, --min-duration, --depth, --focus). */
+static struct spans_cut cut = { 0, UINT64_MAX, 0, 0, NULL };
+static int cut_set;
+
+int convert_parse_time(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		double mul;
+	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
+	char *end;
+	double v;
+
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v >= 0))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			v *= units[i].mul;
+			if (v >= 1.8e19)
+				return -1;
+			*ns = (uint64_t)(v + 0.5);
+			return 0;
+		}
+	if (*end || v != 0)
+		return -1;
+	*ns = 0;
+	return 0;
+}
+
+int convert_cut(const char *cmd, int opt, const char *arg)
+{
+	uint64_t *t = opt == CONVERT_OPT_FROM	  ? &cut.from
+		      : opt == CONVERT_OPT_TO	  ? &cut.to
+		      : opt == CONVERT_OPT_MINDUR ? &cut.min_dur
+						  : NULL;
+	uint32_t n;
+
+	switch (opt) {
+	case CONVERT_OPT_FROM:
+	case CONVERT_OPT_TO:
+	case CONVERT_OPT_MINDUR:
+		if (convert_parse_time(arg, t) < 0)
+			return util_usage_error(cmd,
+						"%s needs a time with its unit (1.5s, 200ms, 10us,"
+						" 500ns), not '%s'",
+						opt == CONVERT_OPT_FROM ? "--from"
+						: opt == CONVERT_OPT_TO ? "--to"
+									: "--min-duration",
+						arg);
+		break;
+	case CONVERT_OPT_DEPTH:
+		if (convert_parse_u32(arg, &n) < 0 || n == 0)
+			return util_usage_error(cmd, "--depth needs a count of 1 or more, not '%s'",
+						arg);
+		cut.depth = n;
+		break;
+	case CONVERT_OPT_FOCUS:
+		if (!*arg)
+			return util_usage_error(cmd, "--focus needs a function name");
+		cut.focus = arg;
+		break;
+	default:
+		return -1;
+	}
+	if (cut.to < cut.from)
+		return util_usage_error(cmd, "--to comes before --from");
+	cut_set = 1;
+	return 0;
+}
+
 /* A conversion under way. */
 struct convert {
 	const char *cmd;
@@ -167,6 +241,8 @@ static int convert_open(struct convert *cv, const char *cmd, char **paths, int n
 		}
 		spans_set_warn(cv->sp[i], sym_warn, cv);
 		spans_set_paths(cv->sp[i], &sym_paths);
+		if (cut_set)
+			spans_set_cut(cv->sp[i], &cut);
 		spans_set_progress(cv->sp[i], progress, cv);
 		cv->total += reader_info(cv->r[i])->slots;
 	}

@@ -60,6 +60,45 @@ int convert_usage(const char *cmd, int opt, char **argv, const char *help);
 int convert_symbols(const char *cmd, int opt, const char *arg);
 
 /*
+ * --from, --to, --min-duration, --depth and --focus: what a converter keeps of each
+ * thread (struct spans_cut, spans.h), the same way: CONVERT_CUT_OPTIONS in the
+ * options (CONVERT_CUT_OPTIONS_NO_DEPTH for report, whose --depth is its own),
+ * CONVERT_CUT_HELP in the help, convert_cut() first in the option loop (as
+ * convert_symbols()).
+ */
+#define CONVERT_OPT_FROM   0x4010
+#define CONVERT_OPT_TO	   0x4011
+#define CONVERT_OPT_MINDUR 0x4012
+#define CONVERT_OPT_DEPTH  0x4013
+#define CONVERT_OPT_FOCUS  0x4014
+#define CONVERT_CUT_OPTIONS_NO_DEPTH                                                               \
+	{ "from", required_argument, NULL, CONVERT_OPT_FROM },                                     \
+	    { "to", required_argument, NULL, CONVERT_OPT_TO },                                     \
+	    { "min-duration", required_argument, NULL, CONVERT_OPT_MINDUR },                       \
+	{                                                                                          \
+		"focus", required_argument, NULL, CONVERT_OPT_FOCUS                                \
+	}
+#define CONVERT_CUT_OPTIONS                                                                        \
+	CONVERT_CUT_OPTIONS_NO_DEPTH,                                                              \
+	{                                                                                          \
+		"depth", required_argument, NULL, CONVERT_OPT_DEPTH                                \
+	}
+#define CONVERT_CUT_HELP_NO_DEPTH                                                                  \
+	"      --from TIME       keep what runs after TIME from the trace's start (1.5s,\n"        \
+	"                        200ms, 10us, 500ns); calls are clipped to the window\n"           \
+	"      --to TIME         keep what runs before TIME from the trace's start\n"              \
+	"      --min-duration TIME  leave out calls shorter than TIME (their time counts\n"        \
+	"                        as their caller's own)\n"                                         \
+	"      --focus FUNC      keep only the calls of FUNC and what they call\n"
+#define CONVERT_CUT_HELP                                                                           \
+	CONVERT_CUT_HELP_NO_DEPTH                                                                  \
+	"      --depth N         keep N levels of calls (from the root, or from FUNC)\n"
+int convert_cut(const char *cmd, int opt, const char *arg);
+
+/* A duration with its unit: "1.5s", "200ms", "10us", "500ns" (or "0").  0 or -1. */
+int convert_parse_time(const char *s, uint64_t *ns);
+
+/*
  * Parse a thread id for --thread, a count for --depth, a percentage for --threshold.
  * Return 0, or -1 if s is not one.
  */

@@ -63,11 +63,10 @@ static int is_func(struct func *f, uint32_t id)
 		return 0;
 	}
 	if (!f->match[id]) {
-		size_t len, want = strlen(f->o.func);
+		size_t len;
 		const char *s = names_str(f->names, id, &len);
 
-		f->match[id] = 2 - (len >= want && memcmp(s, f->o.func, want) == 0 &&
-				    (len == want || s[want] == '('));
+		f->match[id] = 2 - spans_name_is(s, len, f->o.func);
 	}
 	return f->match[id] == 1;
 }

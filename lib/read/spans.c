@@ -55,6 +55,7 @@ struct spans {
 
 	struct spans_frame *stack;
 	size_t stack_cap;
+	const struct spans_cut *cut; /* NULL: every span */
 
 	struct spans_repairs rep;
 	struct spans_thread_stats stats;
@@ -978,7 +979,24 @@ static int run_once(struct spans *sp, size_t i, const struct spans_ops *ops, voi
 	return run_loop(sp, i, ops, ctx, replay, 0);
 }
 
+void spans_set_cut(struct spans *sp, const struct spans_cut *c)
+{
+	sp->cut = c;
+}
+
+const struct spans_cut *spans_get_cut(const struct spans *sp)
+{
+	return sp->cut;
+}
+
 int spans_run(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx)
+{
+	if (sp->cut)
+		return spans_cut_run(sp, i, ops, ctx);
+	return spans_run_whole(sp, i, ops, ctx);
+}
+
+int spans_run_whole(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx)
 {
 	struct spans_repairs before = sp->rep;
 	int rc;

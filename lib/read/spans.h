@@ -149,6 +149,39 @@ void spans_set_warn(struct spans *sp, void (*warn)(void *ctx, const char *path, 
 #define SPANS_PROGRESS_EVERY (1u << 20)
 void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n), void *ctx);
 
+/* ---- cutting (cut.c) ------------------------------------------------------------------ */
+
+/*
+ * What a converter keeps of each thread, to fit an output to what a viewer can hold.
+ * A frame is delivered to the exporter only when all of these hold: with focus, it is
+ * a call of that function (its name, or its name up to a '(') or inside one, and the
+ * outermost such call is the root of what is delivered; with depth, it is less than
+ * depth frames from that root; it lasts at least min_dur ns; it overlaps [from, to]
+ * (ns from the trace's start), and its start and end are clipped to that window.
+ * Frames are delivered in stack order, late if need be (a call is opened once it has
+ * lasted min_dur), so the exporter sees spans that nest and times that never go back.
+ * The time of a call left out counts as its caller's self time.  Instants and counters
+ * are kept inside the window (and inside a focused call).
+ */
+struct spans_cut {
+	uint64_t from, to; /* ns from the trace's start; to UINT64_MAX: to the end */
+	uint64_t min_dur;  /* ns */
+	unsigned depth;	   /* frames kept from the root (the focused call), 0: all */
+	const char *focus; /* NULL: every call */
+};
+
+/* Cut every later spans_run() of sp as c says (NULL: no cut); c must outlive sp. */
+void spans_set_cut(struct spans *sp, const struct spans_cut *c);
+
+/* Is the name (len bytes) the function func: equal, or equal up to a '(' that starts
+ * its parameters ('ns::parse' is 'ns::parse(char const*)')? */
+int spans_name_is(const char *name, size_t len, const char *func);
+
+/* Internal: spans_run() without the cut, for cut.c. */
+int spans_run_whole(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx);
+int spans_cut_run(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx);
+const struct spans_cut *spans_get_cut(const struct spans *sp);
+
 /* Where to find the recorded binaries when they moved or were rebuilt (symtab.h); p
  * must outlive sp. */
 struct sym_paths;
