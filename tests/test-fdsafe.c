@@ -243,7 +243,7 @@ static void test_unlinked(void)
 
 /*
  * A trace that cannot be written as fast as it is recorded: the output is a FIFO whose
- * reader starts 1.5 s late.  The queue fills, the thread waits (lossless), and the wait
+ * reader starts 3 s late.  The queue fills, the thread waits (lossless), and the wait
  * is said once on stderr and kept in the trace, in all and for the thread.
  */
 static void test_backpressure(void)
@@ -275,13 +275,13 @@ static void test_backpressure(void)
 		return;
 	}
 	pid = fork();
-	if (pid == 0) { /* the slow disk: reads the FIFO into copy, 1.5 s late */
+	if (pid == 0) { /* the slow disk: reads the FIFO into copy, 3 s late */
 		char buf[65536];
 		int in, out;
 		ssize_t n;
 
 		alarm(120); /* never hangs the suite */
-		usleep(1500000);
+		usleep(3000000);
 		in = open(fifo, O_RDONLY);
 		out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
@@ -310,7 +310,7 @@ static void test_backpressure(void)
 	   "backpressure: the trace is complete, nothing lost");
 	is_int(t.enters[0] + t.exits[0], 600 * CALLS,
 	       "backpressure: every call and return is in it");
-	ok(t.r && reader_info(t.r)->waited_ns >= 500000000u,
+	ok(t.r && reader_info(t.r)->waited_ns >= 200000000u,
 	   "backpressure: the trace says the threads waited (%.3f s)",
 	   t.r ? reader_info(t.r)->waited_ns / 1e9 : 0.0);
 	ok(t.r && reader_thread_count(t.r) == 1 &&
