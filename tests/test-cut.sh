@@ -66,6 +66,43 @@ awk '$NF == "load_data" { print $3 }' "$tmp/r" | grep -qx 40 || problem "$(cat "
 grep -q ' main$' "$tmp/r" && problem "main in a report focused on load_data"
 point "report --flat --focus load_data: its 40 calls, no main"
 
+# chrome --split: fib(25) is about 20 MB of JSON; parts of 1M hold every span once
+fib=$top_builddir/examples/fib
+if command -v python3 > /dev/null 2>&1 &&
+	"$tscope" record -o "$tmp/fib.trace" "$fib" 25 > /dev/null 2> "$tmp/err"; then
+	"$tscope" chrome -o "$tmp/whole.json" "$tmp/fib.trace" 2>> "$tmp/problems"
+	"$tscope" chrome --split 1M -o "$tmp/part.json" "$tmp/fib.trace" 2>> "$tmp/problems" ||
+		problem "chrome --split failed"
+	python3 "$top_srcdir/tests/check-json.py" "$tmp/whole.json" > "$tmp/whole.sum" ||
+		problem "whole.json invalid"
+	parts=0
+	: > "$tmp/parts.sum"
+	for f in "$tmp"/part-*.json; do
+		[ -f "$f" ] || continue
+		parts=$((parts + 1))
+		size=$(wc -c < "$f")
+		[ "$size" -le 1048576 ] || problem "$f: $size bytes"
+		python3 "$top_srcdir/tests/check-json.py" "$f" >> "$tmp/parts.sum" ||
+			problem "$f: invalid"
+		grep -q '^thread ' "$tmp/parts.sum" || problem "$f: no thread name"
+	done
+	[ $parts -ge 15 ] || problem "$parts parts"
+	# spans per name: the parts add up to the whole
+	awk '$1 == "span" { n[$NF] += $2 } END { for (k in n) print k, n[k] }' "$tmp/parts.sum" |
+		sort > "$tmp/a"
+	awk '$1 == "span" { print $NF, $2 }' "$tmp/whole.sum" | sort > "$tmp/b"
+	cmp -s "$tmp/a" "$tmp/b" || problem "spans: parts $(cat "$tmp/a") whole $(cat "$tmp/b")"
+	[ -s "$tmp/b" ] || problem "no span in the whole"
+	point "chrome --split 1M: $parts complete parts under 1 MiB, every span once"
+else
+	skip "chrome --split" "no python3, or examples/fib cannot be recorded"
+fi
+"$tscope" chrome --split 1M "$tmp/t.trace" > /dev/null 2> "$tmp/err"
+[ $? -eq 2 ] && grep -q -- '--split needs -o OUT' "$tmp/err" || problem "$(cat "$tmp/err")"
+"$tscope" chrome --split 100k -o "$tmp/x.json" "$tmp/t.trace" > /dev/null 2> "$tmp/err"
+[ $? -eq 2 ] || problem "--split 100k accepted"
+point "chrome --split without -o, or under 1M: exit 2"
+
 for args in "--from x" "--to 5" "--min-duration 1h" "--depth 0" "--focus ''" \
 	"--from 2s --to 1s"; do
 	eval "\"\$tscope\" chrome $args \"\$tmp/t.trace\"" > /dev/null 2> "$tmp/err"

@@ -9,6 +9,8 @@
 #endif
 
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +36,8 @@ static const char help_text[] =
     "stderr says how many were repaired.\n"
     "\n"
     "Options:\n" CONVERT_CUT_HELP CONVERT_SYMBOL_HELP
+    "      --split SIZE      write parts of at most SIZE bytes (1M or more; k, M, G),\n"
+    "                        each a complete JSON trace: OUT-1.json, OUT-2.json ...\n"
     "  -o, --output OUT      write to OUT instead of stdout ('-' is stdout); never\n"
     "                        through a symbolic link, never over an input\n"
     "      --thread TID      only the thread TID\n"
@@ -44,11 +48,51 @@ static const char help_text[] =
     "malformed or missing chunks: everything readable is converted, and the JSON is\n"
     "complete), or the output cannot be written; 2 for bad usage.\n";
 
+/* --split: the parts' names, OUT-1.json, OUT-2.json ..., and the part open now. */
+struct parts {
+	const char *out; /* as given */
+	char **inputs;
+	int ninputs;
+	char *name; /* the part open now */
+	FILE *f;    /* NULL: the first part (convert.c's) */
+	int failed;
+};
+
+/* OUT with -k before its last extension (.json), or after it when it has none. */
+static char *part_name(const char *out, unsigned k)
+{
+	const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
+	size_t at = dot && (!slash || dot > slash + 1) ? (size_t)(dot - out) : strlen(out);
+	char *s = xmalloc(strlen(out) + 16);
+
+	sprintf(s, "%.*s-%u%s", (int)at, out, k, out + at);
+	return s;
+}
+
+static FILE *next_part(void *ctx, unsigned k)
+{
+	struct parts *p = ctx;
+
+	if (p->f && util_close_output(p->f, p->name, util_output_error(p->f, 0)) != EXIT_OK)
+		p->failed = 1;
+	p->f = NULL;
+	free(p->name);
+	p->name = NULL;
+	if (!k)
+		return NULL;
+	p->name = part_name(p->out, k);
+	p->f = util_open_output(p->name, p->inputs, p->ninputs);
+	if (!p->f)
+		p->failed = 1;
+	return p->f;
+}
+
 int cmd_chrome(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "thread", required_argument, NULL, 't' },
+		{ "split", required_argument, NULL, 's' },
 		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
@@ -57,12 +101,14 @@ int cmd_chrome(int argc, char **argv)
 	};
 	struct chrome_opts o;
 	struct convert_job job = { "chrome", &o, NULL, 0, 0 };
-	int opt;
+	struct parts parts = { 0 };
+	char *first = NULL;
+	int opt, st;
 
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:s:hV", opts, NULL)) != -1) {
 		int sym = convert_symbols("chrome", opt, optarg);
 
 		if (sym < 0)
@@ -83,6 +129,13 @@ int cmd_chrome(int argc, char **argv)
 				    "chrome", "--thread needs a thread id, not '%s'", optarg);
 			o.has_tid = 1;
 			break;
+		case 's':
+			if (util_parse_size(optarg, &o.split_bytes) < 0 ||
+			    o.split_bytes < CHROME_SPLIT_MIN)
+				return util_usage_error(
+				    "chrome", "--split needs a size of 1M or more, not '%s'",
+				    optarg);
+			break;
 		default:
 			return convert_usage("chrome", opt, argv, help_text);
 		}
@@ -91,5 +144,18 @@ int cmd_chrome(int argc, char **argv)
 		return util_usage_error("chrome", "no trace file given");
 	job.has_tid = o.has_tid;
 	job.tid = o.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	if (o.split_bytes) {
+		if (!job.output || strcmp(job.output, "-") == 0)
+			return util_usage_error("chrome", "--split needs -o OUT (the parts are"
+							  " OUT-1.json, OUT-2.json ...)");
+		parts.out = job.output;
+		parts.inputs = argv + optind;
+		parts.ninputs = argc - optind;
+		o.next_part = next_part;
+		o.part_ctx = &parts;
+		job.output = first = part_name(parts.out, 1);
+	}
+	st = convert_run(&job, argv + optind, argc - optind);
+	free(first);
+	return st == EXIT_OK && parts.failed ? EXIT_BAD : st;
 }

@@ -33,6 +33,8 @@
 #define EVENT_MAX 192  /* bytes of one event besides its name */
 #define NAME_COPY 32   /* names up to this long are copied as one fixed-size block */
 #define HOT_SIZE  1024 /* entries of the key -> name cache */
+#define TAIL_MAX  256  /* bytes of the document's end */
+#define META_MAX  1024 /* bytes of a part's names kept for the next part */
 
 struct esc {
 	size_t off; /* into chrome.esc_text */
@@ -45,7 +47,15 @@ struct chrome {
 	struct chrome_opts o;
 	struct names *names;
 	char *buf;
-	size_t pos, cap;
+	size_t pos, cap;  /* cap: the buffer's size, or less near a part's end */
+	size_t size;	  /* the buffer's size */
+	uint64_t written; /* bytes of this part (of the document) written out */
+	uint64_t total;	  /* of every part */
+	unsigned part;	  /* 1 for the first */
+	int warned;	  /* the size warning was given */
+	/* split: the process's and the thread's names, for the next part */
+	char meta_proc[META_MAX], meta_thread[META_MAX];
+	size_t meta_proc_len, meta_thread_len;
 	int any;    /* an event was written: the next needs a comma */
 	int err;
 	int failed; /* a write failed: nothing more is written, nor read */
@@ -236,7 +246,66 @@ static void flush(struct chrome *c)
 	}
 	if (c->failed && c->sp)
 		spans_stop(c->sp);
+	c->written += c->pos;
+	c->total += c->pos;
 	c->pos = 0;
+}
+
+static char *put_tail(struct chrome *c, char *p);
+
+/* The document's start, in the (empty) buffer. */
+static void put_head(struct chrome *c)
+{
+	static const char head[] = "{\"traceEvents\":[";
+
+	memcpy(c->buf, head, sizeof(head) - 1);
+	c->pos = sizeof(head) - 1;
+	c->any = 0;
+}
+
+/* Append the n bytes of a kept event to the buffer, after a comma if need be. */
+static void put_kept(struct chrome *c, const char *ev, size_t n)
+{
+	if (!n)
+		return;
+	if (c->any)
+		c->buf[c->pos++] = ',';
+	memcpy(c->buf + c->pos, ev, n);
+	c->pos += n;
+	c->any = 1;
+}
+
+/*
+ * Split, with the buffer flushed and n bytes to come: when they do not fit, end this
+ * part and start the next with the names of the process and thread being written.
+ * Then cap the buffer at what the part has room for.
+ */
+static void next_part(struct chrome *c, size_t n)
+{
+	uint64_t left;
+	FILE *f;
+
+	if (c->written + n + TAIL_MAX > c->o.split_bytes && c->any && !c->failed) {
+		c->pos = (size_t)(put_tail(c, c->buf) - c->buf);
+		flush(c);
+		f = c->o.next_part(c->o.part_ctx, ++c->part);
+		if (!f) {
+			c->err = c->err ? c->err : TSCOPE_EIO;
+			c->failed = 1;
+			if (c->sp)
+				spans_stop(c->sp);
+			return;
+		}
+		c->out = f;
+		c->written = 0;
+		put_head(c);
+		put_kept(c, c->meta_proc, c->meta_proc_len);
+		put_kept(c, c->meta_thread, c->meta_thread_len);
+	}
+	left = c->o.split_bytes - TAIL_MAX - c->written;
+	c->cap = left < c->size ? (size_t)left : c->size;
+	if (c->cap < c->pos + n) /* an event bigger than what is left of a fresh part */
+		c->cap = c->pos + n <= c->size ? c->pos + n : c->size;
 }
 
 /* Room for n more bytes in the buffer: a pointer to write at, or NULL (no memory). */
@@ -244,7 +313,7 @@ static inline char *room(struct chrome *c, size_t n)
 {
 	if (TS_UNLIKELY(c->cap - c->pos < n)) {
 		flush(c);
-		if (n > c->cap) {
+		if (n > c->size) {
 			char *b = realloc(c->buf, n);
 
 			if (!b) {
@@ -252,8 +321,10 @@ static inline char *room(struct chrome *c, size_t n)
 				return NULL;
 			}
 			c->buf = b;
-			c->cap = n;
+			c->cap = c->size = n;
 		}
+		if (c->o.split_bytes)
+			next_part(c, n);
 	}
 	return c->buf + c->pos;
 }
@@ -441,7 +512,6 @@ uint64_t chrome_base_ns(struct reader *r)
 int chrome_open(struct chrome **cp, FILE *out, const struct chrome_opts *o, struct names *names)
 {
 	struct chrome *c = calloc(1, sizeof(*c));
-	static const char head[] = "{\"traceEvents\":[";
 
 	*cp = NULL;
 	if (!c)
@@ -451,12 +521,17 @@ int chrome_open(struct chrome **cp, FILE *out, const struct chrome_opts *o, stru
 		free(c);
 		return TSCOPE_ENOMEM;
 	}
-	c->cap = BUF_SIZE;
+	c->cap = c->size = BUF_SIZE;
 	c->out = out;
 	c->o = *o;
 	c->names = names;
-	memcpy(c->buf, head, sizeof(head) - 1);
-	c->pos = sizeof(head) - 1;
+	c->part = 1;
+	put_head(c);
+	if (c->o.split_bytes) {
+		if (c->o.split_bytes < CHROME_SPLIT_MIN)
+			c->o.split_bytes = CHROME_SPLIT_MIN;
+		next_part(c, 0);
+	}
 	*cp = c;
 	return 0;
 }
@@ -470,13 +545,15 @@ uint64_t chrome_threads(const struct chrome *c)
 static void meta(struct chrome *c, const char *what, const char *arg, const char *value, size_t len,
 		 int is_string)
 {
-	char *p = room(c, EVENT_MAX + 6 * len + 2);
+	char *p = room(c, EVENT_MAX + 6 * len + 2), *event;
+	int proc = strcmp(what, "process_name") == 0;
 
 	if (!p)
 		return;
 	if (c->any)
 		*p++ = ',';
 	c->any = 1;
+	event = p;
 	p = PUT(p, "\n{\"ph\":\"M\",");
 	p = put_lit(p, c->ids, c->ids_len);
 	p = PUT(p, "0,\"name\":\"");
@@ -490,6 +567,18 @@ static void meta(struct chrome *c, const char *what, const char *arg, const char
 		p = put_lit(p, value, len);
 	p = PUT(p, "}}");
 	c->pos = (size_t)(p - c->buf);
+	if (c->o.split_bytes) { /* kept for the next part: its names */
+		char *keep = proc ? c->meta_proc : c->meta_thread;
+		size_t *kept = proc ? &c->meta_proc_len : &c->meta_thread_len;
+		size_t k = (size_t)(p - event), sep = *kept ? 1 : 0;
+
+		if (*kept + sep + k <= META_MAX) {
+			if (sep)
+				keep[(*kept)++] = ',';
+			memcpy(keep + *kept, event, k);
+			*kept += k;
+		}
+	}
 }
 
 /* Set the ids of the events to come: "pid":P,"tid":T,"ts": */
@@ -526,7 +615,9 @@ int chrome_add(struct chrome *c, struct spans *sp)
 
 		if (c->o.has_tid && th->tid != c->o.tid)
 			continue;
+		c->meta_thread_len = 0;
 		if (!named++) {
+			c->meta_proc_len = 0;
 			set_ids(c, in->pid, in->pid);
 			if (*base)
 				meta(c, "process_name", "name", base, strlen(base), 1);
@@ -547,20 +638,32 @@ int chrome_add(struct chrome *c, struct spans *sp)
 	return rc ? rc : (c->err == TSCOPE_ENOMEM ? c->err : 0);
 }
 
+/* The document's end, at p (TAIL_MAX bytes at most). */
+static char *put_tail(struct chrome *c, char *p)
+{
+	p = PUT(p, "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"tscope ");
+	p = put_lit(p, TSCOPE_VERSION_STRING, sizeof(TSCOPE_VERSION_STRING) - 1);
+	p = PUT(p, "\",\"clock\":\"CLOCK_MONOTONIC\",\"base_ns\":");
+	p = put_u64(p, c->o.base_ns);
+	return PUT(p, "}}\n");
+}
+
+uint64_t chrome_bytes(const struct chrome *c)
+{
+	return c->total + c->pos;
+}
+
 int chrome_finish(struct chrome *c)
 {
-	char *p = room(c, 256);
 	int rc;
 
-	if (p) {
-		p = PUT(p, "\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"tscope ");
-		p = put_lit(p, TSCOPE_VERSION_STRING, sizeof(TSCOPE_VERSION_STRING) - 1);
-		p = PUT(p, "\",\"clock\":\"CLOCK_MONOTONIC\",\"base_ns\":");
-		p = put_u64(p, c->o.base_ns);
-		p = PUT(p, "}}\n");
-		c->pos = (size_t)(p - c->buf);
-	}
+	/* a part keeps TAIL_MAX bytes for its end, and so does the buffer */
+	if (c->size - c->pos < TAIL_MAX)
+		flush(c);
+	c->pos = (size_t)(put_tail(c, c->buf + c->pos) - c->buf);
 	flush(c);
+	if (c->part > 1)
+		c->o.next_part(c->o.part_ctx, 0); /* the last part closed; it says a failure */
 	rc = c->err == TSCOPE_ENOMEM ? c->err : 0;
 	free(c->buf);
 	free(c->esc);
@@ -613,6 +716,22 @@ static uint64_t x_threads(const void *x)
 	return chrome_threads(x);
 }
 
+/* Once, when the output passes what chrome://tracing can load. */
+static size_t x_warning(void *x, char *buf, size_t size)
+{
+	struct chrome *c = x;
+	int n;
+
+	if (c->warned || c->o.split_bytes || chrome_bytes(c) <= CHROME_WARN_BYTES)
+		return 0;
+	c->warned = 1;
+	n = snprintf(buf, size,
+		     "the JSON passed %llu MB, more than chrome://tracing can load: cut it with"
+		     " --split 200M, --from/--to, --min-duration or --focus",
+		     (unsigned long long)(CHROME_WARN_BYTES >> 20));
+	return n > 0 ? (size_t)n : 0;
+}
+
 const struct exporter chrome_exporter = {
 	.name = "chrome",
 	.prepare = x_prepare,
@@ -620,4 +739,5 @@ const struct exporter chrome_exporter = {
 	.add = x_add,
 	.finish = x_finish,
 	.threads = x_threads,
+	.warning = x_warning,
 };

@@ -76,7 +76,23 @@ struct chrome_opts {
 	uint64_t base_ns;
 	int has_tid; /* only thread tid */
 	uint32_t tid;
+	/*
+	 * Split the document into parts of at most split_bytes each (0: one document),
+	 * each complete: a JSON document of its own that repeats the names of the process
+	 * and thread it continues.  The first part is the output given to chrome_open();
+	 * next_part(part_ctx, k) closes the part it opened last (if any) and opens part k
+	 * (k >= 2), or opens none for k = 0; NULL when it cannot (it says why): the
+	 * conversion then stops.  split_bytes below CHROME_SPLIT_MIN counts as that.
+	 */
+	uint64_t split_bytes;
+	FILE *(*next_part)(void *part_ctx, unsigned k);
+	void *part_ctx;
 };
+
+#define CHROME_SPLIT_MIN (1u << 20)
+
+/* Past this size chrome://tracing cannot load a JSON trace: a warning says so. */
+#define CHROME_WARN_BYTES (256ull << 20)
 
 struct chrome; /* a JSON document being written */
 
@@ -103,6 +119,9 @@ int chrome_finish(struct chrome *c);
 
 /* Threads written so far. */
 uint64_t chrome_threads(const struct chrome *c);
+
+/* Bytes of JSON made so far, every part together. */
+uint64_t chrome_bytes(const struct chrome *c);
 
 /*
  * Append the JSON string literal for the n bytes at s to dst (quotes included): ", \
