@@ -18,7 +18,8 @@
  *   - one Function per name: name (C++ demangled), system_name (the symbol as the
  *     binary has it, mangled; else the name), no file or line (tscope has none);
  *   - the string table, "" first; time_nanos, the wall-clock time the earliest trace
- *     started recording, and duration_nanos, from there to the last event read.
+ *     started recording, and duration_nanos, from there to the last event read (of
+ *     the traces and threads in the profile).
  *
  * So pprof's flat column of self is each function's self time, its cum column the
  * inclusive time (a recursion counted once), and the flat column of calls the exact
@@ -320,13 +321,15 @@ static int note_functions(struct pprof *x, struct spans *sp)
 	return 0;
 }
 
-static int pprof_add(struct pprof *x, struct spans *sp)
+/*
+ * A thread of trace r is in the profile: r's start, wall-clock time and executable
+ * count.  Returns 0 or TSCOPE_ENOMEM.
+ */
+static int note_trace(struct pprof *x, struct reader *r)
 {
-	struct reader *r = spans_reader(sp);
 	uint64_t start = chrome_base_ns(r);
 	const char *exe = reader_info(r)->exe;
 	uint32_t id;
-	int rc = 0;
 
 	if (!x->has_time || start < x->start_ns) {
 		x->start_ns = start;
@@ -341,6 +344,14 @@ static int pprof_add(struct pprof *x, struct spans *sp)
 		x->exe_mixed = x->exe && x->exe != id;
 		x->exe = x->exe_mixed ? 0 : id;
 	}
+	return 0;
+}
+
+static int pprof_add(struct pprof *x, struct spans *sp)
+{
+	struct reader *r = spans_reader(sp);
+	int rc = 0, first = 1;
+
 	x->cut.paths = 0;
 	x->cut.deepest = 0;
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
@@ -350,8 +361,9 @@ static int pprof_add(struct pprof *x, struct spans *sp)
 
 		if (x->o.has_tid && th->tid != x->o.tid)
 			continue;
-		if (calltree_reset(&x->thread) < 0)
+		if ((first && note_trace(x, r) < 0) || calltree_reset(&x->thread) < 0)
 			return TSCOPE_ENOMEM;
+		first = 0;
 		e = spans_run(sp, i, &calltree_ops, &x->thread);
 		if (e < 0 && !rc)
 			rc = e;
