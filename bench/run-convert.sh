@@ -13,6 +13,7 @@
 #   tscope report --flat
 #   tscope chrome -o /dev/null    JSON, written and thrown away
 #   tscope folded
+#   tscope pprof -o /dev/null     the pprof profile (call paths merged as folded's)
 #   uftrace report                the peer, on its own recording of the same program
 #                                 (if uftrace is installed)
 #
@@ -215,6 +216,7 @@ measure "tscope report" "$tscope" report "$trace"
 measure "tscope report --flat" "$tscope" report --flat "$trace"
 measure "tscope chrome -o /dev/null" "$tscope" chrome -o /dev/null "$trace"
 measure "tscope folded" "$tscope" folded "$trace"
+measure "tscope pprof -o /dev/null" "$tscope" pprof -o /dev/null "$trace"
 
 uft_line=
 if [ "$use_uftrace" = 1 ]; then

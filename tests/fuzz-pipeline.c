@@ -2,9 +2,9 @@
 /*
  * fuzz-pipeline.c - libFuzzer entry point for the whole conversion: the input is opened
  * as a trace file (a memfd, so that the reader takes the pread() path the CLI takes) and
- * goes through everything `tscope report`, `report --flat`, `chrome` and `folded` do
- * with it (reader, spans and their repairs, the symbolizer, the call trees, every
- * exporter), output to /dev/null.  Any crash, sanitizer report, leak, hang or memory
+ * goes through everything `tscope report`, `report --flat`, `chrome`, `folded` and
+ * `pprof` do with it (reader, spans and their repairs, the symbolizer, the call trees,
+ * every exporter), output to /dev/null.  Any crash, sanitizer report, leak, hang or memory
  * blow-up is a bug.
  *
  * The binaries a trace names are opened as the converter would.  The synthetic seeds in
@@ -117,6 +117,18 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 		folded_add(f, sp);
 		sink += folded_threads(f);
 		folded_finish(f);
+	}
+	/* pprof: every thread, or the first; deep paths cut at 8 frames or 1024 */
+	{
+		const struct exporter *e = export_find("pprof");
+		struct pprof_opts po = { fo.has_tid, fo.tid_only, size % 3 ? 8 : 0 };
+		void *x;
+
+		if (e->open(&x, out, &po, names) == 0) {
+			e->add(x, sp);
+			sink += e->threads(x);
+			e->finish(x);
+		}
 	}
 	/* slowest and callers of the first function named, as the CLI runs them */
 	for (int k = 0; k < 2; k++) {

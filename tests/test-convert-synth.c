@@ -2,15 +2,16 @@
 /*
  * test-convert-synth.c - the spans layer and the exporters on traces built byte by byte
  * (tests/trace-build.h, CLOCK_MONOTONIC so that ticks are ns): each repair of an
- * unbalanced stream, the folded, JSON and report output to the byte, JSON escaping,
- * and random events that must not crash anything.  Each case runs in a child of its
- * own (tests/runner.h): `tests/test-convert-synth --list` lists them.
+ * unbalanced stream, the folded, JSON, report and pprof output to the byte, JSON
+ * escaping, and random events that must not crash anything.  Each case runs in a child
+ * of its own (tests/runner.h): `tests/test-convert-synth --list` lists them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -829,12 +830,499 @@ static void test_diff(void)
 			tb_free(&b[i]);
 }
 
+/* ---- pprof -------------------------------------------------------------------------------- */
+
+/* What the pprof exporter made of some traces. */
+struct pprof_run {
+	unsigned char bytes[1 << 16];
+	size_t n;
+	char warning[512]; /* after the last trace */
+	uint64_t threads;
+	int rc;
+};
+
+/* Run the pprof exporter of export_table[] on the n traces b, as the CLI does. */
+static void run_pprof(struct tb *b, size_t n, struct pprof_opts *o, struct pprof_run *pr)
+{
+	const struct exporter *e = export_find("pprof");
+	struct reader *r[4] = { NULL };
+	struct spans *sp[4] = { NULL };
+	struct names *names = names_new();
+	FILE *f = tmpfile();
+	void *x = NULL;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->rc = -100;
+	if (!e || !f || !names || n > 4)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (reader_open_mem(b[i].p, b[i].n, &r[i]) || spans_open(&sp[i], r[i], names))
+			goto out;
+	pr->rc = e->open(&x, f, o, names);
+	if (pr->rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		pr->rc |= e->add(x, sp[i]);
+		pr->warning[e->warning(x, pr->warning, sizeof(pr->warning))] = 0;
+	}
+	pr->threads = e->threads(x);
+	pr->rc |= e->finish(x);
+	rewind(f);
+	pr->n = fread(pr->bytes, 1, sizeof(pr->bytes), f);
+out:
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < 4; i++) {
+		spans_close(sp[i]);
+		reader_close(r[i]);
+	}
+	names_free(names);
+}
+
+/*
+ * A protobuf decoder of the test's own, as small as it can be: the fields of a
+ * message one by one, a varint's value or a length-delimited field's bytes.
+ */
+struct pbr {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint64_t pbr_varint(struct pbr *r)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64 && r->p < r->end; shift += 7) {
+		unsigned char c = *r->p++;
+
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80))
+			return v;
+	}
+	r->bad = 1;
+	return 0;
+}
+
+/* The next field of r: 1, its number, and its value (a varint) or its bytes in *sub
+ * (length-delimited: *v is then their length); 0 at the end or on a bad field. */
+static int pbr_next(struct pbr *r, unsigned *field, uint64_t *v, struct pbr *sub)
+{
+	uint64_t key;
+
+	if (r->bad || r->p >= r->end)
+		return 0;
+	key = pbr_varint(r);
+	*field = (unsigned)(key >> 3);
+	sub->p = sub->end = NULL;
+	sub->bad = 0;
+	if ((key & 7) == 0) {
+		*v = pbr_varint(r);
+		return !r->bad;
+	}
+	if ((key & 7) != 2) {
+		r->bad = 1;
+		return 0;
+	}
+	*v = pbr_varint(r);
+	if (r->bad || *v > (uint64_t)(r->end - r->p)) {
+		r->bad = 1;
+		return 0;
+	}
+	sub->p = r->p;
+	sub->end = r->p + *v;
+	r->p += *v;
+	return 1;
+}
+
+/* Text being made, with room for what is said. */
+struct text {
+	char s[16384];
+	size_t n;
+};
+
+static TS_PRINTF(2, 3) void say(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(t->s + t->n, sizeof(t->s) - t->n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		t->n = t->n + (size_t)k < sizeof(t->s) ? t->n + (size_t)k : sizeof(t->s) - 1;
+}
+
+/* A string of the table (its index i), for the text. */
+static void say_str(struct text *t, const struct pbr *strs, size_t nstrs, uint64_t i)
+{
+	if (i >= nstrs)
+		say(t, "<string %" PRIu64 "?>", i);
+	else
+		say(t, "%.*s", (int)(strs[i].end - strs[i].p), (const char *)strs[i].p);
+}
+
+/* The values of a repeated varint field, packed (sub) or not (v), to the text. */
+static void say_ints(struct text *t, uint64_t v, struct pbr *sub)
+{
+	if (!sub->p) {
+		say(t, " %" PRIu64, v);
+		return;
+	}
+	while (sub->p < sub->end && !sub->bad)
+		say(t, " %" PRIu64, pbr_varint(sub));
+}
+
+/*
+ * A pprof profile as text, one line per field of the Profile, in the file's order:
+ * its sample types, samples (location ids leaf first = values), mappings, locations,
+ * functions (strings resolved), the number of strings and the scalars.  An unexpected
+ * field or a bad encoding shows.
+ */
+static void pprof_text(const unsigned char *data, size_t n, struct text *t)
+{
+	struct pbr whole = { data, data + n, 0 }, sub, in, msg;
+	struct pbr strs[256];
+	size_t nstrs = 0;
+	unsigned field, f2;
+	uint64_t v, v2;
+
+	t->n = 0;
+	t->s[0] = 0;
+	while (pbr_next(&whole, &field, &v, &sub))
+		if (field == 6 && nstrs < TS_ARRAY_SIZE(strs))
+			strs[nstrs++] = sub;
+	whole.p = data;
+	while (pbr_next(&whole, &field, &v, &msg)) {
+		switch (field) {
+		case 1:
+			say(t, "sample_type");
+			while (pbr_next(&msg, &f2, &v2, &in)) {
+				say(t, f2 == 1 ? " " : "/");
+				say_str(t, strs, nstrs, v2);
+			}
+			break;
+		case 2:
+			say(t, "sample");
+			while (pbr_next(&msg, &f2, &v2, &in)) {
+				if (f2 == 2)
+					say(t, " =");
+				say_ints(t, v2, &in);
+			}
+			break;
+		case 3:
+		case 4:
+		case 5:
+			say(t, field == 3 ? "mapping" : field == 4 ? "location" : "function");
+			while (pbr_next(&msg, &f2, &v2, &in)) {
+				say(t, " %u:", f2);
+				if (field == 4 && f2 == 4) { /* a Line */
+					while (pbr_next(&in, &f2, &v2, &sub))
+						say(t, "%u=%" PRIu64, f2, v2);
+				} else if ((field == 3 && f2 == 5) ||
+					   (field == 5 && f2 > 1 && f2 < 5)) {
+					say_str(t, strs, nstrs, v2);
+				} else {
+					say(t, "%#" PRIx64, v2);
+				}
+			}
+			break;
+		case 6:
+			continue;
+		default:
+			say(t, "field %u = %" PRIu64, field, v);
+			break;
+		}
+		if (msg.bad)
+			say(t, " <bad>");
+		say(t, "\n");
+	}
+	say(t, "strings %zu%s\n", nstrs, whole.bad ? " <bad>" : "");
+}
+
+/* One call of 0x401000, 10 ns: the profile to the byte. */
+static void test_pprof_bytes(void)
+{
+	static const unsigned char want[] = {
+		0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, /* sample_type calls/count */
+		0x0a, 0x04, 0x08, 0x03, 0x10, 0x04, /* self/nanoseconds */
+		0x0a, 0x04, 0x08, 0x05, 0x10, 0x04, /* total/nanoseconds */
+		/* sample: location_id [1], value [1, 10, 10] */
+		0x12, 0x08, 0x0a, 0x01, 0x01, 0x12, 0x03, 0x01, 0x0a, 0x0a,
+		/* mapping: id 1, memory_limit 2^64 - 1, filename 6, has_functions */
+		0x1a, 0x11, 0x08, 0x01, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0x01, 0x28, 0x06, 0x38, 0x01,
+		/* location: id 1, mapping 1, address 0x401000, line { function_id 1 } */
+		0x22, 0x0d, 0x08, 0x01, 0x10, 0x01, 0x18, 0x80, 0xa0, 0x80, 0x02, 0x22, 0x02, 0x08,
+		0x01,
+		/* function: id 1, name 7, system_name 7 */
+		0x2a, 0x06, 0x08, 0x01, 0x10, 0x07, 0x18, 0x07,
+		/* string_table */
+		0x32, 0x00, 0x32, 0x05, 'c', 'a', 'l', 'l', 's', 0x32, 0x05, 'c', 'o', 'u', 'n',
+		't', 0x32, 0x04, 's', 'e', 'l', 'f', 0x32, 0x0b, 'n', 'a', 'n', 'o', 's', 'e', 'c',
+		'o', 'n', 'd', 's', 0x32, 0x05, 't', 'o', 't', 'a', 'l', 0x32, 0x0a, '/', 'b', 'i',
+		'n', '/', 's', 'y', 'n', 't', 'h', 0x32, 0x08, '0', 'x', '4', '0', '1', '0', '0',
+		'0',
+		/* time_nanos 1234, duration_nanos 10, default_sample_type 3 (self) */
+		0x48, 0xd2, 0x09, 0x50, 0x0a, 0x70, 0x03
+	};
+	struct pprof_opts o = { 0 };
+	static struct pprof_run pr;
+	struct tb b;
+
+	tb_init(&b);
+	tb_header(&b, 100, 1, TSF_CLOCK_MONOTONIC, 1000);
+	tb_clock(&b, 1000, 1000, 1234, 0);
+	tb_process(&b, 100, 1, "/bin/synth");
+	tb_thread(&b, 100, 100, 1, "main");
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	tb_exit(&b, 1010, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	run_pprof(&b, 1, &o, &pr);
+	is_int(pr.rc, 0, "pprof bytes: converts");
+	is_int(pr.n, sizeof(want), "pprof bytes: %zu bytes", sizeof(want));
+	ok(pr.n == sizeof(want) && memcmp(pr.bytes, want, sizeof(want)) == 0,
+	   "pprof bytes: the profile to the byte");
+	for (size_t i = 0; i < pr.n && i < sizeof(want); i++) {
+		if (pr.bytes[i] != want[i]) {
+			printf("# first difference at byte %zu: 0x%02x, want 0x%02x\n", i,
+			       pr.bytes[i], want[i]);
+			break;
+		}
+	}
+	tb_free(&b);
+}
+
+/* The balanced trace of test_balanced(): a scope under a call, two calls under main. */
+static void test_pprof_balanced(void)
+{
+	static const char want[] = "sample_type calls/count\n"
+				   "sample_type self/nanoseconds\n"
+				   "sample_type total/nanoseconds\n"
+				   "sample 1 = 1 30 60\n"
+				   "sample 2 1 = 1 15 20\n"
+				   "sample 3 2 1 = 1 5 5\n"
+				   "sample 4 1 = 1 10 10\n"
+				   "mapping 1:0x1 3:0xffffffffffffffff 5:/bin/synth 7:0x1\n"
+				   "location 1:0x1 2:0x1 3:0x401000 4:1=1\n"
+				   "location 1:0x2 2:0x1 3:0x402000 4:1=2\n"
+				   "location 1:0x3 2:0x1 4:1=3\n"
+				   "location 1:0x4 2:0x1 3:0x403000 4:1=4\n"
+				   "function 1:0x1 2:0x401000 3:0x401000\n"
+				   "function 1:0x2 2:0x402000 3:0x402000\n"
+				   "function 1:0x3 2:scope 3:scope\n"
+				   "function 1:0x4 2:0x403000 3:0x403000\n"
+				   "field 10 = 60\n"
+				   "field 14 = 3\n"
+				   "strings 11\n";
+	struct pprof_opts o = { 0 };
+	static struct pprof_run pr;
+	static struct text t;
+	struct tb b;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	tb_enter(&b, 1010, 0x402000);
+	tb_instant(&b, 1012, 0x5100);
+	tb_begin(&b, 1015, 0x5000);
+	tb_end_scope(&b, 1020);
+	tb_counter(&b, 1021, 0x5200, -7);
+	tb_exit(&b, 1030, 0x402000);
+	tb_enter(&b, 1040, 0x403000);
+	tb_exit(&b, 1050, 0x403000);
+	tb_exit(&b, 1060, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	run_pprof(&b, 1, &o, &pr);
+	pprof_text(pr.bytes, pr.n, &t);
+	is_int(pr.rc, 0, "pprof balanced: converts");
+	is_int(pr.threads, 1, "pprof balanced: one thread");
+	is_str(t.s, want,
+	       "pprof balanced: a sample per call path, leaf first; calls, self, total; no "
+	       "time without a clock");
+	tb_free(&b);
+}
+
+/* Calls of main (0x401000) -> 0x402000 by a thread of one process (pid 100, /bin/synth). */
+static void pprof_thread(struct tb *b, uint32_t tid, uint64_t t, uint64_t d)
+{
+	tb_events_begin(b, tid, 0, 0, TSF_EF_FINAL);
+	tb_enter(b, t, 0x401000);
+	tb_enter(b, t + 1, 0x402000);
+	tb_exit(b, t + 1 + d, 0x402000);
+	tb_exit(b, t + 2 + d, 0x401000);
+	tb_events_end(b);
+}
+
+/*
+ * Two traces: /bin/synth with threads 100 and 101, /bin/other (pid 200, earlier, its
+ * clock on) with thread 200.  Equal paths add up across threads and traces; --thread
+ * keeps one; the time starts with the earliest trace; the mapping names no executable.
+ */
+static void test_pprof_merge(void)
+{
+	static const char want[] = "sample 1 = 3 6 51\n"
+				   "sample 2 1 = 3 45 45\n"
+				   "mapping 1:0x1 3:0xffffffffffffffff 7:0x1\n"
+				   "location 1:0x1 2:0x1 3:0x401000 4:1=1\n"
+				   "location 1:0x2 2:0x1 3:0x402000 4:1=2\n"
+				   "function 1:0x1 2:0x401000 3:0x401000\n"
+				   "function 1:0x2 2:0x402000 3:0x402000\n"
+				   "field 9 = 1700000000000000000\n"
+				   "field 10 = 1012\n"
+				   "field 14 = 3\n"
+				   "strings 9\n";
+	/* thread 101 alone: the time and executable of its trace, which has no clock */
+	static const char want_one[] = "sample 1 = 1 2 12\n"
+				       "sample 2 1 = 1 10 10\n"
+				       "mapping 1:0x1 3:0xffffffffffffffff 5:/bin/synth 7:0x1\n"
+				       "location 1:0x1 2:0x1 3:0x401000 4:1=1\n"
+				       "location 1:0x2 2:0x1 3:0x402000 4:1=2\n"
+				       "function 1:0x1 2:0x401000 3:0x401000\n"
+				       "function 1:0x2 2:0x402000 3:0x402000\n"
+				       "field 10 = 512\n"
+				       "field 14 = 3\n"
+				       "strings 9\n";
+	struct pprof_opts o = { 0 };
+	static struct pprof_run pr;
+	static struct text t;
+	struct tb b[2];
+	const char *s;
+
+	synth_begin(&b[0]);
+	tb_thread(&b[0], 101, 100, 1, "worker");
+	pprof_thread(&b[0], 100, 1000, 20);
+	pprof_thread(&b[0], 101, 1500, 10);
+	tb_end(&b[0]);
+	tb_init(&b[1]);
+	tb_header(&b[1], 200, 1, TSF_CLOCK_MONOTONIC, 500);
+	tb_clock(&b[1], 500, 500, UINT64_C(1700000000000000000), 0);
+	tb_process(&b[1], 200, 1, "/bin/other");
+	tb_thread(&b[1], 200, 200, 1, "main");
+	pprof_thread(&b[1], 200, 600, 15);
+	tb_end(&b[1]);
+
+	run_pprof(b, 2, &o, &pr);
+	pprof_text(pr.bytes, pr.n, &t);
+	s = strstr(t.s, "sample ");
+	is_int(pr.rc, 0, "pprof merge: converts");
+	is_int(pr.threads, 3, "pprof merge: three threads");
+	is_str(s ? s : t.s, want,
+	       "pprof merge: equal paths add up; time of the earliest trace, to the last event");
+
+	o.has_tid = 1;
+	o.tid = 101;
+	run_pprof(b, 2, &o, &pr);
+	pprof_text(pr.bytes, pr.n, &t);
+	s = strstr(t.s, "sample ");
+	is_int(pr.threads, 1, "pprof --thread 101: one thread");
+	is_str(s ? s : t.s, want_one, "pprof --thread 101: its calls only");
+	o.tid = 999;
+	run_pprof(b, 2, &o, &pr);
+	pprof_text(pr.bytes, pr.n, &t);
+	is_int(pr.threads, 0, "pprof --thread 999: no thread");
+	ok(!strstr(t.s, "sample ") && !strstr(t.s, "location") && strstr(t.s, "strings 7\n"),
+	   "pprof --thread 999: a valid profile of no samples");
+	tb_free(&b[0]);
+	tb_free(&b[1]);
+}
+
+/*
+ * A recursion 20 deep, cut at 8 frames: paths 1 to 8 deep as they are, the 12 deeper
+ * ones as one, 3 outer frames, "[frames cut]", 4 inner ones; totals exact.  Frame d
+ * (from 1) lasts 41 - 2d ns, its self time 2 (the innermost's 1).
+ */
+static void test_pprof_cut(void)
+{
+	static const char want[] = "sample 1 = 1 2 39\n"
+				   "sample 1 1 = 1 2 37\n"
+				   "sample 1 1 1 = 1 2 35\n"
+				   "sample 1 1 1 1 = 1 2 33\n"
+				   "sample 1 1 1 1 1 = 1 2 31\n"
+				   "sample 1 1 1 1 1 1 = 1 2 29\n"
+				   "sample 1 1 1 1 1 1 1 = 1 2 27\n"
+				   "sample 1 1 1 1 1 1 1 1 = 1 2 25\n"
+				   "sample 1 1 1 1 2 1 1 1 = 12 23 144\n"
+				   "mapping 1:0x1 3:0xffffffffffffffff 5:/bin/synth 7:0x1\n"
+				   "location 1:0x1 2:0x1 3:0xa 4:1=1\n"
+				   "location 1:0x2 2:0x1 4:1=2\n"
+				   "function 1:0x1 2:0xa 3:0xa\n"
+				   "function 1:0x2 2:[frames cut] 3:[frames cut]\n";
+	struct pprof_opts o = { 0, 0, 8 };
+	static struct pprof_run pr;
+	static struct text t;
+	struct tb b;
+	const char *s;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (uint64_t d = 1; d <= 20; d++)
+		tb_enter(&b, 1000 + d - 1, 0xa);
+	for (uint64_t d = 20; d >= 1; d--)
+		tb_exit(&b, 1020 + 20 - d, 0xa);
+	tb_events_end(&b);
+	tb_end(&b);
+	run_pprof(&b, 1, &o, &pr);
+	pprof_text(pr.bytes, pr.n, &t);
+	s = strstr(t.s, "sample ");
+	is_int(pr.rc, 0, "pprof cut: converts");
+	ok(s && strncmp(s, want, strlen(want)) == 0,
+	   "pprof cut: 8 frames a sample at most, the deeper paths add up");
+	if (s && strncmp(s, want, strlen(want)) != 0)
+		printf("# got:\n%s", s);
+	is_str(pr.warning,
+	       "12 call paths are deeper than 8 frames (up to 20): each keeps its outermost 3 "
+	       "and innermost 4 frames, joined by a frame \"[frames cut]\"",
+	       "pprof cut: the warning says so");
+	tb_free(&b);
+}
+
+/* Names that are not UTF-8 are made so: each bad byte is U+FFFD. */
+static void test_pprof_utf8(void)
+{
+	struct pprof_opts o = { 0 };
+	static struct pprof_run pr;
+	static struct text t;
+	struct tb b;
+
+	synth_begin(&b);
+	tb_name(&b, 0x5300, "bad\xff\xc3(\xe2\x82\xac)");
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_begin(&b, 1000, 0x5300);
+	tb_end_scope(&b, 1005);
+	tb_events_end(&b);
+	tb_end(&b);
+	run_pprof(&b, 1, &o, &pr);
+	pprof_text(pr.bytes, pr.n, &t);
+	ok(strstr(t.s, "function 1:0x1 2:bad\xef\xbf\xbd\xef\xbf\xbd(\xe2\x82\xac) 3:bad"),
+	   "pprof UTF-8: bad bytes replaced, good sequences kept");
+	ok(strstr(t.s, "location 1:0x1 2:0x1 4:1=1\n"), "pprof UTF-8: a scope has no address");
+	tb_free(&b);
+}
+
+static void test_pprof(void)
+{
+	test_pprof_bytes();
+	test_pprof_balanced();
+	test_pprof_merge();
+	test_pprof_cut();
+	test_pprof_utf8();
+}
+
 static const struct test_case cases[] = {
-	{ "balanced", test_balanced, 0 }, { "func", test_func, 0 },
-	{ "repairs", test_repairs, 300 }, { "gaps", test_gaps, 0 },
-	{ "deep", test_deep, 0 },	  { "escape", test_escape, 0 },
-	{ "random", test_random, 300 },	  { "diff", test_diff, 0 },
-	{ "cut", test_cut, 0 },		  { NULL, NULL, 0 },
+	{ "balanced", test_balanced, 0 },
+	{ "func", test_func, 0 },
+	{ "repairs", test_repairs, 300 },
+	{ "gaps", test_gaps, 0 },
+	{ "deep", test_deep, 0 },
+	{ "escape", test_escape, 0 },
+	{ "random", test_random, 300 },
+	{ "diff", test_diff, 0 },
+	{ "cut", test_cut, 0 },
+	{ "pprof", test_pprof, 0 }, /* the profile's bytes, decoded by a reader of its own */
+	{ NULL, NULL, 0 },
 };
 
 int main(int argc, char **argv)

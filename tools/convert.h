@@ -53,7 +53,7 @@ int convert_usage(const char *cmd, int opt, char **argv, const char *help);
 		"binary", required_argument, NULL, CONVERT_OPT_BINARY                              \
 	}
 #define CONVERT_SYMBOL_HELP                                                                        \
-	"      --symfs DIR       look for the recorded binaries under DIR first (DIR/PATH,\n"      \
+	"      --symfs DIR       look for the recorded binaries in DIR first (DIR/PATH,\n"      \
 	"                        DIR/NAME, DIR/.build-id/..): a copy kept from the build\n"        \
 	"      --binary OLD=PATH read the binary recorded as OLD (a path or a file name)\n"        \
 	"                        from PATH; a copy of another build is never used\n"

@@ -2,9 +2,9 @@
 /*
  * export.h - the exporters, which turn traces into an output file, behind one small
  * interface (struct exporter) and listed in one table (export.c); and the API of the
- * file formats: Chrome Trace Event JSON (export-chrome.c) and folded stacks for flame
- * graphs (export-folded.c).  The text report (report.c) is an exporter too.  Private
- * to the offline side.
+ * file formats: Chrome Trace Event JSON (export-chrome.c), folded stacks for flame
+ * graphs (export-folded.c) and pprof profiles (export-pprof.c).  The text report
+ * (report.c) is an exporter too.  Private to the offline side.
  *
  * An exporter is driven the same way by every command (tools/convert.c) and test:
  * open, then add each trace (a process) in turn, then finish.  It reads a trace only
@@ -180,6 +180,20 @@ uint64_t folded_threads(const struct folded *f);
 /* The n bytes of a frame name at s, made safe for the format, to dst (n bytes):
  * ';' becomes ':', control bytes '?'. */
 void folded_frame(char *dst, const char *s, size_t n);
+
+/* ---- pprof (export-pprof.c) ------------------------------------------------------------ */
+
+/*
+ * A pprof profile (google/pprof's profile.proto, uncompressed): one sample per distinct
+ * call path of every thread and trace merged by name, with the values calls, self and
+ * total (inclusive) nanoseconds of the path's last frame.  Paths deeper than max_frames
+ * are cut as folded stacks are (FOLDED_MAX_FRAMES, FOLDED_CUT_FRAME).
+ */
+struct pprof_opts {
+	int has_tid; /* only thread tid */
+	uint32_t tid;
+	unsigned max_frames; /* as in struct folded_opts */
+};
 
 /* ---- slowest, callers (export-func.c) --------------------------------------------------- */
 

@@ -225,6 +225,24 @@ uint32_t spans_name(struct spans *sp, uint64_t key)
 	return map_name(sp, key & (TSF_ADDR_MASK | MOD_TAG));
 }
 
+const char *spans_symbol(struct spans *sp, uint64_t key, uint64_t *addr)
+{
+	uint64_t mkey = key & (TSF_ADDR_MASK | MOD_TAG), reg;
+
+	*addr = 0;
+	if (SPANS_IS_SCOPE(key))
+		return NULL;
+	if (!(mkey & MOD_TAG)) {
+		*addr = mkey;
+		return symbolizer_symbol(sp->sym, mkey);
+	}
+	reg = (mkey & ~MOD_TAG) >> MOD_SHIFT;
+	*addr = mkey & MOD_ADDR;
+	if (!reg || reg > sp->ncontest)
+		return NULL;
+	return symbolizer_symbol_in(sp->sym, sp->contest[reg - 1].sym, *addr);
+}
+
 /* A module registration, for sorting. */
 struct reg {
 	const struct reader_module *m;

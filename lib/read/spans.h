@@ -215,6 +215,14 @@ uint64_t spans_repairs_total(const struct spans_repairs *rep);
  */
 uint32_t spans_name(struct spans *sp, uint64_t key);
 
+/*
+ * What the symbol table says of the function of a frame key: its symbol's own name (a
+ * C++ name mangled, where spans_name() gives it demangled), or NULL for a scope or a
+ * function that could not be named.  *addr is set to the function's runtime address (0
+ * for a scope).  The string lives as long as sp.
+ */
+const char *spans_symbol(struct spans *sp, uint64_t key, uint64_t *addr);
+
 struct reader *spans_reader(const struct spans *sp);
 struct names *spans_names(const struct spans *sp);
 

@@ -811,7 +811,10 @@ static struct symtab *file_symtab(struct symbolizer *s, size_t i)
 	return f->st;
 }
 
-static const char *lookup_in(struct symbolizer *s, const struct sym_module *m, uint64_t addr)
+/* The name of the function at addr in module m: as shown (demangled), or with raw as
+ * the symbol table has it. */
+static const char *lookup_in(struct symbolizer *s, const struct sym_module *m, uint64_t addr,
+			     int raw)
 {
 	const struct symtab_span *sp;
 	struct symtab *st;
@@ -822,7 +825,9 @@ static const char *lookup_in(struct symbolizer *s, const struct sym_module *m, u
 	if (!st)
 		return NULL;
 	sp = span_at(st, addr - m->bias);
-	return sp ? shown_name(st, sp->sym) : NULL;
+	if (!sp)
+		return NULL;
+	return raw ? st->syms[sp->sym].name : shown_name(st, sp->sym);
 }
 
 const char *symbolizer_where(struct symbolizer *s, size_t module, uint64_t addr, uint64_t *vaddr)
@@ -840,12 +845,22 @@ const char *symbolizer_where(struct symbolizer *s, size_t module, uint64_t addr,
 
 const char *symbolizer_lookup(struct symbolizer *s, uint64_t addr)
 {
-	return s ? lookup_in(s, module_at(s, addr), addr) : NULL;
+	return s ? lookup_in(s, module_at(s, addr), addr, 0) : NULL;
 }
 
 const char *symbolizer_lookup_in(struct symbolizer *s, size_t module, uint64_t addr)
 {
-	return s && module < s->nmods ? lookup_in(s, &s->mods[module], addr) : NULL;
+	return s && module < s->nmods ? lookup_in(s, &s->mods[module], addr, 0) : NULL;
+}
+
+const char *symbolizer_symbol(struct symbolizer *s, uint64_t addr)
+{
+	return s ? lookup_in(s, module_at(s, addr), addr, 1) : NULL;
+}
+
+const char *symbolizer_symbol_in(struct symbolizer *s, size_t module, uint64_t addr)
+{
+	return s && module < s->nmods ? lookup_in(s, &s->mods[module], addr, 1) : NULL;
 }
 
 const char *symbolizer_string(struct symbolizer *s, uint64_t addr, size_t max)

@@ -93,6 +93,13 @@ const char *symbolizer_lookup(struct symbolizer *s, uint64_t addr);
 const char *symbolizer_lookup_in(struct symbolizer *s, size_t module, uint64_t addr);
 
 /*
+ * The same two, but the name as the symbol table has it: a C++ name mangled
+ * ("_ZN3foo3barEi"), for formats that keep both (pprof's system_name).
+ */
+const char *symbolizer_symbol(struct symbolizer *s, uint64_t addr);
+const char *symbolizer_symbol_in(struct symbolizer *s, size_t module, uint64_t addr);
+
+/*
  * The NUL-terminated string at runtime address addr (a string literal, say), read from
  * the module's file with at most max bytes examined; NULL if unknown.  Lives as long as s.
  */
