@@ -5,7 +5,6 @@
  * every other function does the same work either way.  Calls: main 1, make_report and
  * load_data 40 each.
  */
-#include <stdlib.h>
 
 static volatile unsigned long sink;
 
@@ -26,7 +25,7 @@ __attribute__((noinline)) static void load_data(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long times = argc > 1 && atoi(argv[1]) ? 2 : 1;
+	unsigned long times = argc > 1 && argv[1][0] == '1' ? 2 : 1;
 
 	for (int i = 0; i < 40; i++) {
 		load_data();
