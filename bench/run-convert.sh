@@ -12,13 +12,15 @@
 #   tscope report                 call trees
 #   tscope report --flat
 #   tscope chrome -o /dev/null    JSON, written and thrown away
+#   tscope perfetto -o /dev/null  Perfetto protobuf, written and thrown away
 #   tscope folded
 #   tscope pprof -o /dev/null     the pprof profile (call paths merged as folded's)
 #   uftrace report                the peer, on its own recording of the same program
 #                                 (if uftrace is installed)
 #
 # and prints, per tool, the best elapsed time, events per second, MB of trace per
-# second and the peak resident memory (GNU time's %M, the largest of the runs).  The
+# second and the peak resident memory (GNU time's %M, the largest of the runs); then
+# the sizes of the JSON and of the protobuf, and their ratio.  The
 # page cache is warmed first, so that every tool reads from memory: the table compares
 # the converters' own work, not the disk's.
 #
@@ -199,7 +201,7 @@ row() { # name ns rss_kb events bytes
 	awk -v name="$1" -v ns="$2" -v rss="$3" -v ev="$4" -v by="$5" -v o="$overhead" 'BEGIN {
 		s = (ns - o > 1000) ? (ns - o) / 1e9 : 1e-6
 		mib = (rss > 0) ? sprintf("%.1f", rss / 1024) : "-"
-		printf "%-26s %9.3f %12.1f %10.0f %10s\n", name, s, ev / s / 1e6, by / s / 1e6, mib
+		printf "%-28s %9.3f %12.1f %10.0f %10s\n", name, s, ev / s / 1e6, by / s / 1e6, mib
 	}'
 }
 
@@ -215,6 +217,7 @@ measure "tscope info" "$tscope" info "$trace"
 measure "tscope report" "$tscope" report "$trace"
 measure "tscope report --flat" "$tscope" report --flat "$trace"
 measure "tscope chrome -o /dev/null" "$tscope" chrome -o /dev/null "$trace"
+measure "tscope perfetto -o /dev/null" "$tscope" perfetto -o /dev/null "$trace"
 measure "tscope folded" "$tscope" folded "$trace"
 measure "tscope pprof -o /dev/null" "$tscope" pprof -o /dev/null "$trace"
 
@@ -242,7 +245,7 @@ echo "machine: $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null 
 echo "best of $reps runs, page cache warm, $((overhead / 1000000)) ms of command start-up subtracted;"
 echo "RSS is the peak resident set"
 echo
-printf "%-26s %9s %12s %10s %10s\n" "tool" "seconds" "M events/s" "MB/s" "RSS MiB"
+printf "%-28s %9s %12s %10s %10s\n" "tool" "seconds" "M events/s" "MB/s" "RSS MiB"
 printf '%s' "$results" | while IFS='|' read -r name ns rss; do
 	[ -n "$name" ] || continue
 	row "$name" "$ns" "$rss" "$events" "$bytes"
@@ -253,5 +256,12 @@ if [ -n "$uft_line" ]; then
 		row "$name" "$ns" "$rss" "$events" "$du"
 	done
 fi
+json_bytes=$("$tscope" chrome "$trace" 2>/dev/null | wc -c | tr -d ' ')
+pf_bytes=$("$tscope" perfetto "$trace" 2>/dev/null | wc -c | tr -d ' ')
+echo
+awk -v j="$json_bytes" -v p="$pf_bytes" 'BEGIN {
+	printf "output: Chrome JSON %.0f bytes, Perfetto protobuf %.0f bytes (%.3f of the JSON)\n",
+		j, p, (j > 0) ? p / j : 0 }'
 echo
 echo "targets (SPEC.md 5): report >= 50 M events/s, chrome >= 15 M events/s, RSS < 64 MiB"
+echo "targets (issue 15): perfetto >= 50 M events/s, at most 1/4 of the JSON's size"

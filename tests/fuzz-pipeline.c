@@ -2,8 +2,8 @@
 /*
  * fuzz-pipeline.c - libFuzzer entry point for the whole conversion: the input is opened
  * as a trace file (a memfd, so that the reader takes the pread() path the CLI takes) and
- * goes through everything `tscope report`, `report --flat`, `chrome`, `folded` and
- * `pprof` do with it (reader, spans and their repairs, the symbolizer, the call trees,
+ * goes through everything `tscope report`, `report --flat`, `chrome`, `perfetto`,
+ * `folded` and `pprof` do with it (reader, spans and their repairs, the symbolizer, the call trees,
  * every exporter), output to /dev/null.  Any crash, sanitizer report, leak, hang or memory
  * blow-up is a bug.
  *
@@ -112,6 +112,25 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 		chrome_add(ch, sp);
 		sink += chrome_threads(ch);
 		chrome_finish(ch);
+	}
+	/* perfetto, as the CLI runs it (its prepare sets the time base) */
+	{
+		const struct exporter *e = export_find("perfetto");
+		struct perfetto_opts po;
+		void *x;
+
+		memset(&po, 0, sizeof(po));
+		po.has_tid = cho.has_tid;
+		po.tid = cho.tid;
+		po.stage_max = size % 3 ? 0 : 256; /* now and then, more than it may hold */
+		e->prepare(&po, &sp, 1);
+		if (e->open(&x, out, &po, names) == 0) {
+			char msg[256];
+
+			e->add(x, sp);
+			sink += e->threads(x) + e->warning(x, msg, sizeof(msg));
+			e->finish(x);
+		}
 	}
 	if (folded_open(&f, out, &fo, names) == 0) {
 		folded_add(f, sp);

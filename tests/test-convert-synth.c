@@ -10,11 +10,13 @@
 #include "config.h"
 #endif
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tscope.h"
 #include "reader.h"
@@ -435,11 +437,551 @@ static void test_escape(void)
 	}
 }
 
+/* ---- Perfetto protobuf ------------------------------------------------------------------ */
+
+/* One field of a protobuf message: its number, wire type, and value or bytes. */
+struct pb_field {
+	unsigned num, wire;
+	uint64_t v;
+	const unsigned char *s;
+	size_t n;
+};
+
+static uint64_t pb_varint(const unsigned char **p, const unsigned char *e, int *bad)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; *p < e && shift < 64; shift += 7) {
+		unsigned char b = *(*p)++;
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (b < 0x80)
+			return v;
+	}
+	*bad = 1;
+	return 0;
+}
+
+/* The next field of the message [*p, e): 1, 0 at its end, -1 if it is malformed. */
+static int pb_next(const unsigned char **p, const unsigned char *e, struct pb_field *f)
+{
+	int bad = 0;
+	uint64_t tag;
+
+	if (*p >= e)
+		return 0;
+	tag = pb_varint(p, e, &bad);
+	f->num = (unsigned)(tag >> 3);
+	f->wire = (unsigned)(tag & 7);
+	f->s = *p; /* an empty message, for a varint */
+	f->n = 0;
+	f->v = 0;
+	if (f->wire == 0) {
+		f->v = pb_varint(p, e, &bad);
+	} else if (f->wire == 2) {
+		f->n = (size_t)pb_varint(p, e, &bad);
+		f->s = *p;
+		if (bad || f->n > (size_t)(e - *p))
+			return -1;
+		*p += f->n;
+	} else {
+		return -1;
+	}
+	return bad ? -1 : 1;
+}
+
+/* Append to out (size bytes, NUL-terminated). */
+static void say(char *out, size_t size, const char *fmt, ...) TS_PRINTF(3, 4);
+static void say(char *out, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(out);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (len < size)
+		vsnprintf(out + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/* A track descriptor as a line: "track U process PID NAME", "track U thread PID TID
+ * NAME", "track U counter PARENT NAME". */
+static void pf_track(const unsigned char *p, const unsigned char *e, char *out, size_t size)
+{
+	struct pb_field f, g;
+	uint64_t uuid = 0, parent = 0, pid = 0, tid = 0;
+	const char *kind = "?";
+	char name[256] = "";
+
+	while (pb_next(&p, e, &f) > 0) {
+		const unsigned char *q = f.s, *qe = f.s + f.n;
+
+		if (f.num == 1)
+			uuid = f.v;
+		else if (f.num == 5)
+			parent = f.v;
+		else if (f.num == 2)
+			snprintf(name, sizeof(name), "%.*s", (int)f.n, (const char *)f.s);
+		else if (f.num == 8)
+			kind = "counter";
+		else if (f.num == 3 || f.num == 4)
+			kind = f.num == 3 ? "process" : "thread";
+		if (f.num != 3 && f.num != 4)
+			continue;
+		while (pb_next(&q, qe, &g) > 0) {
+			if (g.num == 1)
+				pid = g.v;
+			else if (g.num == 2 && f.num == 4)
+				tid = g.v;
+			else if (g.num == 6 || g.num == 5)
+				snprintf(name, sizeof(name), "%.*s", (int)g.n, (const char *)g.s);
+		}
+	}
+	if (strcmp(kind, "counter") == 0)
+		say(out, size, "track %" PRIu64 " counter %" PRIu64 " %s\n", uuid, parent, name);
+	else if (strcmp(kind, "thread") == 0)
+		say(out, size, "track %" PRIu64 " thread %" PRIu64 " %" PRIu64 " %s\n", uuid, pid,
+		    tid, name);
+	else
+		say(out, size, "track %" PRIu64 " %s %" PRIu64 " %s\n", uuid, kind, pid, name);
+}
+
+/*
+ * A `tscope perfetto` output as text, one line per packet: its tracks, "seq S track U"
+ * where a sequence starts, then its events with their times (from the sequence's clock)
+ * and names (through its interned names): "B t name", "E t", "I t name", "C t track
+ * value"; then "pads N" for N empty packets.  What breaks the rules of the format (an
+ * iid not defined, a packet of another sequence, a missing flag) is an "error" line.
+ */
+static void pf_text(const unsigned char *buf, size_t n, char *out, size_t size)
+{
+	static char names[4096][64];
+	const unsigned char *p = buf, *e = buf + n;
+	struct pb_field pk, f, g, h;
+	uint64_t seq = 0, t = 0, pads = 0;
+	uint64_t seen = 0; /* names defined on the sequence: iids 1 .. seen */
+	int r;
+
+	out[0] = 0;
+	while ((r = pb_next(&p, e, &pk)) > 0) {
+		const unsigned char *q = pk.s, *qe = pk.s + pk.n;
+		uint64_t pseq = 0, flags = 0, ts = 0, type = 0, iid = 0, track = 0, value = 0;
+		int has_ts = 0, has_event = 0;
+
+		if (pk.num != 1) {
+			say(out, size, "error: field %u in the Trace\n", pk.num);
+			return;
+		}
+		if (!pk.n) {
+			pads++;
+			continue;
+		}
+		while (pb_next(&q, qe, &f) > 0) {
+			const unsigned char *s = f.s, *se = f.s + f.n;
+
+			if (f.num == 60)
+				pf_track(f.s, f.s + f.n, out, size);
+			else if (f.num == 10)
+				pseq = f.v;
+			else if (f.num == 13)
+				flags = f.v;
+			else if (f.num == 8)
+				ts = f.v, has_ts = 1;
+			if (f.num == 11) {
+				has_event = 1;
+				while (pb_next(&s, se, &g) > 0) {
+					if (g.num == 9)
+						type = g.v;
+					else if (g.num == 10)
+						iid = g.v;
+					else if (g.num == 11)
+						track = g.v;
+					else if (g.num == 30)
+						value = g.v;
+				}
+			}
+			if (f.num != 12)
+				continue;
+			while (pb_next(&s, se, &g) > 0) { /* event_names { iid, name } */
+				const unsigned char *u = g.s, *ue = g.s + g.n;
+				uint64_t id = 0;
+				char name[64] = "";
+
+				while (g.num == 2 && pb_next(&u, ue, &h) > 0) {
+					if (h.num == 1)
+						id = h.v;
+					else if (h.num == 2)
+						snprintf(name, sizeof(name), "%.*s", (int)h.n,
+							 (const char *)h.s);
+				}
+				if (id != seen + 1 || id >= TS_ARRAY_SIZE(names))
+					say(out, size, "error: iid %" PRIu64 " after %" PRIu64 "\n",
+					    id, seen);
+				else
+					strcpy(names[seen++ + 1], name);
+			}
+		}
+		if (flags & 1) {
+			seq = pseq;
+			t = 0;
+			say(out, size, "seq %" PRIu64 "\n", seq);
+		} else if (pseq && (pseq != seq || !(flags & 2))) {
+			say(out, size, "error: packet of sequence %" PRIu64 ", flags %" PRIu64 "\n",
+			    pseq, flags);
+		}
+		if (flags & 1)
+			seen = 0;
+		if (has_ts)
+			t += ts;
+		if (!has_event)
+			continue;
+		if ((type == 1 || type == 3) && (!iid || iid > seen)) {
+			say(out, size, "error: iid %" PRIu64 " not defined\n", iid);
+			continue;
+		}
+		if (type == 1 || type == 3)
+			say(out, size, "%c %" PRIu64 " %s\n", type == 1 ? 'B' : 'I', t, names[iid]);
+		else if (type == 2)
+			say(out, size, "E %" PRIu64 "\n", t);
+		else
+			say(out, size, "C %" PRIu64 " %" PRIu64 " %" PRId64 "\n", t, track,
+			    (int64_t)value);
+	}
+	if (r < 0)
+		say(out, size, "error: malformed\n");
+	if (pads)
+		say(out, size, "pads %" PRIu64 "\n", pads);
+}
+
+/* Each top-level packet of a perfetto output in hex, one line each. */
+static void pf_hex(const unsigned char *buf, size_t n, char *out, size_t size)
+{
+	const unsigned char *p = buf, *e = buf + n, *start = buf;
+	struct pb_field f;
+
+	out[0] = 0;
+	while (pb_next(&p, e, &f) > 0) {
+		for (; start < p; start++)
+			say(out, size, "%02x", *start);
+		say(out, size, "\n");
+	}
+}
+
+/*
+ * Run the perfetto exporter on the trace in b, o's options, into a file: a regular one
+ * (it can seek), or one opened with O_APPEND (it cannot: the thread is held in
+ * memory).  The bytes go to out (*n of them), the warning to warn.  Returns the status.
+ */
+static int run_perfetto(struct tb *b, struct perfetto_opts *o, int append, unsigned char *out,
+			size_t size, size_t *n, char *warn, size_t wsize)
+{
+	const struct exporter *e = export_find("perfetto");
+	struct reader *r = NULL;
+	struct names *names = names_new();
+	struct spans *sp = NULL;
+	char path[4200];
+	void *x = NULL;
+	int rc = -100, fd;
+	FILE *f;
+
+	*n = 0;
+	warn[0] = 0;
+	path_of(path, sizeof(path), "out.pftrace");
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | (append ? O_APPEND : 0), 0644);
+	f = fd < 0 ? NULL : fdopen(fd, "w+");
+	if (!e || !f || !names || reader_open_mem(b->p, b->n, &r) || spans_open(&sp, r, names))
+		goto out;
+	e->prepare(o, &sp, 1);
+	rc = e->open(&x, f, o, names);
+	if (!rc) {
+		rc = e->add(x, sp);
+		e->warning(x, warn, wsize);
+		rc |= e->finish(x);
+	}
+	fflush(f);
+	rc |= ferror(f) ? -200 : 0;
+	rewind(f);
+	*n = fread(out, 1, size, f);
+out:
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	spans_close(sp);
+	names_free(names);
+	reader_close(r);
+	return rc;
+}
+
+/* The balanced trace of test_balanced() to the byte, seekable or not. */
+static void test_perfetto_exact(void)
+{
+	/* the bytes, one packet a line: Trace.packet (0a, length), then its fields */
+	static const char want[] =
+	    /* track_descriptor (e203) { uuid 2, process (1a) { pid 100, process_name } } */
+	    "0a10e2030d08021a0908643205"
+	    "73796e7468\n"
+	    /* track_descriptor { uuid 1, thread (22) { pid 100, tid 100, thread_name } } */
+	    "0a11e2030e0801220a086410642a04"
+	    "6d61696e\n"
+	    /* sequence 1 (5001), INCREMENTAL_STATE_CLEARED (6801), trace_packet_defaults
+	     * (da03) { timestamp_clock_id 64 (d00340), track_event_defaults { track 1 } },
+	     * clock_snapshot (32) { { clock 64, 0, incremental }, { BOOTTIME (6), 0 } } */
+	    "0a1e50016801da0307d003405a025801320e0a06084010001801"
+	    "0a0408061000\n"
+	    /* timestamp +0 (4000), track_event (5a) { SLICE_BEGIN (4801), name_iid 1 },
+	     * interned_data (62) { event_names { iid 1, name } }, sequence 1, NEEDS (6802) */
+	    "0a1c40005a0448015001620e120c080112083078343031303030"
+	    "50016802\n"
+	    "0a1c400a5a0448015002620e120c080212083078343032303030"
+	    "50016802\n"
+	    /* +2: INSTANT (4803) "mark" */
+	    "0a1840025a0448035003620a1208080312046d61726b"
+	    "50016802\n"
+	    "0a1940035a0448015004620b1209080412057363"
+	    "6f706550016802\n"
+	    /* +5: SLICE_END (4802) */
+	    "0a0a40055a024802"
+	    "50016802\n"
+	    /* the counter's track: { uuid 3, parent 2 (2802), name "level", counter {} } */
+	    "0a10e2030d0803280212056c6576656c"
+	    "4200\n"
+	    /* +1: COUNTER (4804), track_uuid 3 (5803), counter_value -7 (f001, 10 bytes) */
+	    "0a1840015a1048045803f001f9ffffffffffffffff01"
+	    "50016802\n"
+	    "0a0a40095a024802"
+	    "50016802\n"
+	    "0a1c400a5a0448015005620e120c080512083078343033303030"
+	    "50016802\n"
+	    "0a0a400a5a024802"
+	    "50016802\n"
+	    "0a0a400a5a024802"
+	    "50016802\n";
+	static unsigned char bytes[65536];
+	static char hex[65536], text[65536];
+	char warn[512];
+	struct perfetto_opts o;
+	struct tb b;
+	size_t n, m;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	tb_enter(&b, 1010, 0x402000);
+	tb_instant(&b, 1012, 0x5100);
+	tb_begin(&b, 1015, 0x5000);
+	tb_end_scope(&b, 1020);
+	tb_counter(&b, 1021, 0x5200, -7);
+	tb_exit(&b, 1030, 0x402000);
+	tb_enter(&b, 1040, 0x403000);
+	tb_exit(&b, 1050, 0x403000);
+	tb_exit(&b, 1060, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, bytes, sizeof(bytes), &n, warn, sizeof(warn)), 0,
+	       "perfetto: converts");
+	is_int(o.base_ns, 1000, "perfetto: time 0 is the recording's start, as in the JSON");
+	pf_hex(bytes, n, hex, sizeof(hex));
+	is_str(hex, want, "perfetto: the balanced trace to the byte");
+	pf_text(bytes, n, text, sizeof(text));
+	is_str(text,
+	       "track 2 process 100 synth\n"
+	       "track 1 thread 100 100 main\n"
+	       "seq 1\n"
+	       "B 0 0x401000\nB 10 0x402000\nI 12 mark\nB 15 scope\nE 20\n"
+	       "track 3 counter 2 level\n"
+	       "C 21 3 -7\nE 30\nB 40 0x403000\nE 50\nE 60\n",
+	       "perfetto: decoded, the JSON's spans, instant and counter");
+	is_str(warn, "", "perfetto: nothing to warn about");
+	memset(&o, 0, sizeof(o));
+	run_perfetto(&b, &o, 1, bytes + n, sizeof(bytes) - n, &m, warn, sizeof(warn));
+	ok(m == n && memcmp(bytes, bytes + n, n) == 0,
+	   "perfetto: the same bytes when the output cannot seek");
+	tb_free(&b);
+
+	/* names: any bytes give UTF-8, as in the JSON */
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_copy(&b, 1000, "bad\xff\xc3\xa9");
+	tb_end_scope(&b, 1010);
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	run_perfetto(&b, &o, 0, bytes, sizeof(bytes), &n, warn, sizeof(warn));
+	pf_text(bytes, n, text, sizeof(text));
+	ok(strstr(text, "seq 1\nB 0 bad\xef\xbf\xbd\xc3\xa9\nE 10\n") != NULL,
+	   "perfetto: an invalid UTF-8 byte becomes U+FFFD");
+	tb_free(&b);
+}
+
+/*
+ * A stream that starts inside calls (ev_prefix): they are known to contain what was
+ * written only when they return, and the thread is written again with them open from
+ * its first event, whether the output can seek or the thread is held in memory; when
+ * neither (held past stage_max), they start where the output had got to, and the
+ * warning says so.
+ */
+static void test_perfetto_reset(void)
+{
+	static const char want[] =
+	    "track 2 process 100 synth\n"
+	    "track 1 thread 100 100 main\n"
+	    "seq 1\n"
+	    "B 100 0xa\nB 100 0xb\nB 100 0xc\nE 110\nE 120\nB 130 0xd\nE 140\n"
+	    "E 150\n";
+	static unsigned char bytes[65536];
+	static char text[65536];
+	char warn[512];
+	struct perfetto_opts o;
+	struct tb b;
+	size_t n;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	ev_prefix(&b);
+	tb_events_end(&b);
+	tb_end(&b);
+	for (int append = 0; append < 2; append++) {
+		memset(&o, 0, sizeof(o));
+		is_int(run_perfetto(&b, &o, append, bytes, sizeof(bytes), &n, warn, sizeof(warn)),
+		       0, "perfetto, stream starting mid-stack%s: converts",
+		       append ? ", no seeking" : "");
+		pf_text(bytes, n, text, sizeof(text));
+		is_str(text, want, "perfetto, stream starting mid-stack%s: a and b open first",
+		       append ? ", no seeking" : "");
+		is_str(warn, "", "perfetto, stream starting mid-stack%s: no warning",
+		       append ? ", no seeking" : "");
+	}
+	memset(&o, 0, sizeof(o));
+	o.stage_max = 64;
+	run_perfetto(&b, &o, 1, bytes, sizeof(bytes), &n, warn, sizeof(warn));
+	pf_text(bytes, n, text, sizeof(text));
+	is_str(text,
+	       "track 2 process 100 synth\n"
+	       "track 1 thread 100 100 main\n"
+	       "seq 1\n"
+	       "B 100 0xc\nE 110\nB 110 0xb\nE 120\nB 130 0xd\nE 140\nB 140 0xa\nE 150\n",
+	       "perfetto, more than stage_max held: b and a start late, still nested");
+	is_str(warn,
+	       "2 calls begun before their thread's first event start where the output had got "
+	       "to, not at that event (the thread's output was too large to hold and write "
+	       "again: write to a file with -o)",
+	       "perfetto, more than stage_max held: the warning");
+	tb_free(&b);
+}
+
+/*
+ * Written again after more than the buffer went out: the output goes back to where the
+ * thread began.  Here the second reading is shorter (the call that returned first is
+ * then the first name, iid 1, and it is called 20000 times; it had iid 128, two bytes):
+ * empty packets make up the difference.
+ */
+static void test_perfetto_seek(void)
+{
+	static unsigned char a[1 << 20], b2[1 << 20];
+	static char ta[4 << 20], tb2[4 << 20];
+	char warn[512];
+	struct perfetto_opts o;
+	struct tb b;
+	size_t na, nb;
+	uint64_t t = 1000;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (uint64_t k = 0; k < 127; k++) {
+		tb_enter(&b, t++, 0x10000 + 16 * k);
+		tb_exit(&b, t++, 0x10000 + 16 * k);
+	}
+	tb_exit(&b, t++, 0x90000); /* began before the events */
+	for (int k = 0; k < 20000; k++) {
+		tb_enter(&b, t++, 0x90000);
+		tb_exit(&b, t++, 0x90000);
+	}
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, a, sizeof(a), &na, warn, sizeof(warn)), 0,
+	       "perfetto, written again: converts");
+	memset(&o, 0, sizeof(o));
+	run_perfetto(&b, &o, 1, b2, sizeof(b2), &nb, warn, sizeof(warn));
+	ok(na > (256u << 10) && nb > (256u << 10), "perfetto, written again: more than a buffer");
+	pf_text(a, na, ta, sizeof(ta));
+	pf_text(b2, nb, tb2, sizeof(tb2));
+	ok(strstr(ta, "seq 1\nB 0 0x90000\nB 0 0x10000\nE 1\n") != NULL && !strstr(ta, "error"),
+	   "perfetto, written again: the call open from the first event");
+	ok(strstr(ta, "\npads ") != NULL && strstr(tb2, "pads") == NULL,
+	   "perfetto, written again: padded after a shorter second reading (seekable only)");
+	*strstr(ta, "pads ") = 0;
+	is_str(ta, tb2, "perfetto, written again: the same events either way");
+	tb_free(&b);
+}
+
+/* Many tracks (a counter track per name, 300 names, then threads): the table of
+ * tracks grows while descriptors are written; every counter keeps its process. */
+static void test_perfetto_tracks(void)
+{
+	static unsigned char bytes[1 << 20];
+	static char text[1 << 22];
+	char warn[512], name[32], want[64];
+	struct perfetto_opts o;
+	struct tb b;
+	size_t n;
+	int good = 0;
+
+	synth_begin(&b);
+	for (int k = 0; k < 300; k++) {
+		snprintf(name, sizeof(name), "c%d", k);
+		tb_name(&b, 0x6000 + 16 * (uint64_t)k, name);
+	}
+	for (uint32_t th = 0; th < 3; th++) {
+		tb_events_begin(&b, 100 + th, 0, 0, TSF_EF_FINAL);
+		for (int k = 0; k < 300; k++)
+			tb_counter(&b, 1000 + (uint64_t)k, 0x6000 + 16 * (uint64_t)k, k);
+		tb_events_end(&b);
+	}
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, bytes, sizeof(bytes), &n, warn, sizeof(warn)), 0,
+	       "perfetto, 300 counters: converts");
+	pf_text(bytes, n, text, sizeof(text));
+	for (int k = 0; k < 300; k++) {
+		snprintf(want, sizeof(want), "\ntrack %d counter 2 c%d\n", k + 3, k);
+		good += strstr(text, want) != NULL;
+	}
+	is_int(good, 300, "perfetto, 300 counters: each a track of the process, described once");
+	ok(strstr(text, "\nC 299 302 299\n") && !strstr(text, "error"),
+	   "perfetto, 300 counters: the last sample on its track");
+	tb_free(&b);
+}
+
+/* Does the perfetto output of b keep the format's rules, with as many ENDs as BEGINs? */
+static int perfetto_ok(struct tb *b, int append)
+{
+	static unsigned char bytes[1 << 20];
+	static char text[4 << 20];
+	struct perfetto_opts o;
+	char warn[512];
+	size_t n, begins = 0, ends = 0;
+
+	memset(&o, 0, sizeof(o));
+	if (run_perfetto(b, &o, append, bytes, sizeof(bytes), &n, warn, sizeof(warn)) != 0)
+		return 0;
+	pf_text(bytes, n, text, sizeof(text));
+	for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++) {
+		begins += p[1] == 'B';
+		ends += p[1] == 'E';
+	}
+	if (strstr(text, "error") || begins != ends)
+		printf("# %s", text);
+	return !strstr(text, "error") && begins == ends;
+}
+
 /* Random events of every kind: no crash, spans always nest, repairs add up. */
 static void test_random(void)
 {
 	uint64_t seed = 0x2545f4914f6cdd1dULL;
-	int failures = 0, bad_json = 0;
+	int failures = 0, bad_json = 0, bad_pf = 0;
 
 	for (int round = 0; round < 200; round++) {
 		struct tb b;
@@ -493,10 +1035,15 @@ static void test_random(void)
 		failures += cv.rc != 0;
 		if (round % 25 == 0 && strlen(cv.chrome) < sizeof(cv.chrome) - 1)
 			bad_json += json_ok(cv.chrome, "random") == 0;
+		if (round % 4 == 0)
+			bad_pf += !perfetto_ok(&b, round % 8 == 0);
 		tb_free(&b);
 	}
 	is_int(failures, 0, "random events: 200 traces convert, no crash");
 	is_int(bad_json, 0, "random events: the JSON's spans always nest");
+	is_int(bad_pf, 0,
+	       "random events: the perfetto output keeps the format's rules, every "
+	       "slice ends");
 }
 
 /* Run the exporter called name, with opts, on the trace in b; its output into out. */
@@ -1318,6 +1865,10 @@ static const struct test_case cases[] = {
 	{ "gaps", test_gaps, 0 },
 	{ "deep", test_deep, 0 },
 	{ "escape", test_escape, 0 },
+	{ "perfetto", test_perfetto_exact, 0 },
+	{ "perfetto-reset", test_perfetto_reset, 0 },
+	{ "perfetto-seek", test_perfetto_seek, 0 },
+	{ "perfetto-tracks", test_perfetto_tracks, 0 },
 	{ "random", test_random, 300 },
 	{ "diff", test_diff, 0 },
 	{ "cut", test_cut, 0 },

@@ -19,6 +19,7 @@
 	X(record, "run a program built with -finstrument-functions, recording its calls")          \
 	X(report, "show the call tree of each thread, or one row per function (--flat)")           \
 	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing")        \
+	X(perfetto, "convert to Perfetto's native protobuf trace, for Perfetto UI")                \
 	X(folded, "print folded stacks with self times, for flame graphs")                         \
 	X(pprof,                                                                                   \
 	  "write a pprof profile (calls, self and total time by call path) for go tool pprof")     \

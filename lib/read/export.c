@@ -17,6 +17,7 @@
 #define EXPORTERS(X)                                                                               \
 	X(report)                                                                                  \
 	X(chrome)                                                                                  \
+	X(perfetto)                                                                                \
 	X(folded)                                                                                  \
 	X(pprof)                                                                                   \
 	X(slowest)                                                                                 \

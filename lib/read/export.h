@@ -2,9 +2,10 @@
 /*
  * export.h - the exporters, which turn traces into an output file, behind one small
  * interface (struct exporter) and listed in one table (export.c); and the API of the
- * file formats: Chrome Trace Event JSON (export-chrome.c), folded stacks for flame
- * graphs (export-folded.c) and pprof profiles (export-pprof.c).  The text report
- * (report.c) is an exporter too.  Private to the offline side.
+ * file formats: Chrome Trace Event JSON (export-chrome.c), Perfetto protobuf
+ * (export-perfetto.c), folded stacks for flame graphs (export-folded.c) and pprof
+ * profiles (export-pprof.c).  The text report (report.c) is an exporter too.  Private
+ * to the offline side.
  *
  * An exporter is driven the same way by every command (tools/convert.c) and test:
  * open, then add each trace (a process) in turn, then finish.  It reads a trace only
@@ -130,6 +131,20 @@ uint64_t chrome_bytes(const struct chrome *c);
  * bytes.  Returns the bytes written.
  */
 size_t chrome_escape(char *dst, const char *s, size_t n);
+
+/* ---- Perfetto protobuf (export-perfetto.c) -------------------------------------------- */
+
+struct perfetto_opts {
+	uint64_t base_ns; /* time 0, as chrome_opts.base_ns (set by the exporter's prepare) */
+	int has_tid;	  /* only thread tid */
+	uint32_t tid;
+	/*
+	 * When the output cannot seek, the bytes of one thread's output held in memory, so
+	 * that the thread can be written again if the spans layer reads it again (see
+	 * export-perfetto.c); 0 for the default, 16 MiB.
+	 */
+	size_t stage_max;
+};
 
 /* ---- folded stacks -------------------------------------------------------------------- */
 

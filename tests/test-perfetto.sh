@@ -1,0 +1,143 @@
+#!/bin/sh
+# test-perfetto.sh - `tscope perfetto` against the real consumer's parser: real traced
+# programs (threads; scopes, instants and counters; a process tree; a ring-mode trace
+# that starts mid-stack, which makes the converter write a thread again) converted
+# to Perfetto protobuf and to Chrome JSON; protoc must decode the protobuf, raw and
+# with tests/perfetto-subset.proto (Perfetto's field numbers), and
+# tests/check-perfetto.py must find in it, per thread, the JSON's slices to the
+# nanosecond, its instants, counters and names, with the format's rules kept (every
+# sequence starts by clearing its state, every interned name is defined before use,
+# every BEGIN has its END on its track) and the size bounds met.  The ring-mode trace
+# is written to a file (the output goes back) and through a pipe (held in memory).
+#
+# Needs top_builddir and top_srcdir (set by `make check`), TSCOPE_LIB, tools/tscope,
+# tests/prog-calls and examples/fib.  Skips with a reason without protoc (Debian:
+# protobuf-compiler) or python3.  Works in tests/tmp-perfetto.PID, removed when
+# everything passed.
+: "${top_builddir:?}" "${top_srcdir:?}"
+LC_ALL=C
+export LC_ALL
+tscope=$top_builddir/tools/tscope
+prog=$top_builddir/tests/prog-calls
+fib=$top_builddir/examples/fib
+proto=perfetto-subset.proto
+check=$top_srcdir/tests/check-perfetto.py
+
+. "$top_srcdir/tests/tap.sh"
+tap_init perfetto
+unset TSCOPE_OUTPUT TSCOPE_ENABLE TSCOPE_MODE TSCOPE_BUFFER TSCOPE_COMPRESS TSCOPE_SNAPSHOT_SIGNAL
+
+# The size bounds (see the summary of check-perfetto.py).  An event costs 12 bytes
+# (SLICE_END) to 14 (SLICE_BEGIN) when the time since the event before fits in one
+# byte (under 128 ns), a byte more when it fits in two: the packet's own field and
+# length, a timestamp, the track event's field, type and name, the sequence id and
+# flags.  The Chrome JSON spends 70 to 80 bytes on a call with a short name and small
+# ids, so the protobuf is about a third of it (longer names widen the gap).  The bounds
+# leave room for slow builds (sanitizers: longer times between events), and still fail
+# an encoding that wastes bytes (absolute timestamps, names not interned).
+max_event_bytes=16
+max_ratio=0.45
+
+why=
+command -v protoc > /dev/null 2>&1 || why="no protoc (Debian package protobuf-compiler)"
+command -v python3 > /dev/null 2>&1 || why=${why:-"no python3"}
+
+# convert NAME TRACE...: NAME.json, NAME.pftrace and NAME.txt (decoded), or problems
+convert() {
+	name=$1
+	shift
+	"$tscope" chrome "$@" -o "$tmp/$name.json" 2> "$tmp/$name.chrome.err" ||
+		problem "$name: chrome failed: $(cat "$tmp/$name.chrome.err")"
+	"$tscope" perfetto "$@" -o "$tmp/$name.pftrace" 2> "$tmp/$name.err" ||
+		problem "$name: perfetto failed: $(cat "$tmp/$name.err")"
+	cmp -s "$tmp/$name.chrome.err" "$tmp/$name.err" ||
+		problem "$name: not what chrome says on stderr: $(cat "$tmp/$name.err")"
+	protoc --decode_raw < "$tmp/$name.pftrace" > /dev/null 2> "$tmp/$name.raw.err" ||
+		problem "$name: protoc --decode_raw: $(head -n 3 "$tmp/$name.raw.err")"
+	(cd "$top_srcdir/tests" && protoc --decode=perfetto.protos.Trace "$proto") \
+		< "$tmp/$name.pftrace" > "$tmp/$name.txt" 2> "$tmp/$name.dec.err" ||
+		problem "$name: protoc --decode: $(head -n 3 "$tmp/$name.dec.err")"
+	[ -s "$tmp/$name.dec.err" ] && problem "$name: protoc says: $(head -n 3 "$tmp/$name.dec.err")"
+}
+
+# verify NAME [PFTRACE] [BOUNDS...]: check-perfetto.py on NAME's files; its line shown
+verify() {
+	name=$1
+	pf=${2:-$tmp/$name.pftrace}
+	shift
+	[ $# -gt 0 ] && shift
+	if python3 "$check" "$tmp/$name.txt" "$tmp/$name.json" "$pf" "$@" > "$tmp/$name.check" \
+		2> "$tmp/$name.check.err"; then
+		sed "s/^/# $name: /" "$tmp/$name.check"
+	else
+		problem "$name: $(cat "$tmp/$name.check.err")"
+	fi
+}
+
+if [ -n "$why" ]; then
+	for what in "threads: the JSON's slices, per thread" "scopes, instants, counters" \
+		"a process tree" "ring mode: written to a file" "ring mode: through a pipe" \
+		"the checker fails on a mismatch"; do
+		skip "$what" "$why"
+	done
+	finish
+fi
+
+# Four threads of 5000 calls.
+TSCOPE_OUTPUT=$tmp/threads.trace "$prog" threads 4 5000 > /dev/null 2> "$tmp/err" ||
+	problem "prog-calls threads: $(cat "$tmp/err")"
+convert threads "$tmp/threads.trace"
+verify threads "" --max-ratio $max_ratio --max-event-bytes $max_event_bytes
+point "threads: the JSON's slices, per thread"
+
+# Scopes (fixed and copied names), instants, counters (negative too).
+TSCOPE_OUTPUT=$tmp/api.trace "$prog" api > /dev/null 2> "$tmp/err" ||
+	problem "prog-calls api: $(cat "$tmp/err")"
+convert api "$tmp/api.trace"
+verify api
+grep -q 'counter_value: -5' "$tmp/api.txt" || problem "api: no counter value -5"
+grep -q 'type: TYPE_INSTANT' "$tmp/api.txt" || problem "api: no instant"
+point "scopes, instants, counters"
+
+# A parent and its forked child: two files, one timeline.
+TSCOPE_OUTPUT=$tmp/fork.trace "$prog" fork > /dev/null 2> "$tmp/err" ||
+	problem "prog-calls fork: $(cat "$tmp/err")"
+set -- "$tmp"/fork.trace*
+[ $# -eq 2 ] || problem "fork: $# trace files, want 2"
+convert fork "$@"
+verify fork
+[ "$(grep -c '^      pid: ' "$tmp/fork.txt")" -ge 2 ] ||
+	problem "fork: fewer than two processes described"
+point "a process tree"
+
+# Ring mode: the trace starts inside calls, which return with nothing open: the
+# converter reads the thread again with them open from the start.  Its output is larger
+# than the converter's buffer, so in a file it goes back to the thread's start; through
+# a pipe it is held in memory.
+"$tscope" record --ring=2M -o "$tmp/ring.trace" "$fib" 28 > /dev/null 2> "$tmp/err" ||
+	problem "record --ring: $(cat "$tmp/err")"
+convert ring "$tmp/ring.trace"
+grep -q "begun before the recorded events" "$tmp/ring.err" ||
+	problem "ring: no call begun before the events: $(cat "$tmp/ring.err")"
+[ "$(wc -c < "$tmp/ring.pftrace")" -gt 300000 ] || problem "ring: output smaller than a buffer"
+verify ring "" --max-ratio $max_ratio --max-event-bytes $max_event_bytes
+point "ring mode: written to a file"
+"$tscope" perfetto "$tmp/ring.trace" 2> /dev/null | cat > "$tmp/pipe.pftrace"
+(cd "$top_srcdir/tests" && protoc --decode=perfetto.protos.Trace "$proto") \
+	< "$tmp/pipe.pftrace" > "$tmp/ring.txt" 2> "$tmp/err" || problem "pipe: $(cat "$tmp/err")"
+verify ring "$tmp/pipe.pftrace"
+point "ring mode: through a pipe"
+
+# The checker can fail: another trace's JSON, and a size bound not met.
+if python3 "$check" "$tmp/api.txt" "$tmp/threads.json" "$tmp/api.pftrace" > /dev/null \
+	2> "$tmp/err"; then
+	problem "the api slices pass against the threads JSON"
+fi
+grep -q "differ" "$tmp/err" || problem "no difference said: $(cat "$tmp/err")"
+if python3 "$check" "$tmp/api.txt" "$tmp/api.json" "$tmp/api.pftrace" --max-ratio 0.1 \
+	> /dev/null 2>&1; then
+	problem "a ratio of 0.1 passes"
+fi
+point "the checker fails on a mismatch"
+
+finish

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-perfetto.c - `tscope perfetto FILE... [-o OUT.pftrace]`: the native Perfetto
+ * trace format (protobuf) for Perfetto UI and trace_processor.  Thin: options here, the
+ * conversion in tools/convert.c, the protobuf in lib/read/export-perfetto.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "export.h"
+#include "cmds.h"
+#include "convert.h"
+#include "util.h"
+
+static const char help_text[] =
+    "Usage: tscope perfetto [OPTIONS] FILE... [-o OUT.pftrace]\n"
+    "\n"
+    "Convert traces to Perfetto's native trace format (protobuf), which Perfetto UI\n"
+    "(ui.perfetto.dev) and trace_processor open: the spans, names, threads, instants and\n"
+    "counters of `tscope chrome`, with the same times (ns from the start of the earliest\n"
+    "recording), in a file several times smaller that loads faster.  Several FILEs (a\n"
+    "traced process and the children it forked or exec'd: FILE, FILE.<pid>...) make one\n"
+    "timeline, each process with its real pid.\n"
+    "\n"
+    "Each process has a track, each thread a track with its calls and scopes as slices\n"
+    "(begin and end events, named after the function, C++ names demangled, or the scope)\n"
+    "and its instants; each counter has a track in its process.  Calls left open by\n"
+    "longjmp, exceptions, exit() or a crash are closed so that every thread's slices\n"
+    "nest; stderr says how many were repaired.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output OUT      write to OUT instead of stdout ('-' is stdout); never\n"
+    "                        through a symbolic link, never over an input\n"
+    "      --thread TID      only the thread TID\n" CONVERT_CUT_HELP CONVERT_SYMBOL_HELP
+    "  -h, --help            show this help and exit\n"
+    "  -V, --version         show the version and exit\n"
+    "\n"
+    "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (truncated,\n"
+    "malformed or missing chunks: everything readable is converted, and the output is\n"
+    "complete), or the output cannot be written; 2 for bad usage.\n";
+
+int cmd_perfetto(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "thread", required_argument, NULL, 't' },
+		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_CUT_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct perfetto_opts o;
+	struct convert_job job = { "perfetto", &o, NULL, 0, 0 };
+	int opt;
+
+	memset(&o, 0, sizeof(o));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
+		int sym = convert_symbols("perfetto", opt, optarg);
+
+		if (sym < 0)
+			sym = convert_cut("perfetto", opt, optarg);
+		if (sym >= 0) {
+			if (sym)
+				return sym;
+			continue;
+		}
+		switch (opt) {
+		case 'o':
+			job.output = optarg;
+			break;
+		case 't':
+			if (convert_parse_u32(optarg, &o.tid) < 0)
+				return util_usage_error(
+				    "perfetto", "--thread needs a thread id, not '%s'", optarg);
+			o.has_tid = 1;
+			break;
+		default:
+			return convert_usage("perfetto", opt, argv, help_text);
+		}
+	}
+	if (optind >= argc)
+		return util_usage_error("perfetto", "no trace file given");
+	job.has_tid = o.has_tid;
+	job.tid = o.tid;
+	return convert_run(&job, argv + optind, argc - optind);
+}
