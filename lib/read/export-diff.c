@@ -318,8 +318,8 @@ static void compare_total(struct diff *d)
 		d->err = TSCOPE_ENOMEM;
 		return;
 	}
-	for (size_t r = 0; r < d->k; r++)
-		v[r].self = v[r].incl = (uint64_t)d->total[r];
+	for (size_t r = 0; r < d->k; r++) /* a sum of uint64 self times may pass 2^64 */
+		v[r].self = v[r].incl = d->total[r] < 0x1p64 ? (uint64_t)d->total[r] : UINT64_MAX;
 	compare(d, v, 0, c);
 	free(v);
 	d->scale = c->self[0] > 0 ? c->self[0] : c->self[1];
