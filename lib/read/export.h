@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #include "spans.h"
+#include "calltree.h"
 
 /* ---- the exporters -------------------------------------------------------------------- */
 
@@ -157,6 +158,19 @@ int folded_finish(struct folded *f);
 
 /* Threads added so far. */
 uint64_t folded_threads(const struct folded *f);
+
+/*
+ * What folded_add() made of the stacks: the tree by name of everything added so far
+ * (the --pid and --tid frames and the cut markers included), for other outputs of the
+ * same stacks.  Valid until f is freed.
+ */
+const struct calltree *folded_tree(const struct folded *f);
+
+/* Free f without printing anything.  NULL is a harmless no-op. */
+void folded_free(struct folded *f);
+
+/* The warning about the stacks the last folded_add() cut (struct exporter's warning). */
+size_t folded_warning(const struct folded *f, char *buf, size_t size);
 
 /* The n bytes of a frame name at s, made safe for the format, to dst (n bytes):
  * ';' becomes ':', control bytes '?'. */
