@@ -624,6 +624,219 @@ static void test_func(void)
 	tb_free(&b);
 }
 
+/* ---- flame graphs ------------------------------------------------------------------------ */
+
+/* How often needle occurs in hay. */
+static int count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * main (0x401000, 100 ns) calls A (0x402000, 60 ns), which calls B (0x403000, 25 ns),
+ * then calls B (20 ns): 4 frames and the root, their places and widths exact (1180 px
+ * for 100 ns), siblings by name, the root at the bottom (or the top with --icicle).
+ */
+static void flame_trace(struct tb *b)
+{
+	synth_begin(b);
+	tb_events_begin(b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(b, 1000, 0x401000);
+	tb_enter(b, 1010, 0x402000);
+	tb_enter(b, 1020, 0x403000);
+	tb_exit(b, 1045, 0x403000);
+	tb_exit(b, 1070, 0x402000);
+	tb_enter(b, 1075, 0x403000);
+	tb_exit(b, 1095, 0x403000);
+	tb_exit(b, 1100, 0x401000);
+	tb_events_end(b);
+	tb_end(b);
+}
+
+/* The frame of the rectangle at x, y, w (as written, 3 decimals), or NULL. */
+static const char *rect_at(const char *svg, const char *x, unsigned y, const char *w)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "<rect x=\"%s\" y=\"%u\" width=\"%s\" height=\"15\"", x, y, w);
+	return strstr(svg, want);
+}
+
+static void test_flamegraph(void)
+{
+	static char out[1 << 21];
+	struct flamegraph_opts o;
+	struct tb b;
+	char name[32];
+
+	memset(&o, 0, sizeof(o));
+	o.flame.min_width = FLAME_MIN_WIDTH;
+	flame_trace(&b);
+	is_int(run_exporter(&b, "flamegraph", &o, out, sizeof(out)), 0, "flamegraph: runs");
+	ok(strncmp(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<svg ",
+		   60) == 0 &&
+	       strstr(out, " width=\"1200\" height=\"154\" viewBox=\"0 0 1200 154\"") &&
+	       strlen(out) > 12 && strcmp(out + strlen(out) - 12, "</g>\n</svg>\n") == 0,
+	   "flamegraph: one SVG document, 4 levels high (56 + 4 x 16 + 34 px)");
+	is_int(count_str(out, "<rect"), 6, "flamegraph: the background and 5 frames");
+	is_int(count_str(out, "<g><title>"), 5, "flamegraph: 5 frames with a tooltip each");
+	ok(rect_at(out, "10.000", 104, "1180.000") && rect_at(out, "10.000", 88, "1180.000"),
+	   "flamegraph: all and main at the bottom, the whole width");
+	ok(rect_at(out, "10.000", 72, "708.000"), "flamegraph: A 60 of 100 ns: 708 px");
+	ok(rect_at(out, "10.000", 56, "295.000"), "flamegraph: B in A 25 ns: 295 px");
+	ok(rect_at(out, "718.000", 72, "236.000"),
+	   "flamegraph: B in main 20 ns: 236 px, after A (siblings by name)");
+	ok(strstr(out, "<g><title>0x402000\nincl 60 ns (60 ns), 60.00%\nself 35 ns (35 ns), 1 "
+		       "call</title>"),
+	   "flamegraph: A's tooltip: name, inclusive and self time, share, calls");
+	ok(strstr(out, "<g><title>all\nincl 100 ns (100 ns), 100.00%</title>"),
+	   "flamegraph: the root's tooltip: the total");
+	ok(strstr(out, "<text x=\"13.000\" y=\"99\">0x401000</text></g>"),
+	   "flamegraph: a label inside its frame");
+	ok(strstr(out, "<![CDATA[\nvar PAD = 10, FULL = 1180.000, CHAR_PX = 7.08;\n") &&
+	       strstr(out, "function zoom(") && strstr(out, "function search(") &&
+	       strstr(out, "onload=\"flameInit()\""),
+	   "flamegraph: the script: zoom and search");
+	ok(strstr(out, ">width: time of a function and its callees; all threads merged by call "
+		       "path</text>"),
+	   "flamegraph: the subtitle says what the widths are");
+
+	o.flame.icicle = 1;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(rect_at(out, "10.000", 56, "1180.000") && rect_at(out, "10.000", 88, "708.000") &&
+	       rect_at(out, "10.000", 104, "295.000") && strstr(out, ">Icicle Graph</text>"),
+	   "flamegraph --icicle: the root at the top, callees below");
+	o.flame.icicle = 0;
+
+	o.stacks.calls = 1;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(rect_at(out, "10.000", 88, "1180.000") && rect_at(out, "10.000", 72, "590.000") &&
+	       rect_at(out, "10.000", 56, "295.000") && rect_at(out, "600.000", 72, "295.000"),
+	   "flamegraph --calls: widths are calls: 4 in all, 2 below A, 1 for each B");
+	ok(strstr(out, "<g><title>0x402000\n2 calls with its callees, 50.00%\n1 call</title>"),
+	   "flamegraph --calls: the tooltip counts calls");
+	o.stacks.calls = 0;
+
+	o.flame.min_width = 250;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(count_str(out, "<rect") == 5 && !rect_at(out, "718.000", 72, "236.000") &&
+	       rect_at(out, "10.000", 56, "295.000"),
+	   "flamegraph --min-width 250: the 236 px frame is left out, the 295 px one drawn");
+	o.flame.min_width = FLAME_MIN_WIDTH;
+
+	o.flame.width = 150;
+	o.flame.title = "t<&>";
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(rect_at(out, "10.000", 72, "78.000") && rect_at(out, "10.000", 56, "32.500") &&
+	       rect_at(out, "88.000", 72, "26.000") &&
+	       strstr(out, "<text x=\"13.000\" y=\"83\">0x402000</text>") &&
+	       strstr(out, "<text x=\"13.000\" y=\"67\">0..</text>") &&
+	       strstr(out, "<text x=\"91.000\" y=\"83\"></text>") &&
+	       strstr(out, ">t&lt;&amp;&gt;</text>"),
+	   "flamegraph --width 150: labels cut to their frame (10, 3 and 2 characters fit)");
+	o.flame.width = 0;
+	o.flame.title = NULL;
+	tb_free(&b);
+
+	/* many distinct paths, all but one far narrower than a pixel: bounded output */
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	for (uint64_t i = 0; i < 2000; i++) {
+		tb_enter(&b, 1000 + i, 0x500000 + 16 * i);
+		tb_exit(&b, 1001 + i, 0x500000 + 16 * i);
+	}
+	tb_enter(&b, 3000, 0x402000);
+	tb_exit(&b, 1003000, 0x402000);
+	tb_exit(&b, 1003000, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(count_str(out, "<rect") == 4 && strstr(out, "<g><title>0x402000\n"),
+	   "flamegraph: 2000 frames of 0.001 px each are not drawn");
+	snprintf(name, sizeof(name), "%.3f", 1000000 * 1180.0 / 1002000);
+	ok(rect_at(out, "10.000", 56, name), "flamegraph: the wide one is (%s px)", name);
+	o.flame.min_width = 0;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	is_int(count_str(out, "<rect"), 2004, "flamegraph --min-width 0: every frame drawn");
+	tb_free(&b);
+}
+
+/* Names are any bytes: the SVG stays XML, and a label is cut between characters. */
+static void test_flame_escape(void)
+{
+	static const struct {
+		const char *in;
+		size_t n, max;
+		const char *out;
+	} cases[] = {
+		{ "plain", 5, 99, "plain" },
+		{ "a&b<c>\"d'e", 10, 99, "a&amp;b&lt;c&gt;&quot;d&#39;e" },
+		{ "\n\t\x01\x7f", 4, 99, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "nul\0in", 6, 99, "nul\xef\xbf\xbdin" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, 99,
+		  "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "\xff\xc0\xaf", 3, 99, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", 3, 99, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xef\xbf\xbe\xef\xbf\xbf", 6, 99, "\xef\xbf\xbd\xef\xbf\xbd" }, /* not in XML */
+		{ "cut\xe2\x82", 5, 99, "cut\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xc3\xa9\xc3\xa9&x", 6, 3, "\xc3\xa9\xc3\xa9&amp;" }, /* 3 characters */
+	};
+	static char out[1 << 16];
+	struct flamegraph_opts o;
+	struct tb b;
+
+	for (size_t i = 0; i < TS_ARRAY_SIZE(cases); i++) {
+		FILE *f = tmpfile();
+
+		flame_xml(f, cases[i].in, cases[i].n, cases[i].max);
+		read_back(f, out, sizeof(out));
+		is_str(out, cases[i].out, "flame XML text, case %zu", i);
+	}
+
+	/* a scope name with markup, a control byte and bad UTF-8, in a whole document */
+	synth_begin(&b);
+	tb_name(&b, 0x5300, "a&b<c>\"d'e\x01\xff\xc3z");
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	tb_begin(&b, 1010, 0x5300);
+	tb_end_scope(&b, 1090);
+	tb_exit(&b, 1100, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	o.flame.min_width = FLAME_MIN_WIDTH;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(strstr(out, "<g><title>a&amp;b&lt;c&gt;&quot;d&#39;e\xef\xbf\xbd\xef\xbf\xbd"
+		       "\xef\xbf\xbdz\nincl 80 ns") &&
+	       strstr(out,
+		      ">a&amp;b&lt;c&gt;&quot;d&#39;e\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz</text>"),
+	   "flamegraph: a name escaped in its tooltip and its label");
+	if (have_python) {
+		static const char parse[] = "import sys, xml.etree.ElementTree as E; "
+					    "E.parse(sys.argv[1])";
+		char path[4200];
+		const char *argv[] = { "/usr/bin/env", "python3", "-c", parse, path, NULL };
+		FILE *f;
+
+		path_of(path, sizeof(path), "escape.svg");
+		f = fopen(path, "w");
+		if (f) {
+			fputs(out, f);
+			fclose(f);
+		}
+		is_int(run(argv, NULL, NULL, NULL), 0, "flamegraph: the document parses as XML");
+		unlink(path);
+	} else {
+		tap_skip("no python3 to parse the SVG");
+	}
+	tb_free(&b);
+}
+
 /* Run the diff exporter on the n traces b (the first nbase the base side). */
 static int run_diff(struct tb *b, size_t n, struct diff_opts *o, char *out, size_t size)
 {
@@ -768,6 +981,8 @@ static const struct test_case cases[] = {
 	{ "escape", test_escape, 0 },
 	{ "random", test_random, 300 },
 	{ "diff", test_diff, 0 },
+	{ "flamegraph", test_flamegraph, 0 },
+	{ "flame-escape", test_flame_escape, 0 },
 	{ NULL, NULL, 0 },
 };
 

@@ -20,6 +20,7 @@
 	X(report, "show the call tree of each thread, or one row per function (--flat)")           \
 	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing")        \
 	X(folded, "print folded stacks with self times, for flame graphs")                         \
+	X(flamegraph, "draw a flame graph as an SVG file: zoom, search, times in tooltips")        \
 	X(slowest, "list the slowest calls of one function, with when, where and from where")      \
 	X(callers, "show every call path into one function, and what it calls")                    \
 	X(diff,                                                                                    \

@@ -18,6 +18,7 @@
 	X(report)                                                                                  \
 	X(chrome)                                                                                  \
 	X(folded)                                                                                  \
+	X(flamegraph)                                                                              \
 	X(slowest)                                                                                 \
 	X(callers)                                                                                 \
 	X(diff)

@@ -2,9 +2,10 @@
 /*
  * export.h - the exporters, which turn traces into an output file, behind one small
  * interface (struct exporter) and listed in one table (export.c); and the API of the
- * file formats: Chrome Trace Event JSON (export-chrome.c) and folded stacks for flame
- * graphs (export-folded.c).  The text report (report.c) is an exporter too.  Private
- * to the offline side.
+ * file formats: Chrome Trace Event JSON (export-chrome.c), folded stacks for flame
+ * graphs (export-folded.c) and flame graphs as SVG (export-flamegraph.c, drawn by
+ * flame.h).  The text report (report.c) is an exporter too.  Private to the offline
+ * side.
  *
  * An exporter is driven the same way by every command (tools/convert.c) and test:
  * open, then add each trace (a process) in turn, then finish.  It reads a trace only
@@ -28,6 +29,7 @@
 
 #include "spans.h"
 #include "calltree.h"
+#include "flame.h"
 
 /* ---- the exporters -------------------------------------------------------------------- */
 
@@ -175,6 +177,19 @@ size_t folded_warning(const struct folded *f, char *buf, size_t size);
 /* The n bytes of a frame name at s, made safe for the format, to dst (n bytes):
  * ';' becomes ':', control bytes '?'. */
 void folded_frame(char *dst, const char *s, size_t n);
+
+/* ---- flame graphs (export-flamegraph.c) ----------------------------------------------- */
+
+/*
+ * The stacks as folded_opts says (calls: widths are calls, not times; tid: a root frame
+ * per thread; has_tid: one thread), merged and cut as folded stacks are, then drawn as
+ * flame says; its unit follows stacks.calls, and a NULL subtitle says what the widths
+ * are.
+ */
+struct flamegraph_opts {
+	struct folded_opts stacks;
+	struct flame_opts flame;
+};
 
 /* ---- slowest, callers (export-func.c) --------------------------------------------------- */
 
