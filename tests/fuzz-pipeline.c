@@ -150,7 +150,7 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 		}
 	}
 	/* diff: the trace against itself, each output form */
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k <= DIFF_FLAMEGRAPH; k++) {
 		const struct exporter *e = export_find("diff");
 		struct spans *two[2] = { sp, sp };
 		int failed = 0;

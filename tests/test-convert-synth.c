@@ -891,10 +891,10 @@ static void diff_run(struct tb *b, uint64_t bdur, uint64_t cdur)
  * the same; every output form exact; a trace against itself changes nothing. */
 static void test_diff(void)
 {
-	static char out[8192];
+	static char out[65536];
 	struct tb b[4];
 	int failed = 0;
-	char verdict[256];
+	char verdict[256], want[256];
 	struct diff_opts o = { .nbase = 2, .threshold = 0.5, .fail_above = -1, .min_share = 1 };
 
 	diff_run(&b[0], 100, 50);
@@ -943,6 +943,27 @@ static void test_diff(void)
 	run_diff(b, 4, &o, out, sizeof(out));
 	is_str(out, "0x401000 10 10\n0x401000;0x403000 51 51\n0x401000;0x402000 102 202\n",
 	       "diff --folded: 'stack before after', means rounded");
+	/* new side: A 10 + B 202 + C 50.5 = 262.5 ns; the largest change B's +100 ns */
+	o.format = DIFF_FLAMEGRAPH;
+	run_diff(b, 4, &o, out, sizeof(out));
+	snprintf(want, sizeof(want),
+		 "<rect x=\"10.000\" y=\"56\" width=\"%.3f\" height=\"15\" "
+		 "fill=\"rgb(255,54,54)\"",
+		 202 * 1180 / 262.5);
+	ok(strstr(out, want) != NULL, "diff --flamegraph: B as wide as its new time, full red");
+	snprintf(want, sizeof(want),
+		 "<rect x=\"%.3f\" y=\"56\" width=\"%.3f\" height=\"15\" "
+		 "fill=\"rgb(223,223,224)\"",
+		 10 + 202 * 1180 / 262.5, 50.5 * 1180 / 262.5);
+	ok(strstr(out, want) != NULL, "diff --flamegraph: C after B, -0.5 ns a faint blue");
+	ok(strstr(out, "<rect x=\"10.000\" y=\"72\" width=\"1180.000\" height=\"15\" "
+		       "fill=\"rgb(224,224,224)\""),
+	   "diff --flamegraph: A unchanged, grey");
+	ok(strstr(out, "<g><title>0x402000\nincl 102 ns -> 202 ns (+100 ns, +98.0%), 76.95% of "
+		       "the new total\nself 102 ns -> 202 ns (+100 ns, +98.0%)\ncalls 1 -> 1"
+		       "</title>") &&
+	       strstr(out, ">Differential Flame Graph</text>"),
+	   "diff --flamegraph: B's tooltip, before, after and the change");
 	o.format = DIFF_TEXT;
 	o.tree = 1;
 	run_diff(b, 4, &o, out, sizeof(out));

@@ -203,7 +203,7 @@ struct func_opts {
 
 /* ---- diff (export-diff.c) -------------------------------------------------------------- */
 
-enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED };
+enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED, DIFF_FLAMEGRAPH };
 
 struct diff_opts {
 	size_t nbase;		 /* the first nbase traces are the base side, the rest new */
