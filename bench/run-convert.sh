@@ -13,6 +13,7 @@
 #   tscope report --flat
 #   tscope chrome -o /dev/null    JSON, written and thrown away
 #   tscope folded
+#   tscope flamegraph -o /dev/null   the SVG flame graph of the same stacks
 #   uftrace report                the peer, on its own recording of the same program
 #                                 (if uftrace is installed)
 #
@@ -215,6 +216,11 @@ measure "tscope report" "$tscope" report "$trace"
 measure "tscope report --flat" "$tscope" report --flat "$trace"
 measure "tscope chrome -o /dev/null" "$tscope" chrome -o /dev/null "$trace"
 measure "tscope folded" "$tscope" folded "$trace"
+measure "tscope flamegraph" "$tscope" flamegraph -o /dev/null "$trace"
+"$tscope" flamegraph -o "$tmp/fib.svg" "$trace" || die "tscope flamegraph failed"
+svg_bytes=$(wc -c <"$tmp/fib.svg" | tr -d ' ')
+svg_frames=$(grep -c '^<g><title>' "$tmp/fib.svg")
+rm -f "$tmp/fib.svg"
 
 uft_line=
 if [ "$use_uftrace" = 1 ]; then
@@ -252,4 +258,5 @@ if [ -n "$uft_line" ]; then
 	done
 fi
 echo
+echo "tscope flamegraph: $svg_bytes bytes of SVG, $svg_frames frames"
 echo "targets (SPEC.md 5): report >= 50 M events/s, chrome >= 15 M events/s, RSS < 64 MiB"
