@@ -15,6 +15,7 @@
 #   tscope perfetto -o /dev/null  Perfetto protobuf, written and thrown away
 #   tscope folded
 #   tscope pprof -o /dev/null     the pprof profile (call paths merged as folded's)
+#   tscope flamegraph -o /dev/null   the SVG flame graph of the same stacks
 #   uftrace report                the peer, on its own recording of the same program
 #                                 (if uftrace is installed)
 #
@@ -220,6 +221,11 @@ measure "tscope chrome -o /dev/null" "$tscope" chrome -o /dev/null "$trace"
 measure "tscope perfetto -o /dev/null" "$tscope" perfetto -o /dev/null "$trace"
 measure "tscope folded" "$tscope" folded "$trace"
 measure "tscope pprof -o /dev/null" "$tscope" pprof -o /dev/null "$trace"
+measure "tscope flamegraph" "$tscope" flamegraph -o /dev/null "$trace"
+"$tscope" flamegraph -o "$tmp/fib.svg" "$trace" || die "tscope flamegraph failed"
+svg_bytes=$(wc -c <"$tmp/fib.svg" | tr -d ' ')
+svg_frames=$(grep -c '^<g><title>' "$tmp/fib.svg")
+rm -f "$tmp/fib.svg"
 
 uft_line=
 if [ "$use_uftrace" = 1 ]; then
@@ -263,5 +269,6 @@ awk -v j="$json_bytes" -v p="$pf_bytes" 'BEGIN {
 	printf "output: Chrome JSON %.0f bytes, Perfetto protobuf %.0f bytes (%.3f of the JSON)\n",
 		j, p, (j > 0) ? p / j : 0 }'
 echo
+echo "tscope flamegraph: $svg_bytes bytes of SVG, $svg_frames frames"
 echo "targets (SPEC.md 5): report >= 50 M events/s, chrome >= 15 M events/s, RSS < 64 MiB"
 echo "targets (issue 15): perfetto >= 50 M events/s, at most 1/4 of the JSON's size"

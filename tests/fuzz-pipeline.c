@@ -3,9 +3,9 @@
  * fuzz-pipeline.c - libFuzzer entry point for the whole conversion: the input is opened
  * as a trace file (a memfd, so that the reader takes the pread() path the CLI takes) and
  * goes through everything `tscope report`, `report --flat`, `chrome`, `perfetto`,
- * `folded` and `pprof` do with it (reader, spans and their repairs, the symbolizer, the call trees,
- * every exporter), output to /dev/null.  Any crash, sanitizer report, leak, hang or memory
- * blow-up is a bug.
+ * `folded`, `flamegraph`, `pprof`, `slowest`, `callers` and `diff` do with it (reader,
+ * spans and their repairs, the symbolizer, the call trees, every exporter), output to
+ * /dev/null.  Any crash, sanitizer report, leak, hang or memory blow-up is a bug.
  *
  * The binaries a trace names are opened as the converter would.  The synthetic seeds in
  * tests/corpus/pipeline name the ELF files of tests/corpus/elf by relative paths, so run
@@ -149,6 +149,23 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 			e->finish(x);
 		}
 	}
+	/* a flame graph of the same stacks, its options from the size too */
+	{
+		const struct exporter *e = export_find("flamegraph");
+		struct flamegraph_opts fg;
+		void *x;
+
+		memset(&fg, 0, sizeof(fg));
+		fg.stacks = fo;
+		fg.flame.icicle = (int)(size / 16) % 2;
+		fg.flame.min_width = (size / 32) % 3 ? FLAME_MIN_WIDTH : 0;
+		fg.flame.width = (size / 96) % 2 ? 100 : 0;
+		if (e->open(&x, out, &fg, names) == 0) {
+			e->add(x, sp);
+			sink += e->threads(x);
+			e->finish(x);
+		}
+	}
 	/* slowest and callers of the first function named, as the CLI runs them */
 	for (int k = 0; k < 2; k++) {
 		const struct exporter *e = export_find(k ? "callers" : "slowest");
@@ -176,7 +193,7 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 		spans_set_cut(sp, NULL);
 	}
 	/* diff: the trace against itself, each output form */
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k <= DIFF_FLAMEGRAPH; k++) {
 		const struct exporter *e = export_find("diff");
 		struct spans *two[2] = { sp, sp };
 		int failed = 0;

@@ -1241,6 +1241,219 @@ static void test_cut(void)
 	tb_free(&b);
 }
 
+/* ---- flame graphs ------------------------------------------------------------------------ */
+
+/* How often needle occurs in hay. */
+static int count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/*
+ * main (0x401000, 100 ns) calls A (0x402000, 60 ns), which calls B (0x403000, 25 ns),
+ * then calls B (20 ns): 4 frames and the root, their places and widths exact (1180 px
+ * for 100 ns), siblings by name, the root at the bottom (or the top with --icicle).
+ */
+static void flame_trace(struct tb *b)
+{
+	synth_begin(b);
+	tb_events_begin(b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(b, 1000, 0x401000);
+	tb_enter(b, 1010, 0x402000);
+	tb_enter(b, 1020, 0x403000);
+	tb_exit(b, 1045, 0x403000);
+	tb_exit(b, 1070, 0x402000);
+	tb_enter(b, 1075, 0x403000);
+	tb_exit(b, 1095, 0x403000);
+	tb_exit(b, 1100, 0x401000);
+	tb_events_end(b);
+	tb_end(b);
+}
+
+/* The frame of the rectangle at x, y, w (as written, 3 decimals), or NULL. */
+static const char *rect_at(const char *svg, const char *x, unsigned y, const char *w)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "<rect x=\"%s\" y=\"%u\" width=\"%s\" height=\"15\"", x, y, w);
+	return strstr(svg, want);
+}
+
+static void test_flamegraph(void)
+{
+	static char out[1 << 21];
+	struct flamegraph_opts o;
+	struct tb b;
+	char name[32];
+
+	memset(&o, 0, sizeof(o));
+	o.flame.min_width = FLAME_MIN_WIDTH;
+	flame_trace(&b);
+	is_int(run_exporter(&b, "flamegraph", &o, out, sizeof(out)), 0, "flamegraph: runs");
+	ok(strncmp(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<svg ",
+		   60) == 0 &&
+	       strstr(out, " width=\"1200\" height=\"154\" viewBox=\"0 0 1200 154\"") &&
+	       strlen(out) > 12 && strcmp(out + strlen(out) - 12, "</g>\n</svg>\n") == 0,
+	   "flamegraph: one SVG document, 4 levels high (56 + 4 x 16 + 34 px)");
+	is_int(count_str(out, "<rect"), 6, "flamegraph: the background and 5 frames");
+	is_int(count_str(out, "<g><title>"), 5, "flamegraph: 5 frames with a tooltip each");
+	ok(rect_at(out, "10.000", 104, "1180.000") && rect_at(out, "10.000", 88, "1180.000"),
+	   "flamegraph: all and main at the bottom, the whole width");
+	ok(rect_at(out, "10.000", 72, "708.000"), "flamegraph: A 60 of 100 ns: 708 px");
+	ok(rect_at(out, "10.000", 56, "295.000"), "flamegraph: B in A 25 ns: 295 px");
+	ok(rect_at(out, "718.000", 72, "236.000"),
+	   "flamegraph: B in main 20 ns: 236 px, after A (siblings by name)");
+	ok(strstr(out, "<g><title>0x402000\nincl 60 ns (60 ns), 60.00%\nself 35 ns (35 ns), 1 "
+		       "call</title>"),
+	   "flamegraph: A's tooltip: name, inclusive and self time, share, calls");
+	ok(strstr(out, "<g><title>all\nincl 100 ns (100 ns), 100.00%</title>"),
+	   "flamegraph: the root's tooltip: the total");
+	ok(strstr(out, "<text x=\"13.000\" y=\"99\">0x401000</text></g>"),
+	   "flamegraph: a label inside its frame");
+	ok(strstr(out, "<![CDATA[\nvar PAD = 10, FULL = 1180.000, CHAR_PX = 7.08;\n") &&
+	       strstr(out, "function zoom(") && strstr(out, "function search(") &&
+	       strstr(out, "onload=\"flameInit()\""),
+	   "flamegraph: the script: zoom and search");
+	ok(strstr(out, ">width: time of a function and its callees; all threads merged by call "
+		       "path</text>"),
+	   "flamegraph: the subtitle says what the widths are");
+
+	o.flame.icicle = 1;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(rect_at(out, "10.000", 56, "1180.000") && rect_at(out, "10.000", 88, "708.000") &&
+	       rect_at(out, "10.000", 104, "295.000") && strstr(out, ">Icicle Graph</text>"),
+	   "flamegraph --icicle: the root at the top, callees below");
+	o.flame.icicle = 0;
+
+	o.stacks.calls = 1;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(rect_at(out, "10.000", 88, "1180.000") && rect_at(out, "10.000", 72, "590.000") &&
+	       rect_at(out, "10.000", 56, "295.000") && rect_at(out, "600.000", 72, "295.000"),
+	   "flamegraph --calls: widths are calls: 4 in all, 2 below A, 1 for each B");
+	ok(strstr(out, "<g><title>0x402000\n2 calls with its callees, 50.00%\n1 call</title>"),
+	   "flamegraph --calls: the tooltip counts calls");
+	o.stacks.calls = 0;
+
+	o.flame.min_width = 250;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(count_str(out, "<rect") == 5 && !rect_at(out, "718.000", 72, "236.000") &&
+	       rect_at(out, "10.000", 56, "295.000"),
+	   "flamegraph --min-width 250: the 236 px frame is left out, the 295 px one drawn");
+	o.flame.min_width = FLAME_MIN_WIDTH;
+
+	o.flame.width = 150;
+	o.flame.title = "t<&>";
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(rect_at(out, "10.000", 72, "78.000") && rect_at(out, "10.000", 56, "32.500") &&
+	       rect_at(out, "88.000", 72, "26.000") &&
+	       strstr(out, "<text x=\"13.000\" y=\"83\">0x402000</text>") &&
+	       strstr(out, "<text x=\"13.000\" y=\"67\">0..</text>") &&
+	       strstr(out, "<text x=\"91.000\" y=\"83\"></text>") &&
+	       strstr(out, ">t&lt;&amp;&gt;</text>"),
+	   "flamegraph --width 150: labels cut to their frame (10, 3 and 2 characters fit)");
+	o.flame.width = 0;
+	o.flame.title = NULL;
+	tb_free(&b);
+
+	/* many distinct paths, all but one far narrower than a pixel: bounded output */
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	for (uint64_t i = 0; i < 2000; i++) {
+		tb_enter(&b, 1000 + i, 0x500000 + 16 * i);
+		tb_exit(&b, 1001 + i, 0x500000 + 16 * i);
+	}
+	tb_enter(&b, 3000, 0x402000);
+	tb_exit(&b, 1003000, 0x402000);
+	tb_exit(&b, 1003000, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(count_str(out, "<rect") == 4 && strstr(out, "<g><title>0x402000\n"),
+	   "flamegraph: 2000 frames of 0.001 px each are not drawn");
+	snprintf(name, sizeof(name), "%.3f", 1000000 * 1180.0 / 1002000);
+	ok(rect_at(out, "10.000", 56, name), "flamegraph: the wide one is (%s px)", name);
+	o.flame.min_width = 0;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	is_int(count_str(out, "<rect"), 2004, "flamegraph --min-width 0: every frame drawn");
+	tb_free(&b);
+}
+
+/* Names are any bytes: the SVG stays XML, and a label is cut between characters. */
+static void test_flame_escape(void)
+{
+	static const struct {
+		const char *in;
+		size_t n, max;
+		const char *out;
+	} cases[] = {
+		{ "plain", 5, 99, "plain" },
+		{ "a&b<c>\"d'e", 10, 99, "a&amp;b&lt;c&gt;&quot;d&#39;e" },
+		{ "\n\t\x01\x7f", 4, 99, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "nul\0in", 6, 99, "nul\xef\xbf\xbdin" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, 99,
+		  "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "\xff\xc0\xaf", 3, 99, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", 3, 99, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xef\xbf\xbe\xef\xbf\xbf", 6, 99, "\xef\xbf\xbd\xef\xbf\xbd" }, /* not in XML */
+		{ "cut\xe2\x82", 5, 99, "cut\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xc3\xa9\xc3\xa9&x", 6, 3, "\xc3\xa9\xc3\xa9&amp;" }, /* 3 characters */
+	};
+	static char out[1 << 16];
+	struct flamegraph_opts o;
+	struct tb b;
+
+	for (size_t i = 0; i < TS_ARRAY_SIZE(cases); i++) {
+		FILE *f = tmpfile();
+
+		flame_xml(f, cases[i].in, cases[i].n, cases[i].max);
+		read_back(f, out, sizeof(out));
+		is_str(out, cases[i].out, "flame XML text, case %zu", i);
+	}
+
+	/* a scope name with markup, a control byte and bad UTF-8, in a whole document */
+	synth_begin(&b);
+	tb_name(&b, 0x5300, "a&b<c>\"d'e\x01\xff\xc3z");
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	tb_enter(&b, 1000, 0x401000);
+	tb_begin(&b, 1010, 0x5300);
+	tb_end_scope(&b, 1090);
+	tb_exit(&b, 1100, 0x401000);
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	o.flame.min_width = FLAME_MIN_WIDTH;
+	run_exporter(&b, "flamegraph", &o, out, sizeof(out));
+	ok(strstr(out, "<g><title>a&amp;b&lt;c&gt;&quot;d&#39;e\xef\xbf\xbd\xef\xbf\xbd"
+		       "\xef\xbf\xbdz\nincl 80 ns") &&
+	       strstr(out,
+		      ">a&amp;b&lt;c&gt;&quot;d&#39;e\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz</text>"),
+	   "flamegraph: a name escaped in its tooltip and its label");
+	if (have_python) {
+		static const char parse[] = "import sys, xml.etree.ElementTree as E; "
+					    "E.parse(sys.argv[1])";
+		char path[4200];
+		const char *argv[] = { "/usr/bin/env", "python3", "-c", parse, path, NULL };
+		FILE *f;
+
+		path_of(path, sizeof(path), "escape.svg");
+		f = fopen(path, "w");
+		if (f) {
+			fputs(out, f);
+			fclose(f);
+		}
+		is_int(run(argv, NULL, NULL, NULL), 0, "flamegraph: the document parses as XML");
+		unlink(path);
+	} else {
+		tap_skip("no python3 to parse the SVG");
+	}
+	tb_free(&b);
+}
+
 /* Run the diff exporter on the n traces b (the first nbase the base side). */
 static int run_diff(struct tb *b, size_t n, struct diff_opts *o, char *out, size_t size)
 {
@@ -1295,10 +1508,10 @@ static void diff_run(struct tb *b, uint64_t bdur, uint64_t cdur)
  * the same; every output form exact; a trace against itself changes nothing. */
 static void test_diff(void)
 {
-	static char out[8192];
+	static char out[65536];
 	struct tb b[4];
 	int failed = 0;
-	char verdict[256];
+	char verdict[256], want[256];
 	struct diff_opts o = { .nbase = 2, .threshold = 0.5, .fail_above = -1, .min_share = 1 };
 
 	diff_run(&b[0], 100, 50);
@@ -1347,6 +1560,27 @@ static void test_diff(void)
 	run_diff(b, 4, &o, out, sizeof(out));
 	is_str(out, "0x401000 10 10\n0x401000;0x403000 51 51\n0x401000;0x402000 102 202\n",
 	       "diff --folded: 'stack before after', means rounded");
+	/* new side: A 10 + B 202 + C 50.5 = 262.5 ns; the largest change B's +100 ns */
+	o.format = DIFF_FLAMEGRAPH;
+	run_diff(b, 4, &o, out, sizeof(out));
+	snprintf(want, sizeof(want),
+		 "<rect x=\"10.000\" y=\"56\" width=\"%.3f\" height=\"15\" "
+		 "fill=\"rgb(255,54,54)\"",
+		 202 * 1180 / 262.5);
+	ok(strstr(out, want) != NULL, "diff --flamegraph: B as wide as its new time, full red");
+	snprintf(want, sizeof(want),
+		 "<rect x=\"%.3f\" y=\"56\" width=\"%.3f\" height=\"15\" "
+		 "fill=\"rgb(223,223,224)\"",
+		 10 + 202 * 1180 / 262.5, 50.5 * 1180 / 262.5);
+	ok(strstr(out, want) != NULL, "diff --flamegraph: C after B, -0.5 ns a faint blue");
+	ok(strstr(out, "<rect x=\"10.000\" y=\"72\" width=\"1180.000\" height=\"15\" "
+		       "fill=\"rgb(224,224,224)\""),
+	   "diff --flamegraph: A unchanged, grey");
+	ok(strstr(out, "<g><title>0x402000\nincl 102 ns -> 202 ns (+100 ns, +98.0%), 76.95% of "
+		       "the new total\nself 102 ns -> 202 ns (+100 ns, +98.0%)\ncalls 1 -> 1"
+		       "</title>") &&
+	       strstr(out, ">Differential Flame Graph</text>"),
+	   "diff --flamegraph: B's tooltip, before, after and the change");
 	o.format = DIFF_TEXT;
 	o.tree = 1;
 	run_diff(b, 4, &o, out, sizeof(out));
@@ -1487,7 +1721,7 @@ struct text {
 	size_t n;
 };
 
-static TS_PRINTF(2, 3) void say(struct text *t, const char *fmt, ...)
+static TS_PRINTF(2, 3) void text_say(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int k;
@@ -1503,20 +1737,20 @@ static TS_PRINTF(2, 3) void say(struct text *t, const char *fmt, ...)
 static void say_str(struct text *t, const struct pbr *strs, size_t nstrs, uint64_t i)
 {
 	if (i >= nstrs)
-		say(t, "<string %" PRIu64 "?>", i);
+		text_say(t, "<string %" PRIu64 "?>", i);
 	else
-		say(t, "%.*s", (int)(strs[i].end - strs[i].p), (const char *)strs[i].p);
+		text_say(t, "%.*s", (int)(strs[i].end - strs[i].p), (const char *)strs[i].p);
 }
 
 /* The values of a repeated varint field, packed (sub) or not (v), to the text. */
 static void say_ints(struct text *t, uint64_t v, struct pbr *sub)
 {
 	if (!sub->p) {
-		say(t, " %" PRIu64, v);
+		text_say(t, " %" PRIu64, v);
 		return;
 	}
 	while (sub->p < sub->end && !sub->bad)
-		say(t, " %" PRIu64, pbr_varint(sub));
+		text_say(t, " %" PRIu64, pbr_varint(sub));
 }
 
 /*
@@ -1542,48 +1776,48 @@ static void pprof_text(const unsigned char *data, size_t n, struct text *t)
 	while (pbr_next(&whole, &field, &v, &msg)) {
 		switch (field) {
 		case 1:
-			say(t, "sample_type");
+			text_say(t, "sample_type");
 			while (pbr_next(&msg, &f2, &v2, &in)) {
-				say(t, f2 == 1 ? " " : "/");
+				text_say(t, f2 == 1 ? " " : "/");
 				say_str(t, strs, nstrs, v2);
 			}
 			break;
 		case 2:
-			say(t, "sample");
+			text_say(t, "sample");
 			while (pbr_next(&msg, &f2, &v2, &in)) {
 				if (f2 == 2)
-					say(t, " =");
+					text_say(t, " =");
 				say_ints(t, v2, &in);
 			}
 			break;
 		case 3:
 		case 4:
 		case 5:
-			say(t, field == 3 ? "mapping" : field == 4 ? "location" : "function");
+			text_say(t, field == 3 ? "mapping" : field == 4 ? "location" : "function");
 			while (pbr_next(&msg, &f2, &v2, &in)) {
-				say(t, " %u:", f2);
+				text_say(t, " %u:", f2);
 				if (field == 4 && f2 == 4) { /* a Line */
 					while (pbr_next(&in, &f2, &v2, &sub))
-						say(t, "%u=%" PRIu64, f2, v2);
+						text_say(t, "%u=%" PRIu64, f2, v2);
 				} else if ((field == 3 && f2 == 5) ||
 					   (field == 5 && f2 > 1 && f2 < 5)) {
 					say_str(t, strs, nstrs, v2);
 				} else {
-					say(t, "%#" PRIx64, v2);
+					text_say(t, "%#" PRIx64, v2);
 				}
 			}
 			break;
 		case 6:
 			continue;
 		default:
-			say(t, "field %u = %" PRIu64, field, v);
+			text_say(t, "field %u = %" PRIu64, field, v);
 			break;
 		}
 		if (msg.bad)
-			say(t, " <bad>");
-		say(t, "\n");
+			text_say(t, " <bad>");
+		text_say(t, "\n");
 	}
-	say(t, "strings %zu%s\n", nstrs, whole.bad ? " <bad>" : "");
+	text_say(t, "strings %zu%s\n", nstrs, whole.bad ? " <bad>" : "");
 }
 
 /* One call of 0x401000, 10 ns: the profile to the byte. */
@@ -1873,6 +2107,8 @@ static const struct test_case cases[] = {
 	{ "diff", test_diff, 0 },
 	{ "cut", test_cut, 0 },
 	{ "pprof", test_pprof, 0 }, /* the profile's bytes, decoded by a reader of its own */
+	{ "flamegraph", test_flamegraph, 0 },
+	{ "flame-escape", test_flame_escape, 0 },
 	{ NULL, NULL, 0 },
 };
 

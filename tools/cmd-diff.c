@@ -49,7 +49,11 @@ static const char help_text[] =
     "      --json            write the result as JSON\n"
     "      --markdown        write a table for a pull-request comment\n"
     "      --folded          write 'stack BEFORE AFTER' lines (self ns per run, each\n"
-    "                        side's mean), for differential flame graphs\n" CONVERT_CUT_HELP
+    "                        side's mean), for differential flame graphs\n"
+    "      --flamegraph      draw a differential flame graph (SVG): the call paths of\n"
+    "                        the new runs, widths their mean time, red where a path's\n"
+    "                        self time grew, blue where it shrank (the largest change\n"
+    "                        deepest), grey where it did not change\n" CONVERT_CUT_HELP
 	CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
@@ -79,7 +83,7 @@ static int parse_pct(const char *s, double *out)
 
 int cmd_diff(int argc, char **argv)
 {
-	enum { OPT_TREE = 256, OPT_FAIL, OPT_SHARE, OPT_JSON, OPT_MD, OPT_FOLDED };
+	enum { OPT_TREE = 256, OPT_FAIL, OPT_SHARE, OPT_JSON, OPT_MD, OPT_FOLDED, OPT_FLAME };
 	static const struct option opts[] = {
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "threshold", required_argument, NULL, 't' },
@@ -88,6 +92,7 @@ int cmd_diff(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "markdown", no_argument, NULL, OPT_MD },
 		{ "folded", no_argument, NULL, OPT_FOLDED },
+		{ "flamegraph", no_argument, NULL, OPT_FLAME },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS,
@@ -159,6 +164,10 @@ int cmd_diff(int argc, char **argv)
 			o.format = DIFF_FOLDED;
 			formats++;
 			break;
+		case OPT_FLAME:
+			o.format = DIFF_FLAMEGRAPH;
+			formats++;
+			break;
 		case 'o':
 			job.output = optarg;
 			break;
@@ -167,8 +176,8 @@ int cmd_diff(int argc, char **argv)
 		}
 	}
 	if (formats > 1)
-		return util_usage_error("diff",
-					"--json, --markdown and --folded exclude each other");
+		return util_usage_error(
+		    "diff", "--json, --markdown, --folded and --flamegraph exclude each other");
 	if (sep >= argc)
 		return util_usage_error("diff", "no '--' between the base traces and the new ones");
 	if (optind >= sep)

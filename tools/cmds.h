@@ -21,6 +21,7 @@
 	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing")        \
 	X(perfetto, "convert to Perfetto's native protobuf trace, for Perfetto UI")                \
 	X(folded, "print folded stacks with self times, for flame graphs")                         \
+	X(flamegraph, "draw a flame graph as an SVG file: zoom, search, times in tooltips")        \
 	X(pprof,                                                                                   \
 	  "write a pprof profile (calls, self and total time by call path) for go tool pprof")     \
 	X(slowest, "list the slowest calls of one function, with when, where and from where")      \

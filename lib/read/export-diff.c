@@ -28,6 +28,7 @@
 #include "tscope.h"
 #include "export.h"
 #include "calltree.h"
+#include "flame.h"
 #include "profile.h"
 #include "stats.h"
 #include "units.h"
@@ -318,8 +319,8 @@ static void compare_total(struct diff *d)
 		d->err = TSCOPE_ENOMEM;
 		return;
 	}
-	for (size_t r = 0; r < d->k; r++)
-		v[r].self = v[r].incl = (uint64_t)d->total[r];
+	for (size_t r = 0; r < d->k; r++) /* a sum of uint64 self times may pass 2^64 */
+		v[r].self = v[r].incl = d->total[r] < 0x1p64 ? (uint64_t)d->total[r] : UINT64_MAX;
 	compare(d, v, 0, c);
 	free(v);
 	d->scale = c->self[0] > 0 ? c->self[0] : c->self[1];
@@ -809,6 +810,48 @@ static int folded_node(void *ctx, uint32_t node, uint32_t depth)
 	return 1;
 }
 
+/* ---- differential flame graph ---------------------------------------------------------- */
+
+/*
+ * The tree of every run drawn by flame.c: widths are the new side's mean times, colours
+ * the change of each path's mean self time from the base's (red slower, blue faster,
+ * the largest change at full colour, grey unchanged).  Paths the new side never took
+ * have no width: they do not show.
+ */
+static int flamegraph(struct diff *d)
+{
+	size_t n = d->u.n;
+	double *v = malloc(4 * (n + 1) * sizeof(*v));
+	struct flame_tree ft = { &d->u, d->names, v, v + n + 1, v + 2 * (n + 1), v + 3 * (n + 1) };
+	struct flame_opts fo = { .title = "Differential Flame Graph",
+				 .width = FLAME_WIDTH,
+				 .min_width = FLAME_MIN_WIDTH,
+				 .unit = FLAME_NS };
+	char sub[256];
+	int rc;
+
+	if (!v)
+		return TSCOPE_ENOMEM;
+	memset(v, 0, 4 * (n + 1) * sizeof(*v));
+	for (size_t i = 1; i < n; i++) {
+		struct cmp c;
+
+		compare(d, &d->tv[i * d->k], 0, &c);
+		v[i] = c.self[1];
+		v[n + 1 + i] = c.calls[1];
+		v[2 * (n + 1) + i] = c.self[0];
+		v[3 * (n + 1) + i] = c.calls[0];
+	}
+	snprintf(sub, sizeof(sub),
+		 "width: time in the new runs (mean of %zu); colour: change of self time from "
+		 "the base (mean of %zu): red slower, blue faster",
+		 d->nruns[1], d->nruns[0]);
+	fo.subtitle = sub;
+	rc = flame_write(d->out, &fo, &ft);
+	free(v);
+	return rc;
+}
+
 /* ---- finish ---------------------------------------------------------------------------- */
 
 static void write_verdict(struct diff *d)
@@ -838,6 +881,9 @@ static int x_finish(void *x)
 			markdown(d);
 		} else if (d->o.format == DIFF_FOLDED) {
 			if (calltree_walk(&d->u, NULL, folded_node, d) == TSCOPE_ENOMEM)
+				d->err = TSCOPE_ENOMEM;
+		} else if (d->o.format == DIFF_FLAMEGRAPH) {
+			if (flamegraph(d) < 0)
 				d->err = TSCOPE_ENOMEM;
 		} else {
 			text_header(d);

@@ -143,6 +143,23 @@ int folded_add(struct folded *f, struct spans *sp)
 	return rc;
 }
 
+size_t folded_warning(const struct folded *f, char *buf, size_t size)
+{
+	uint64_t deepest, n = folded_cut(f, &deepest);
+	unsigned inner = f->cut.max / 2;
+	int len;
+
+	if (!n)
+		return 0;
+	len = snprintf(buf, size,
+		       "%" PRIu64 " stack%s deeper than %u frames (up to %" PRIu64
+		       "): each keeps its outermost %u and innermost %u frames, joined by "
+		       "a frame \"%s\"",
+		       n, n == 1 ? " is" : "s are", f->cut.max, deepest, f->cut.max - 1 - inner,
+		       inner, FOLDED_CUT_FRAME);
+	return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
+}
+
 /* ---- output ----------------------------------------------------------------------------- */
 
 /* Siblings by name, bytewise, then by key: a marker before a frame of the same name. */
@@ -197,6 +214,22 @@ static int print_node(void *ctx, uint32_t node, uint32_t depth)
 	return 1;
 }
 
+const struct calltree *folded_tree(const struct folded *f)
+{
+	return &f->merged;
+}
+
+void folded_free(struct folded *f)
+{
+	if (!f)
+		return;
+	calltree_fini(&f->thread);
+	calltree_fini(&f->merged);
+	free(f->path);
+	free(f->plen);
+	free(f);
+}
+
 int folded_finish(struct folded *f)
 {
 	int rc = f->err;
@@ -205,11 +238,7 @@ int folded_finish(struct folded *f)
 		rc = calltree_walk(&f->merged, by_name, print_node, f);
 	if (rc == TSCOPE_EIO)
 		rc = 0; /* the caller sees ferror(out) */
-	calltree_fini(&f->thread);
-	calltree_fini(&f->merged);
-	free(f->path);
-	free(f->plen);
-	free(f);
+	folded_free(f);
 	return rc;
 }
 
@@ -241,20 +270,7 @@ static uint64_t x_threads(const void *x)
 
 static size_t x_warning(void *x, char *buf, size_t size)
 {
-	const struct folded *f = x;
-	uint64_t deepest, n = folded_cut(f, &deepest);
-	unsigned inner = f->cut.max / 2;
-	int len;
-
-	if (!n)
-		return 0;
-	len = snprintf(buf, size,
-		       "%" PRIu64 " stack%s deeper than %u frames (up to %" PRIu64
-		       "): each keeps its outermost %u and innermost %u frames, joined by "
-		       "a frame \"%s\"",
-		       n, n == 1 ? " is" : "s are", f->cut.max, deepest, f->cut.max - 1 - inner,
-		       inner, FOLDED_CUT_FRAME);
-	return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
+	return folded_warning(x, buf, size);
 }
 
 const struct exporter folded_exporter = {

@@ -20,6 +20,7 @@
 	X(perfetto)                                                                                \
 	X(folded)                                                                                  \
 	X(pprof)                                                                                   \
+	X(flamegraph)                                                                              \
 	X(slowest)                                                                                 \
 	X(callers)                                                                                 \
 	X(diff)

@@ -3,9 +3,9 @@
  * export.h - the exporters, which turn traces into an output file, behind one small
  * interface (struct exporter) and listed in one table (export.c); and the API of the
  * file formats: Chrome Trace Event JSON (export-chrome.c), Perfetto protobuf
- * (export-perfetto.c), folded stacks for flame graphs (export-folded.c) and pprof
- * profiles (export-pprof.c).  The text report (report.c) is an exporter too.  Private
- * to the offline side.
+ * (export-perfetto.c), folded stacks for flame graphs (export-folded.c), flame graphs
+ * as SVG (export-flamegraph.c, drawn by flame.h) and pprof profiles (export-pprof.c).
+ * The text report (report.c) is an exporter too.  Private to the offline side.
  *
  * An exporter is driven the same way by every command (tools/convert.c) and test:
  * open, then add each trace (a process) in turn, then finish.  It reads a trace only
@@ -28,6 +28,8 @@
 #include <stdio.h>
 
 #include "spans.h"
+#include "calltree.h"
+#include "flame.h"
 
 /* ---- the exporters -------------------------------------------------------------------- */
 
@@ -192,6 +194,19 @@ int folded_finish(struct folded *f);
 /* Threads added so far. */
 uint64_t folded_threads(const struct folded *f);
 
+/*
+ * What folded_add() made of the stacks: the tree by name of everything added so far
+ * (the --pid and --tid frames and the cut markers included), for other outputs of the
+ * same stacks.  Valid until f is freed.
+ */
+const struct calltree *folded_tree(const struct folded *f);
+
+/* Free f without printing anything.  NULL is a harmless no-op. */
+void folded_free(struct folded *f);
+
+/* The warning about the stacks the last folded_add() cut (struct exporter's warning). */
+size_t folded_warning(const struct folded *f, char *buf, size_t size);
+
 /* The n bytes of a frame name at s, made safe for the format, to dst (n bytes):
  * ';' becomes ':', control bytes '?'. */
 void folded_frame(char *dst, const char *s, size_t n);
@@ -210,6 +225,19 @@ struct pprof_opts {
 	unsigned max_frames; /* as in struct folded_opts */
 };
 
+/* ---- flame graphs (export-flamegraph.c) ----------------------------------------------- */
+
+/*
+ * The stacks as folded_opts says (calls: widths are calls, not times; tid: a root frame
+ * per thread; has_tid: one thread), merged and cut as folded stacks are, then drawn as
+ * flame says; its unit follows stacks.calls, and a NULL subtitle says what the widths
+ * are.
+ */
+struct flamegraph_opts {
+	struct folded_opts stacks;
+	struct flame_opts flame;
+};
+
 /* ---- slowest, callers (export-func.c) --------------------------------------------------- */
 
 struct func_opts {
@@ -222,7 +250,7 @@ struct func_opts {
 
 /* ---- diff (export-diff.c) -------------------------------------------------------------- */
 
-enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED };
+enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED, DIFF_FLAMEGRAPH };
 
 struct diff_opts {
 	size_t nbase;		 /* the first nbase traces are the base side, the rest new */
