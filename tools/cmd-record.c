@@ -29,6 +29,8 @@
 #include "cmds.h"
 #include "format.h"
 #include "reader.h"
+#include "salvage.h"
+#include "salvager.h"
 #include "util.h"
 
 #ifndef TSCOPE_LIBDIR
@@ -217,6 +219,27 @@ static int trace_state(const char *file, const struct timespec *start)
  * or the trace was removed, and then it said so itself.  A trace with events lost, or
  * with no END, was said by the runtime: no hint then.
  */
+/* Recording memory in shared memory, so that the trace of a process that dies without
+ * writing it can be finished here (lib/salvage.h): when /dev/shm can hold it. */
+static void salvage_prepare(char *prefix, size_t size)
+{
+	prefix[0] = 0;
+	if (access("/dev/shm", W_OK | X_OK) == 0) {
+		snprintf(prefix, size, "/dev/shm/tscope-%d", (int)getpid());
+		setenv(TSF_ENV_SALVAGE, prefix, 1);
+	} else {
+		unsetenv(TSF_ENV_SALVAGE);
+	}
+}
+
+static void salvage_failed(void *ctx, const char *path, int err)
+{
+	(void)ctx;
+	if (err)
+		util_error(path, "cannot finish the trace of a process that died: %s",
+			   strerror(err));
+}
+
 static void check_trace(const char *path, const char *program, const struct timespec *start)
 {
 	char dirname[PATH_MAX], other[PATH_MAX + 256];
@@ -275,6 +298,7 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa, given[TS_ARRAY_SIZE(forwarded)];
 	sigset_t block, mask;
 	struct timespec t0;
+	char salvage[64];
 	uint64_t size;
 	const char *encoding = NULL;
 	int opt, st;
@@ -357,6 +381,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (snapsig)
 		setenv(TSF_ENV_SNAPSIG, snapsig, 1);
+	salvage_prepare(salvage, sizeof(salvage));
 	if (encoding)
 		setenv(TSF_ENV_COMPRESS, encoding, 1);
 
@@ -395,6 +420,8 @@ int cmd_record(int argc, char **argv)
 			return EXIT_BAD;
 		}
 	}
+	if (salvage[0])
+		salvage_run(salvage, path, salvage_failed, NULL);
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
 	check_trace(path, argv[optind], &t0);

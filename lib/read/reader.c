@@ -34,6 +34,7 @@
 
 #include "tscope.h"
 #include "reader.h"
+#include "salvager.h"
 #include "pack.h"
 
 #define WIN_SIZE   (16u << 10) /* read-ahead window for chunk headers and metadata */
@@ -1162,6 +1163,7 @@ int reader_open(const char *path, struct reader **rp)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return TSCOPE_ENOMEM;
+	r->info.salvaged = salvage_trace(path);
 	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (r->fd < 0 || fstat(r->fd, &st) < 0)
 		goto fail;

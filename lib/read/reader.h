@@ -102,6 +102,7 @@ struct reader_info {
 
 	/* completeness: a trace is complete when it ends with an END chunk */
 	int complete;	       /* the END chunk was found */
+	int salvaged;	       /* finished just now from a dead process's memory (salvager.h) */
 	int end_matches;       /* and its totals agree with what was read */
 	struct tsf_end end;    /* its contents, when complete */
 	uint64_t trailing;     /* bytes after the END chunk (ignored) */

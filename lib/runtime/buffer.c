@@ -59,6 +59,9 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 {
 	b->t0 = tscope__clock_slow(); /* before any event's time: see hook.c */
 	b->trusted = 0;
+	b->salvage_tid = t->tid;
+	b->salvage_seq = t->seq;
+	tscope__buf_state(b, TSF_SB_FILLING);
 	t->buf = b;
 	TS_STORE(t->base, (uintptr_t)b->ev);
 	TS_STORE(t->base_neg, -(uintptr_t)b->ev);

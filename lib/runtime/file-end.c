@@ -50,6 +50,7 @@ static TS_NOINSTR int cut_back(void)
 	f.size = m.size;
 	f.chunks = m.chunks;
 	f.events = m.events;
+	tscope__shm_written(f.size, f.chunks, f.events, f.lost);
 	return 1;
 }
 

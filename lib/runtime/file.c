@@ -106,6 +106,7 @@ static TS_NOINSTR int put(struct iovec *iov, int n, unsigned chunks, uint64_t ev
 	f.chunks += chunks;
 	f.events += events;
 	f.lost += lost;
+	tscope__shm_written(f.size, f.chunks, f.events, f.lost);
 	return 0;
 }
 
@@ -172,6 +173,7 @@ TS_NOINSTR int tscope__file_open(void)
 		return -1;
 	}
 	f.opened = 1;
+	tscope__shm_path(tscope__fd_path());
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, TSF_MAGIC, TSF_MAGIC_SIZE);
 	h.version = TSF_VERSION;
@@ -278,11 +280,17 @@ static TS_NOINSTR int write_buf(struct tscope__buf *b, int final)
 
 		tscope__encode_finish(b, f.cfg.encoding, &ch, &data);
 		batch_flush();
+		b->salvage_at = f.size;
+		tscope__buf_state(b, TSF_SB_WRITING);
 		write_encoded(b, k, &ch, data);
 		return 0;
 	}
 	if (f.batch_n == BATCH_MAX)
 		batch_flush();
+	b->salvage_at = f.size;
+	for (int i = 0; i < f.batch_n; i++)
+		b->salvage_at += f.batch[i].iov_len;
+	tscope__buf_state(b, TSF_SB_WRITING);
 	f.batch[f.batch_n].iov_base = &b->chunk;
 	f.batch[f.batch_n].iov_len = sizeof(b->chunk) + b->chunk.size;
 	f.batch_n++;

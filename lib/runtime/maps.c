@@ -38,6 +38,7 @@ static struct {
 	unsigned long long adds, subs; /* dlpi_adds and dlpi_subs when last scanned */
 	tscope__emit_fn emit;
 	void *ctx;
+	int snapshot; /* tscope__maps_snapshot(): every object, nothing remembered */
 } m;
 
 /* The GNU build id in an object's PT_NOTE segments, or 0. */
@@ -109,7 +110,7 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	mod.bias = info->dlpi_addr;
 	mod.build_id_len = (uint16_t)build_id(info, &id);
 	h = identity(path, id, mod.build_id_len);
-	for (i = 0; i < m.n; i++) {
+	for (i = 0; i < m.n && !m.snapshot; i++) {
 		if (m.obj[i].bias == mod.bias && m.obj[i].lo == mod.lo && m.obj[i].id == h) {
 			m.obj[i].seen = 1;
 			return 0;
@@ -129,7 +130,7 @@ static TS_NOINSTR int one(struct dl_phdr_info *info, size_t size, void *arg)
 	mod.path_len = (uint16_t)strnlen(path, PATH_MAX);
 	m.emit(m.ctx, TSF_CHUNK_MODULE, &mod, sizeof(mod), path, mod.path_len, id,
 	       mod.build_id_len);
-	if (m.n < MAPS_MAX) {
+	if (m.n < MAPS_MAX && !m.snapshot) {
 		m.obj[m.n].bias = mod.bias;
 		m.obj[m.n].lo = mod.lo;
 		m.obj[m.n].id = h;
@@ -188,4 +189,20 @@ TS_NOINSTR int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how)
 		m.obj[old] = m.obj[m.n];
 	}
 	return 0;
+}
+
+/* A MODULE chunk for every object loaded now, to emit; what the file has is untouched.
+ * Not with a scan under way (the callers hold the file's lock or run alone). */
+TS_NOINSTR void tscope__maps_snapshot(tscope__emit_fn emit, void *ctx)
+{
+	tscope__emit_fn e = m.emit;
+	void *c = m.ctx;
+
+	m.emit = emit;
+	m.ctx = ctx;
+	m.snapshot = 1;
+	dl_iterate_phdr(one, NULL);
+	m.snapshot = 0;
+	m.emit = e;
+	m.ctx = c;
 }

@@ -9,6 +9,7 @@
  * of free buffers are kept.  The writer thread keeps POOL_SPARE buffers ready, so a
  * thread whose buffer fills takes one instead of mapping memory itself.
  *
+ * Under `tscope record` the memory comes from shm.c, so that it outlives the process.
  * One lock, held only for list operations and mmap(); never on the hot path.
  */
 #ifdef HAVE_CONFIG_H
@@ -57,10 +58,12 @@ TS_NOINSTR void tscope__pool_free(struct tscope__buf *b)
 static TS_NOINSTR struct tscope__buf *map_buffers(size_t bytes)
 {
 	size_t one = map_size(bytes), n = one < SLAB_SIZE / 4 ? SLAB_SIZE / one : 1;
-	char *p = mmap(NULL, n * one, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	char *p = tscope__shm_map(one, (uint32_t)n);
 	struct tscope__buf *b = NULL;
 
+	if (!p)
+		p = mmap(NULL, n * one, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -112,6 +115,7 @@ TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 		return NULL;
 	}
 	b->next = NULL;
+	tscope__buf_state(b, TSF_SB_FREE);
 	b->name_changed = 0;
 	b->t0 = 0;
 	b->trusted = 0;
@@ -123,6 +127,7 @@ TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 
 TS_NOINSTR void tscope__pool_put(struct tscope__buf *b)
 {
+	tscope__buf_state(b, TSF_SB_FREE);
 	if (b->keep_out)
 		return; /* see writer.c: left mapped, never reused */
 	pthread_mutex_lock(&pool.lock);
@@ -164,7 +169,16 @@ TS_NOINSTR void tscope__pool_atfork_parent(void)
 	pthread_mutex_unlock(&pool.lock);
 }
 
-TS_NOINSTR void tscope__pool_atfork_child(void)
+/* Returns 1 when the buffers were the parent's shared memory, now gone: the free list
+ * is dropped unread, and so must every other list of them be. */
+TS_NOINSTR int tscope__pool_atfork_child(void)
 {
+	int forgot = tscope__shm_atfork_child();
+
+	if (forgot) {
+		pool.free = NULL;
+		pool.n = 0;
+	}
 	pthread_mutex_unlock(&pool.lock);
+	return forgot;
 }

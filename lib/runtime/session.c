@@ -17,6 +17,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,16 +97,30 @@ static TS_NOINSTR int start_locked(const struct tscope__config *c, int lazy)
 	return 0;
 }
 
+/* With buffers in shared memory (shm.c), signals wait across fork(): a handler in the
+ * child before its fork handler would write into the parent's buffer.  Under control. */
+static sigset_t fork_mask;
+static int fork_masked;
+
 static TS_NOINSTR void atfork_prepare(void)
 {
 	pthread_mutex_lock(&tscope__rt.control);
 	pthread_mutex_lock(&tscope__rt.registry);
+	fork_masked = tscope__shm_active();
+	if (fork_masked) {
+		sigset_t all;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &fork_mask);
+	}
 	tscope__writer_atfork_prepare();
 }
 
 static TS_NOINSTR void atfork_parent(void)
 {
 	tscope__writer_atfork_parent();
+	if (fork_masked)
+		pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
 	pthread_mutex_unlock(&tscope__rt.registry);
 	pthread_mutex_unlock(&tscope__rt.control);
 }
@@ -117,6 +132,7 @@ static TS_NOINSTR void atfork_parent(void)
 static TS_NOINSTR void atfork_child(void)
 {
 	struct tscope__thread *self = &tscope__self;
+	int forgot;
 
 	tscope__rt.pid = getpid();
 	tscope__rt.threads = NULL;
@@ -127,7 +143,13 @@ static TS_NOINSTR void atfork_child(void)
 		self->name_changed = 1;
 	}
 	self->busy = 0;
-	tscope__writer_atfork_child();
+	forgot = tscope__writer_atfork_child();
+	if (forgot) { /* its buffer is zero pages now: nothing to give back */
+		tscope__retire(self);
+		self->buf = NULL;
+	}
+	if (fork_masked)
+		pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
 	pthread_mutex_unlock(&tscope__rt.registry);
 	pthread_mutex_unlock(&tscope__rt.control);
 	if (tscope__rt.state != TS_OFF) {

@@ -92,6 +92,12 @@ static TS_NOINSTR void resolve_path(const char *s, int fork_child, char *out, si
 		snprintf(out + o, size - o, ".%d", (int)getpid());
 }
 
+/* The name the trace of a session on path gets (before any claim: see below). */
+TS_NOINSTR void tscope__fd_resolve(const char *path, int fork_child, char *out, size_t size)
+{
+	resolve_path(path, fork_child, out, size);
+}
+
 /*
  * Create the trace for cfg.  Under `tscope record` (cfg->claim, not in a forked child;
  * TS_CLAIM_ALWAYS: even there) the first process of the tree takes PATH; an image

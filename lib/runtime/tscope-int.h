@@ -31,6 +31,7 @@
  *	encode.c   EVENTS chunks packed, and LZ4-compressed if asked
  *	maps.c     the loaded objects, as MODULE and UNLOAD chunks
  *	pool.c     buffer memory: mapping, recycling, spares
+ *	shm.c      under `tscope record`: buffer memory that outlives the process
  *	config.c   the TSCOPE_* environment and the API's configuration; tscope__say()
  */
 #ifndef TSCOPE_INT_H
@@ -45,6 +46,7 @@
 #include "tscope.h"
 #include "compiler.h"
 #include "format.h"
+#include "salvage.h"
 
 #define TS_NAME_MAX 64 /* thread names, including the NUL */
 #define TS_RING_BLOCKS 8 /* ring mode: a thread's ring is this many buffers */
@@ -65,6 +67,11 @@ struct tscope__buf {
 	uint32_t first, used;     /* ring mode: slots [first, used) not yet written */
 	uint64_t t0;              /* clock when handed to its thread: every event is later */
 	uint64_t trusted;         /* first slots written by the cold path itself: see buffer.c */
+	/* for `tscope record` to finish the trace of a process that died (shm.c) */
+	uint32_t salvage_state;	  /* TSF_SB_* */
+	uint32_t salvage_tid;	  /* TSF_SB_FILLING: the thread, and its chunk's seq */
+	uint64_t salvage_seq;
+	uint64_t salvage_at;	  /* TSF_SB_WRITING: where the chunk goes in the file */
 	char name[TS_NAME_MAX];
 	struct tsf_chunk chunk; /* from here on: the bytes of the EVENTS chunk */
 	struct tsf_events head;
@@ -229,7 +236,7 @@ void tscope__writer_request_snapshot(void);
 void tscope__writer_lost(uint64_t n);
 void tscope__writer_atfork_prepare(void);
 void tscope__writer_atfork_parent(void);
-void tscope__writer_atfork_child(void);
+int tscope__writer_atfork_child(void);
 int tscope__writer_retarget(const struct tscope__config *cfg);
 void tscope__writer_modules(int after_dlclose);
 
@@ -254,6 +261,7 @@ int tscope__fd_open(const struct tscope__config *cfg, int fork_child);
 int tscope__fd_get(int again);
 int tscope__fd_gone(void);
 const char *tscope__fd_path(void);
+void tscope__fd_resolve(const char *path, int fork_child, char *out, size_t size);
 void tscope__fd_close(void);
 int tscope__fd_write(struct iovec *iov, int n);
 int tscope__fd_cut(uint64_t size);
@@ -283,6 +291,7 @@ void tscope__encode_atfork_child(void);
 #define TS_MAPS_ADDS  0x4  /* a dlclose() is under way: new objects only, its own
 			      scan after it times what it unloads */
 int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how);
+void tscope__maps_snapshot(tscope__emit_fn emit, void *ctx);
 
 /* pool.c */
 void tscope__pool_reset(size_t bytes);
@@ -293,7 +302,22 @@ size_t tscope__buf_bytes(const struct tscope__buf *b);
 void tscope__pool_keep_spares(int active);
 void tscope__pool_atfork_prepare(void);
 void tscope__pool_atfork_parent(void);
-void tscope__pool_atfork_child(void);
+int tscope__pool_atfork_child(void);
+
+/* shm.c */
+void tscope__shm_session(const struct tscope__config *cfg);
+int tscope__shm_active(void);
+void *tscope__shm_map(size_t one, uint32_t n);
+void tscope__shm_path(const char *path);
+void tscope__shm_written(uint64_t size, uint64_t chunks, uint64_t events, uint64_t lost);
+void tscope__shm_done(void);
+int tscope__shm_atfork_child(void);
+
+/* A buffer's state, for a salvage (TSF_SB_* of salvage.h); cold paths only. */
+static inline TS_NOINSTR void tscope__buf_state(struct tscope__buf *b, uint32_t state)
+{
+	__atomic_store_n(&b->salvage_state, state, __ATOMIC_RELEASE);
+}
 
 /* config.c */
 void tscope__say(const char *a, const char *b, const char *c);

@@ -207,6 +207,8 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__thread *t, struct tscope__b
 	b->head.tid = t->tid;
 	b->head.flags = flags;
 	b->head.seq = t->seq++;
+	if (t->buf && t->buf != b) /* its successor, installed first (refill) */
+		t->buf->salvage_seq = t->seq;
 	b->chunk.size = b->chunk.raw_size =
 		(uint32_t)(sizeof(b->head) + n * sizeof(struct tsf_event));
 	b->name_changed = 0;
@@ -216,6 +218,7 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__thread *t, struct tscope__b
 		t->name_changed = 0;
 	}
 	b->head.waited_ns = t->waited_ns;
+	tscope__buf_state(b, TSF_SB_QUEUED);
 	t->waited_ns = queue_push(b);
 }
 
@@ -228,6 +231,7 @@ static TS_NOINSTR void session_reset(const struct tscope__config *cfg, int keep_
 	if (cfg->mode == TSCOPE_MODE_RING)
 		bytes = bytes / TS_RING_BLOCKS < 1024 ? 1024 : bytes / TS_RING_BLOCKS;
 	tscope__pool_reset(bytes);
+	tscope__shm_session(cfg);
 	tscope__file_reset(cfg, keep_start);
 }
 
@@ -320,6 +324,7 @@ TS_NOINSTR int tscope__writer_close(int for_exec)
 	waited = __atomic_exchange_n(&w.waited_ns, 0, __ATOMIC_RELAXED);
 	rc = for_exec ? tscope__file_close_exec(scan_how(), lost, waited)
 		      : tscope__file_close(scan_how(), lost, waited);
+	tscope__shm_done();
 	__atomic_store_n(&w.active, 0, __ATOMIC_RELAXED);
 	tscope__file_unlock();
 	return rc;
@@ -342,17 +347,18 @@ TS_NOINSTR void tscope__writer_atfork_parent(void)
 	pthread_mutex_unlock(&w.wake_lock);
 }
 
-/* The child has no writer thread, and what is queued is the parent's to write. */
-TS_NOINSTR void tscope__writer_atfork_child(void)
+/* The child has no writer thread, and what is queued is the parent's to write.
+ * Returns tscope__pool_atfork_child()'s answer: the buffers are gone. */
+TS_NOINSTR int tscope__writer_atfork_child(void)
 {
 	struct tscope__buf *b, *next;
+	int forgot = tscope__pool_atfork_child();
 
-	tscope__pool_atfork_child();
 	pthread_mutex_unlock(&w.wake_lock);
 	pthread_mutex_init(&w.queue_lock, NULL);
 	pthread_cond_init(&w.drained, NULL);
 	w.wake_ready = sem_init(&w.wake, 0, 0) == 0;
-	for (b = w.queue; b; b = next) {
+	for (b = forgot ? NULL : w.queue; b; b = next) {
 		next = b->next;
 		tscope__pool_free(b);
 	}
@@ -364,4 +370,5 @@ TS_NOINSTR void tscope__writer_atfork_child(void)
 	w.snapshot_req = 0;
 	w.in_dlclose = 0;
 	tscope__file_atfork_child(w.active);
+	return forgot;
 }

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * salvage.c - finish the traces of processes that died under `tscope record` before
+ * finishing them (SIGKILL, the OOM killer, an _exit() inside libc), from the recording
+ * memory they left in shared memory (lib/salvage.h, lib/runtime/shm.c).
+ *
+ * For each file PREFIX-PID whose lock is free (its process is gone) and whose trace is
+ * not done: the trace is cut back to its whole chunks (or made anew: header, the first
+ * sync point, and the parent's objects for a forked child that never wrote), then every
+ * buffer not in it yet is added as an EVENTS chunk (a queued one with its THREAD
+ * chunk; a thread's current one up to its first unwritten slot), then a sync point
+ * read now (the same counter: the machine is the same) and the END chunk.  The file
+ * is removed.  A live process's file is left alone: it finishes its own trace.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "salvage.h"
+#include "salvager.h"
+
+struct out {
+	int fd; /* -1: count only */
+	int failed;
+	uint64_t chunks, events, lost;
+};
+
+static void put(struct out *o, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n && !o->failed && o->fd >= 0) {
+		ssize_t w = write(o->fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->failed = 1;
+			return;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+static void chunk(struct out *o, uint32_t type, const void *a, size_t alen, const void *b,
+		  size_t blen)
+{
+	static const uint64_t zero;
+	size_t size = alen + blen;
+	struct tsf_chunk ch = { type, 0, (uint32_t)size, (uint32_t)size };
+
+	put(o, &ch, sizeof(ch));
+	put(o, a, alen);
+	put(o, b, blen);
+	put(o, &zero, TSF_ALIGN8(size) - size);
+	o->chunks++;
+}
+
+static uint64_t ns_of(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A sync point now, in the dead process's clock; 0 when this machine cannot read it. */
+static int sync_now(uint32_t source, struct tsf_clock *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mono_ns = ns_of(CLOCK_MONOTONIC);
+	c->real_ns = ns_of(CLOCK_REALTIME);
+	switch (source) {
+	case TSF_CLOCK_MONOTONIC:
+		c->ticks = c->mono_ns;
+		return 1;
+#if defined(__x86_64__)
+	case TSF_CLOCK_TSC:
+		c->ticks = __builtin_ia32_rdtsc();
+		return 1;
+#elif defined(__aarch64__)
+	case TSF_CLOCK_CNTVCT:
+		__asm__ __volatile__("isb; mrs %0, cntvct_el0" : "=r"(c->ticks));
+		return 1;
+#endif
+	default:
+		return 0;
+	}
+}
+
+/* What a trace begins with, for one its process never opened: the header, PROCESS, the
+ * objects loaded at the start, the first sync point. */
+static void begin(struct out *o, const struct tsf_salvage *h, uint64_t size)
+{
+	struct tsf_header fh = { .version = TSF_VERSION, .header_size = sizeof(fh) };
+	struct tsf_process p = { h->pid, h->ppid, 0 };
+	uint32_t len = h->objects_len;
+
+	memcpy(fh.magic, TSF_MAGIC, TSF_MAGIC_SIZE);
+	fh.pid = h->pid;
+	fh.ppid = h->ppid;
+	fh.clock_source = h->clock_source;
+	fh.start_ticks = h->start.ticks;
+	put(o, &fh, sizeof(fh));
+	o->chunks = o->events = o->lost = 0;
+	chunk(o, TSF_CHUNK_PROCESS, &p, sizeof(p), h->exe, strnlen(h->exe, sizeof(h->exe)));
+	if (len <= TSF_SALVAGE_HEAD - TSF_SALVAGE_PAGE && TSF_SALVAGE_HEAD <= size) {
+		put(o, (const char *)h + TSF_SALVAGE_PAGE, len);
+		o->chunks += h->objects_chunks;
+	}
+	chunk(o, TSF_CHUNK_CLOCK, &h->start, sizeof(h->start), NULL, 0);
+}
+
+/* The slots of a buffer's n that were written: up to the first one whose time is
+ * older than the buffer (see lib/runtime/hook.c), events of several slots whole. */
+static size_t written_slots(const struct tsf_event *ev, size_t n, uint64_t t0,
+			    uint64_t trusted)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint64_t word = ev[i].word;
+		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
+		size_t len = 1;
+
+		if (i >= trusted && ev[i].time < t0)
+			break;
+		if (kind == TSF_KIND_COPY)
+			len += ((word & 0xffff) + 15) / 16;
+		else if (kind == TSF_KIND_COUNTER)
+			len++;
+		if (len > n - i)
+			break;
+		i += len;
+	}
+	return i;
+}
+
+static uint64_t u64_at(const char *b, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+static uint32_t u32_at(const char *b, uint32_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, b + off, sizeof(v));
+	return v;
+}
+
+/* One buffer b (one bytes), if its events are not in the trace yet. */
+static void add_buffer(struct out *o, const struct tsf_salvage *h, const char *b, uint64_t one)
+{
+	uint32_t state = u32_at(b, h->off_state);
+	struct tsf_chunk ch;
+	struct tsf_events head;
+	const struct tsf_event *ev;
+	uint64_t cap = u32_at(b, h->off_cap), n, k;
+
+	if (h->off_chunk + sizeof(ch) + sizeof(head) > one ||
+	    cap > (one - h->off_chunk - sizeof(ch) - sizeof(head)) / sizeof(*ev))
+		return;
+	memcpy(&ch, b + h->off_chunk, sizeof(ch));
+	memcpy(&head, b + h->off_chunk + sizeof(ch), sizeof(head));
+	ev = (const struct tsf_event *)(const void *)(b + h->off_chunk + sizeof(ch) + sizeof(head));
+	if (state == TSF_SB_WRITING && u64_at(b, h->off_at) < h->written)
+		return; /* in the trace */
+	if (state == TSF_SB_QUEUED || state == TSF_SB_WRITING) {
+		n = ch.size >= sizeof(head) ? (ch.size - sizeof(head)) / sizeof(*ev) : 0;
+		if (n > cap)
+			n = cap;
+	} else if (state == TSF_SB_FILLING) {
+		n = cap;
+		head.tid = u32_at(b, h->off_tid);
+		head.seq = u64_at(b, h->off_seq);
+		head.flags = TSF_EF_FINAL;
+		head.waited_ns = 0;
+	} else {
+		return;
+	}
+	k = written_slots(ev, n, u64_at(b, h->off_t0), u64_at(b, h->off_trusted));
+	if (state == TSF_SB_FILLING && !k && !head.lost)
+		return; /* nothing: and no later chunk of the thread to leave a gap before */
+	if (state != TSF_SB_FILLING)
+		head.lost += n - k;
+	if (state != TSF_SB_FILLING && h->name_max <= 256 && b[h->off_name_changed]) {
+		struct tsf_thread th = { head.tid, h->pid, u64_at(b, h->off_t0) };
+		const char *name = b + h->off_name;
+
+		chunk(o, TSF_CHUNK_THREAD, &th, sizeof(th), name, strnlen(name, h->name_max - 1));
+	}
+	chunk(o, TSF_CHUNK_EVENTS, &head, sizeof(head), ev, k * sizeof(*ev));
+	o->events += k;
+	o->lost += head.lost;
+}
+
+/* The trace of the dead process whose recording memory is map (size bytes). */
+/* Every buffer whose events are not in the trace, to o. */
+static void add_buffers(struct out *o, const struct tsf_salvage *h, const char *map,
+			uint64_t size)
+{
+	for (uint32_t r = 0; r < h->regions_n && r < TSF_SALVAGE_REGIONS; r++) {
+		const struct tsf_salvage_region *g = &h->regions[r];
+
+		for (uint64_t i = 0; i < g->n; i++) {
+			uint64_t at = g->offset + i * g->one;
+
+			if (g->one > size || at > size - g->one)
+				break;
+			add_buffer(o, h, map + at, g->one);
+		}
+	}
+}
+
+/* The trace of the dead process whose recording memory is map (size bytes): 1, 0 when
+ * it never opened its trace and recorded nothing (no file, as it would have left), or
+ * -1 (errno). */
+static int finish(const char *map, uint64_t size, const char *base, char *path, size_t psize)
+{
+	const struct tsf_salvage *h = (const void *)map;
+	struct out o = { -1, 0, h->chunks, h->events, h->lost };
+	struct tsf_clock c;
+	struct tsf_end end;
+	struct stat st;
+	uint64_t keep = h->written >= sizeof(struct tsf_header) ? h->written : 0;
+
+	if (!h->trace_ino) {
+		add_buffers(&o, h, map, size);
+		if (!o.events && !o.lost)
+			return 0;
+		o = (struct out){ -1, 0, h->chunks, h->events, h->lost };
+	}
+
+	if (h->path[0])
+		snprintf(path, psize, "%.*s", (int)sizeof(h->path), h->path);
+	else
+		snprintf(path, psize, "%s.%u", base, h->pid);
+	/* the file it opened, and no other; or, never opened, a new one */
+	if (h->trace_ino) {
+		o.fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (o.fd < 0)
+			return -1;
+		if (fstat(o.fd, &st) < 0 || (uint64_t)st.st_dev != h->trace_dev ||
+		    (uint64_t)st.st_ino != h->trace_ino || ftruncate(o.fd, (off_t)keep) < 0 ||
+		    lseek(o.fd, (off_t)keep, SEEK_SET) < 0) {
+			close(o.fd);
+			errno = ESTALE;
+			return -1;
+		}
+	} else {
+		o.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (o.fd < 0)
+			return -1;
+	}
+	if (!keep)
+		begin(&o, h, size);
+	add_buffers(&o, h, map, size);
+	if (sync_now(h->clock_source, &c))
+		chunk(&o, TSF_CHUNK_CLOCK, &c, sizeof(c), NULL, 0);
+	end = (struct tsf_end){ o.chunks, o.events, o.lost, 0 };
+	chunk(&o, TSF_CHUNK_END, &end, sizeof(end), NULL, 0);
+	if (close(o.fd) < 0)
+		o.failed = 1;
+	return o.failed ? -1 : 1;
+}
+
+/* The recording memory at name: 1 salvaged, 0 nothing to do (the trace is done, or
+ * its process lives, or its trace is not *only, or it is not a trace never opened
+ * at the path unopened), -1 a failure (errno). */
+static int salvage_one(const char *name, const char *base, const struct stat *only,
+		       const char *unopened, char *path, size_t psize)
+{
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	const struct tsf_salvage *h;
+	struct stat st;
+	char *map;
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0;
+
+	path[0] = 0;
+	if (fd < 0)
+		return -1;
+	if (fcntl(fd, F_OFD_GETLK, &lk) < 0 || fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (lk.l_type != F_UNLCK) {
+		close(fd);
+		return 0; /* alive */
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < TSF_SALVAGE_PAGE) {
+		close(fd);
+		return 0;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -1;
+	h = (const struct tsf_salvage *)(const void *)map;
+	if (memcmp(h->magic, TSF_SALVAGE_MAGIC, sizeof(TSF_SALVAGE_MAGIC))) {
+		rc = -2; /* not ours: left alone */
+	} else if (only && (h->done || h->trace_dev != (uint64_t)only->st_dev ||
+			    h->trace_ino != (uint64_t)only->st_ino)) {
+		rc = -2; /* another trace's: its own reader or record finishes it */
+	} else if (unopened && (h->done || h->trace_ino ||
+				strncmp(h->path, unopened, sizeof(h->path)))) {
+		rc = -2;
+	} else if (!h->done) {
+		rc = finish(map, (uint64_t)st.st_size, base, path, psize);
+	}
+	munmap(map, (size_t)st.st_size);
+	if (rc == -2)
+		return 0;
+	if (rc >= 0) /* after a failure it stays, for another try */
+		unlink(name);
+	return rc;
+}
+
+int salvage_run(const char *prefix, const char *base, salvage_said_fn said, void *ctx)
+{
+	char dir[1024], stem[256], name[1400], path[1200];
+	const char *slash = strrchr(prefix, '/');
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	if (!slash || (size_t)(slash - prefix) >= sizeof(dir) || strlen(slash + 1) + 2 > sizeof(stem))
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - prefix), prefix);
+	snprintf(stem, sizeof(stem), "%s-", slash + 1);
+	dp = opendir(dir[0] ? dir : "/");
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp))) {
+		size_t len = strlen(stem);
+		int rc;
+
+		if (strncmp(d->d_name, stem, len) || !d->d_name[len] ||
+		    strspn(d->d_name + len, "0123456789") != strlen(d->d_name + len))
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", dir, d->d_name);
+		rc = salvage_one(name, base, NULL, NULL, path, sizeof(path));
+		if (rc && said)
+			said(ctx, rc > 0 ? path : name, rc > 0 ? 0 : errno);
+		n += rc > 0;
+	}
+	closedir(dp);
+	return n;
+}
+
+/* Is name tscope-PID or tscope-DIGITS-PID? */
+static int names_pid(const char *name, const char *pid)
+{
+	size_t len = strlen(name), plen = strlen(pid);
+	const char *rest;
+
+	if (strncmp(name, "tscope-", 7) || len < 7 + plen || strcmp(name + len - plen, pid))
+		return 0;
+	rest = name + 7;
+	if (rest == name + len - plen)
+		return 1;
+	return name[len - plen - 1] == '-' &&
+	       strspn(rest, "0123456789") == (size_t)(name + len - plen - 1 - rest) &&
+	       rest < name + len - plen - 1;
+}
+
+/* A trace never opened by its process, which died: made from the memory whose head
+ * names it (an absolute path, as the runtime wrote it). */
+static int salvage_unopened(const char *trace)
+{
+	char abs[1200], name[1400], path[1200];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	if (trace[0] == '/')
+		snprintf(abs, sizeof(abs), "%s", trace);
+	else if (getcwd(abs, sizeof(abs) - 1))
+		snprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s", trace);
+	else
+		return 0;
+	dp = opendir("/dev/shm");
+	if (!dp)
+		return 0;
+	while (!n && (d = readdir(dp))) {
+		if (strncmp(d->d_name, "tscope-", 7))
+			continue;
+		snprintf(name, sizeof(name), "/dev/shm/%s", d->d_name);
+		n = salvage_one(name, trace, NULL, abs, path, sizeof(path)) > 0;
+	}
+	closedir(dp);
+	return n;
+}
+
+int salvage_trace(const char *trace)
+{
+	struct tsf_header fh;
+	struct stat st;
+	struct dirent *d;
+	char pid[16], name[1400], path[1200];
+	DIR *dp;
+	int fd, n = 0;
+
+	fd = open(trace, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? salvage_unopened(trace) : 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pread(fd, &fh, sizeof(fh), 0) != sizeof(fh) ||
+	    memcmp(fh.magic, TSF_MAGIC, TSF_MAGIC_SIZE) || (fh.flags & TSF_HF_RING)) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	dp = opendir("/dev/shm");
+	if (!dp)
+		return 0;
+	snprintf(pid, sizeof(pid), "%u", fh.pid);
+	while ((d = readdir(dp))) {
+		if (!names_pid(d->d_name, pid))
+			continue;
+		snprintf(name, sizeof(name), "/dev/shm/%s", d->d_name);
+		n += salvage_one(name, trace, &st, NULL, path, sizeof(path)) > 0;
+	}
+	closedir(dp);
+	return n;
+}
