@@ -252,12 +252,18 @@ static void test_fork_stress(void)
 	free(r);
 }
 
-/* After SIGKILL the trace holds every buffer handed over before it. */
-static void test_sigkill(void)
+/*
+ * SIGKILL after 10000 calls with 4 KiB buffers (78 handed over, more than one slab of
+ * buffers mapped): the next reader finishes the trace from the buffers left in shared
+ * memory, every event in it; with TSCOPE_SALVAGE=0 (anonymous memory) it holds every
+ * buffer handed over before the kill, and says it is truncated.
+ */
+static void sigkill_case(int salvage)
 {
 	char path[4200], env_out[4300];
 	const char *argv[] = { plain, "wait", "10000", NULL };
-	const char *env[] = { env_out, "TSCOPE_BUFFER=4k", NULL, NULL };
+	const char *env[] = { env_out, "TSCOPE_BUFFER=4k", NULL,
+			      salvage ? NULL : "TSCOPE_SALVAGE=0", NULL };
 	struct run *r = malloc(sizeof(*r));
 	struct timespec ts = { 0, 300000000 };
 	struct child c;
@@ -278,12 +284,26 @@ static void test_sigkill(void)
 	addr[0] = printed(r, "fn", "leaf");
 	tally_trace(path, addr, 1, &t);
 	is_int(t.rc, 0, "sigkill: trace still opens");
-	ok(t.r && reader_info(t.r)->truncated, "sigkill: and says it is truncated");
-	/* 20000 events, 256 per 4 KiB buffer: the 78 full buffers were handed over,
-	 * the 32 events of the last one died with the process */
-	is_int(t.thread_events[0], 78 * 256, "sigkill: all 19968 events of the full buffers");
+	if (salvage) {
+		ok(t.r && reader_info(t.r)->complete && reader_info(t.r)->salvaged,
+		   "sigkill: finished from shared memory");
+		is_int(t.thread_events[0], 20000, "sigkill: all 20000 events");
+	} else {
+		ok(t.r && reader_info(t.r)->truncated,
+		   "sigkill, TSCOPE_SALVAGE=0: and says it is truncated");
+		/* 256 events per 4 KiB buffer: the 78 full buffers were handed over, the
+		 * 32 events of the last one died with the process */
+		is_int(t.thread_events[0], 78 * 256,
+		       "sigkill, TSCOPE_SALVAGE=0: all 19968 events of the full buffers");
+	}
 	tally_free(&t);
 	free(r);
+}
+
+static void test_sigkill(void)
+{
+	sigkill_case(1);
+	sigkill_case(0);
 }
 
 static void test_not_instrumented(void)

@@ -192,6 +192,7 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 	struct tsf_salvage *p;
 	struct stat st;
 	size_t len = one * n;
+	off_t at = 0;
 	void *addr = MAP_FAILED;
 	int fd;
 
@@ -205,17 +206,19 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 		return NULL;
 	/* the pages are reserved now: a full /dev/shm is a failure here, never a SIGBUS
 	 * on the recording thread's store */
-	if (fstat(fd, &st) == 0 && fallocate(fd, 0, st.st_size, (off_t)len) == 0) {
-		addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-			    st.st_size);
-		if (addr == MAP_FAILED && ftruncate(fd, st.st_size) < 0)
-			s.failed = 1;
+	if (fstat(fd, &st) == 0) {
+		at = (st.st_size + TSF_SALVAGE_PAGE - 1) & ~(off_t)(TSF_SALVAGE_PAGE - 1);
+		if (fallocate(fd, 0, at, (off_t)len) == 0) {
+			addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+				    fd, at);
+			if (addr == MAP_FAILED && ftruncate(fd, st.st_size) < 0)
+				s.failed = 1;
+		}
 	}
 	close(fd);
 	if (addr == MAP_FAILED)
 		return NULL;
-	p->regions[p->regions_n] =
-	    (struct tsf_salvage_region){ (uint64_t)st.st_size, one, n, 0 };
+	p->regions[p->regions_n] = (struct tsf_salvage_region){ (uint64_t)at, one, n, 0 };
 	__atomic_store_n(&p->regions_n, p->regions_n + 1, __ATOMIC_RELEASE);
 	remember(addr, len);
 	return addr;
