@@ -109,18 +109,31 @@ struct speedscope {
 
 /* ---- output ------------------------------------------------------------------------- */
 
+static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+			    "34353637383940414243444546474849505152535455565758596061626364656667"
+			    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* v in decimal: its digits counted, then written from the last, two at a time. */
 static inline char *put_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
+	uint64_t t = v;
+	size_t n = 1;
+	char *q;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	for (; t >= 10000; t /= 10000)
+		n += 4;
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
+	q = p + n;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(q - 2, pairs + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
+	return p + n;
 }
 
 static inline char *put_lit(char *p, const char *s, size_t n)
@@ -277,9 +290,14 @@ static inline uint32_t frame_of(struct speedscope *x, uint64_t key)
 
 /* ---- events ------------------------------------------------------------------------ */
 
-/* An event of type 'O' or 'C' of frame at ns: never before the event before it, nor
- * before time 0.  Returns its time. */
-static inline uint64_t event(struct speedscope *x, char type, uint32_t frame, uint64_t ns)
+/* The start of an event of each type, after the comma that separates it from the one
+ * before (the first event of a profile has none). */
+static const char head_o[] = ",\n{\"type\":\"O\",\"frame\":";
+static const char head_c[] = ",\n{\"type\":\"C\",\"frame\":";
+
+/* An event (head: head_o or head_c) of frame at ns: never before the event before it,
+ * nor before time 0.  Returns its time. */
+static inline uint64_t event(struct speedscope *x, const char *head, uint32_t frame, uint64_t ns)
 {
 	uint64_t t = ns > x->o.base_ns ? ns - x->o.base_ns : 0;
 	char *p = room(x, EVENT_MAX);
@@ -288,15 +306,15 @@ static inline uint64_t event(struct speedscope *x, char type, uint32_t frame, ui
 		t = x->last;
 	if (TS_UNLIKELY(!p))
 		return t;
-	if (TS_UNLIKELY(!x->events)) {
+	memcpy(p, head, sizeof(head_o) - 1);
+	if (TS_LIKELY(x->events)) {
+		p += sizeof(head_o) - 1;
+	} else { /* no comma */
+		memmove(p, p + 1, sizeof(head_o) - 2);
+		p += sizeof(head_o) - 2;
 		x->events = 1;
 		x->first_at = t;
-	} else {
-		*p++ = ',';
 	}
-	p = PUT(p, "\n{\"type\":\"");
-	*p++ = type;
-	p = PUT(p, "\",\"frame\":");
 	p = put_u64(p, frame);
 	p = PUT(p, ",\"at\":");
 	p = put_u64(p, t);
@@ -321,7 +339,7 @@ static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 	f->user = frame; /* for its "C" */
 	/* a call that began before the events already written (see the top), or before
 	 * time 0 (a damaged trace) */
-	if (TS_UNLIKELY(event(x, 'O', frame, f->start) + x->o.base_ns != f->start))
+	if (TS_UNLIKELY(event(x, head_o, frame, f->start) + x->o.base_ns != f->start))
 		x->clamped++;
 }
 
@@ -330,7 +348,7 @@ static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, u
 	struct speedscope *x = ctx;
 
 	if (TS_LIKELY(!x->ignore))
-		event(x, 'C', stack[depth].user, end);
+		event(x, head_c, stack[depth].user, end);
 }
 
 /* ---- profiles ----------------------------------------------------------------------- */
