@@ -8,7 +8,8 @@
 #     calls in `tscope report --flat`: fib_naive 21891 (2 fib(21) - 1), fib_memo 39;
 #   - tests/prog-calls early: four threads, four profiles named "NAME (tid T, pid P)"
 #     with the tids and names of `tscope info`, and the calls of each thread (main 5000,
-#     each worker 1000); --thread keeps one; --focus and --depth cut as they say;
+#     each worker 1000); --thread keeps one; --focus, --depth, --from and --to cut as
+#     they say;
 #   - a parent and its forked child: two files, two processes, 15 and 20 calls;
 #   - a ring-mode trace that starts inside calls, which makes the converter write the
 #     thread again: the same bytes to a file and through a pipe, nested;
@@ -115,7 +116,7 @@ awk -v pid="$pid" '$1 == "tid" { t = 1; next } t && $1 ~ /^[0-9]+$/ {
 	t && $1 !~ /^[0-9]+$/ { t = 0 }' "$tmp/info" > "$tmp/threads.want"
 if [ $have_python = 0 ]; then
 	skip "threads: a profile per thread, named, with its calls" "$no_python"
-	skip "--thread, --focus, --depth" "$no_python"
+	skip "--thread, --focus, --depth, --from and --to" "$no_python"
 else
 	want threads "profiles 4"
 	[ "$(wc -l < "$tmp/threads.want")" -eq 4 ] ||
@@ -139,7 +140,27 @@ else
 	grep '^calls ' "$tmp/depth.sum" | tr '\n' ' ' > "$tmp/depth.got"
 	[ "$(cat "$tmp/depth.got")" = "calls main|1 calls run_loop|1 calls run_memo|1 calls run_naive|1 " ] ||
 		problem "depth 2: $(cat "$tmp/depth.got")"
-	point "--thread, --focus, --depth"
+	# a window in the middle of main: its events inside, startValue and endValue its
+	# edges (times count from the recording's start, as --from and --to do)
+	win=$(python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["profiles"][0]["events"]
+a, b = ev[0]["at"], ev[-1]["at"]
+print(a + (b - a) // 4, a + (b - a) // 2)' "$tmp/fib.json")
+	from=${win% *}
+	to=${win#* }
+	convert window --from "${from}ns" --to "${to}ns" "$tmp/fib.trace"
+	python3 -c '
+import json, sys
+lo, hi = int(sys.argv[2]), int(sys.argv[3])
+p = json.load(open(sys.argv[1]))["profiles"][0]
+at = [e["at"] for e in p["events"]]
+if not at or min(at) < lo or max(at) > hi or (p["startValue"], p["endValue"]) != (lo, hi):
+    print("window %d..%d: events %s..%s, startValue %d, endValue %d" % (lo, hi,
+          min(at, default=None), max(at, default=None), p["startValue"], p["endValue"]))' \
+		"$tmp/window.json" "$from" "$to" > "$tmp/why"
+	[ -s "$tmp/why" ] && problem "$(cat "$tmp/why")"
+	point "--thread, --focus, --depth, --from and --to"
 fi
 
 # ---- a process tree ----------------------------------------------------------------------
