@@ -13,6 +13,7 @@
 #   tscope report --flat
 #   tscope chrome -o /dev/null    JSON, written and thrown away
 #   tscope perfetto -o /dev/null  Perfetto protobuf, written and thrown away
+#   tscope speedscope -o /dev/null  speedscope's evented JSON, written and thrown away
 #   tscope folded
 #   tscope pprof -o /dev/null     the pprof profile (call paths merged as folded's)
 #   tscope flamegraph -o /dev/null   the SVG flame graph of the same stacks
@@ -202,7 +203,7 @@ row() { # name ns rss_kb events bytes
 	awk -v name="$1" -v ns="$2" -v rss="$3" -v ev="$4" -v by="$5" -v o="$overhead" 'BEGIN {
 		s = (ns - o > 1000) ? (ns - o) / 1e9 : 1e-6
 		mib = (rss > 0) ? sprintf("%.1f", rss / 1024) : "-"
-		printf "%-28s %9.3f %12.1f %10.0f %10s\n", name, s, ev / s / 1e6, by / s / 1e6, mib
+		printf "%-32s %9.3f %12.1f %10.0f %10s\n", name, s, ev / s / 1e6, by / s / 1e6, mib
 	}'
 }
 
@@ -219,6 +220,7 @@ measure "tscope report" "$tscope" report "$trace"
 measure "tscope report --flat" "$tscope" report --flat "$trace"
 measure "tscope chrome -o /dev/null" "$tscope" chrome -o /dev/null "$trace"
 measure "tscope perfetto -o /dev/null" "$tscope" perfetto -o /dev/null "$trace"
+measure "tscope speedscope -o /dev/null" "$tscope" speedscope -o /dev/null "$trace"
 measure "tscope folded" "$tscope" folded "$trace"
 measure "tscope pprof -o /dev/null" "$tscope" pprof -o /dev/null "$trace"
 measure "tscope flamegraph" "$tscope" flamegraph -o /dev/null "$trace"
@@ -251,7 +253,7 @@ echo "machine: $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null 
 echo "best of $reps runs, page cache warm, $((overhead / 1000000)) ms of command start-up subtracted;"
 echo "RSS is the peak resident set"
 echo
-printf "%-28s %9s %12s %10s %10s\n" "tool" "seconds" "M events/s" "MB/s" "RSS MiB"
+printf "%-32s %9s %12s %10s %10s\n" "tool" "seconds" "M events/s" "MB/s" "RSS MiB"
 printf '%s' "$results" | while IFS='|' read -r name ns rss; do
 	[ -n "$name" ] || continue
 	row "$name" "$ns" "$rss" "$events" "$bytes"
@@ -264,10 +266,12 @@ if [ -n "$uft_line" ]; then
 fi
 json_bytes=$("$tscope" chrome "$trace" 2>/dev/null | wc -c | tr -d ' ')
 pf_bytes=$("$tscope" perfetto "$trace" 2>/dev/null | wc -c | tr -d ' ')
+ss_bytes=$("$tscope" speedscope "$trace" 2>/dev/null | wc -c | tr -d ' ')
 echo
-awk -v j="$json_bytes" -v p="$pf_bytes" 'BEGIN {
-	printf "output: Chrome JSON %.0f bytes, Perfetto protobuf %.0f bytes (%.3f of the JSON)\n",
-		j, p, (j > 0) ? p / j : 0 }'
+awk -v j="$json_bytes" -v p="$pf_bytes" -v s="$ss_bytes" 'BEGIN {
+	printf "output: Chrome JSON %.0f bytes, Perfetto protobuf %.0f bytes (%.3f of the JSON),\n",
+		j, p, (j > 0) ? p / j : 0
+	printf "        speedscope JSON %.0f bytes (%.3f of the Chrome JSON)\n", s, (j > 0) ? s / j : 0 }'
 echo
 echo "tscope flamegraph: $svg_bytes bytes of SVG, $svg_frames frames"
 echo "targets (SPEC.md 5): report >= 50 M events/s, chrome >= 15 M events/s, RSS < 64 MiB"

@@ -3,7 +3,8 @@
  * fuzz-pipeline.c - libFuzzer entry point for the whole conversion: the input is opened
  * as a trace file (a memfd, so that the reader takes the pread() path the CLI takes) and
  * goes through everything `tscope report`, `report --flat`, `chrome`, `perfetto`,
- * `folded`, `flamegraph`, `pprof`, `slowest`, `callers` and `diff` do with it (reader,
+ * `speedscope`, `folded`, `flamegraph`, `pprof`, `slowest`, `callers` and `diff` do with
+ * it (reader,
  * spans and their repairs, the symbolizer, the call trees, every exporter), output to
  * /dev/null.  Any crash, sanitizer report, leak, hang or memory blow-up is a bug.
  *
@@ -125,6 +126,25 @@ static void convert_all(struct spans *sp, size_t size, FILE *out)
 		po.stage_max = size % 3 ? 0 : 256; /* now and then, more than it may hold */
 		e->prepare(&po, &sp, 1);
 		if (e->open(&x, out, &po, names) == 0) {
+			char msg[256];
+
+			e->add(x, sp);
+			sink += e->threads(x) + e->warning(x, msg, sizeof(msg));
+			e->finish(x);
+		}
+	}
+	/* speedscope, the same way (stage_max: as perfetto's) */
+	{
+		const struct exporter *e = export_find("speedscope");
+		struct speedscope_opts so;
+		void *x;
+
+		memset(&so, 0, sizeof(so));
+		so.has_tid = cho.has_tid;
+		so.tid = cho.tid;
+		so.stage_max = size % 3 ? 0 : 256;
+		e->prepare(&so, &sp, 1);
+		if (e->open(&x, out, &so, names) == 0) {
 			char msg[256];
 
 			e->add(x, sp);

@@ -99,12 +99,17 @@ check_lines() {
 	}
 }
 
-# The chrome output must be well-formed JSON, whatever the input.
+# The chrome output must be well-formed JSON, whatever the input; the speedscope output
+# a document speedscope loads (tests/check-speedscope.py: its frames nest).
 check_json() {
 	if [ "$1" = chrome ] && [ -n "$python" ] && ! "$python" -c '
 import json, sys
 json.load(sys.stdin)' < "$tmp/out" > "$tmp/why" 2>&1; then
 		problem "chrome: output is not JSON: $(tail -n 1 "$tmp/why")"
+	fi
+	if [ "$1" = speedscope ] && [ -n "$python" ] &&
+		! "$python" "$top_srcdir/tests/check-speedscope.py" "$tmp/out" > /dev/null 2> "$tmp/why"; then
+		problem "speedscope: $(tail -n 1 "$tmp/why")"
 	fi
 }
 python=
@@ -135,7 +140,7 @@ batch() {
 
 # ---- inputs ----------------------------------------------------------------------------
 # The commands that read traces, as far as this tscope has them.
-cmds=$("$tscope" --help | awk '$1 ~ /^(info|dump|report|chrome|folded)$/ {print $1}')
+cmds=$("$tscope" --help | awk '$1 ~ /^(info|dump|report|chrome|speedscope|folded)$/ {print $1}')
 cmds=$(echo $cmds)
 if [ -z "$cmds" ]; then
 	problem "tscope --help lists none of info dump report chrome folded"
@@ -352,7 +357,7 @@ done
 # The converters name functions from the binaries the MODULE chunks name.  Record a
 # private copy of prog-plain, then damage the copy.
 conv=
-for c in report chrome folded; do
+for c in report chrome speedscope folded; do
 	case " $cmds " in *" $c "*) conv="$conv $c" ;; esac
 done
 damage() { # VARIANT: break the copy in a new way
@@ -417,7 +422,7 @@ else
 	[ -f "$tmp/lz4-mid.trace" ] && sample="$sample $tmp/lz4-mid.trace"
 	for c in $cmds; do
 		case $c in
-		chrome) set -- -o /dev/null ;;
+		chrome | speedscope) set -- -o /dev/null ;;
 		*) set -- ;;
 		esac
 		# shellcheck disable=SC2086

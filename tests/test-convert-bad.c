@@ -27,7 +27,8 @@ static char threads[4200];
  * option; --help and --version; report's options out of range. */
 static void test_usage(void)
 {
-	static const char *const cmds[] = { "chrome", "report", "folded", "perfetto" };
+	static const char *const cmds[] = { "chrome", "report", "folded", "perfetto",
+					    "speedscope" };
 	const char *a[] = { tscope, "report", "--sort", "size", fib, NULL };
 	const char *b[] = { tscope, "report", "--threshold", "200", fib, NULL };
 	char *text;

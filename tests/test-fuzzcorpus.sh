@@ -1,9 +1,9 @@
 #!/bin/sh
 # test-fuzzcorpus.sh - the inputs of tests/corpus/pipeline (the seeds of
 # tests/fuzz-pipeline.c, those of fixed bugs among them: fix-*.trace) through every
-# converter command: report, report --flat, chrome, perfetto, folded and pprof.  Each
-# must end with status 0 or 1 (bad input said on stderr), never crash (128 or more) or
-# hang.  Runs from the top of the source tree, as the fuzzer does, so that the seeds
+# converter command: report, report --flat, chrome, perfetto, speedscope, folded and
+# pprof.  Each must end with status 0 or 1 (bad input said on stderr), never crash (128
+# or more) or hang.  Runs from the top of the source tree, as the fuzzer does, so that the seeds
 # that name tests/corpus/elf/*.elf are symbolized with them.
 #
 # Needs top_builddir and top_srcdir (set by `make check`).
@@ -18,7 +18,7 @@ ulimit -t 10 2> /dev/null
 cd "$top_srcdir" || exit 1
 
 for f in tests/corpus/pipeline/*.trace; do
-	for cmd in report "report --flat" chrome perfetto folded "pprof -o /dev/null"; do
+	for cmd in report "report --flat" chrome perfetto speedscope folded "pprof -o /dev/null"; do
 		n=$((n + 1))
 		# shellcheck disable=SC2086
 		"$tscope" $cmd "$f" > /dev/null 2>&1

@@ -20,6 +20,7 @@
 	X(report, "show the call tree of each thread, or one row per function (--flat)")           \
 	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing")        \
 	X(perfetto, "convert to Perfetto's native protobuf trace, for Perfetto UI")                \
+	X(speedscope, "convert to speedscope's file format: a profile per thread, calls in time")  \
 	X(folded, "print folded stacks with self times, for flame graphs")                         \
 	X(flamegraph, "draw a flame graph as an SVG file: zoom, search, times in tooltips")        \
 	X(pprof,                                                                                   \

@@ -20,6 +20,7 @@
 	X(perfetto)                                                                                \
 	X(folded)                                                                                  \
 	X(pprof)                                                                                   \
+	X(speedscope)                                                                              \
 	X(flamegraph)                                                                              \
 	X(slowest)                                                                                 \
 	X(callers)                                                                                 \

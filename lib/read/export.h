@@ -4,7 +4,8 @@
  * interface (struct exporter) and listed in one table (export.c); and the API of the
  * file formats: Chrome Trace Event JSON (export-chrome.c), Perfetto protobuf
  * (export-perfetto.c), folded stacks for flame graphs (export-folded.c), flame graphs
- * as SVG (export-flamegraph.c, drawn by flame.h) and pprof profiles (export-pprof.c).
+ * as SVG (export-flamegraph.c, drawn by flame.h), pprof profiles (export-pprof.c) and
+ * speedscope's evented profiles (export-speedscope.c).
  * The text report (report.c) is an exporter too.  Private to the offline side.
  *
  * An exporter is driven the same way by every command (tools/convert.c) and test:
@@ -145,6 +146,19 @@ struct perfetto_opts {
 	 * that the thread can be written again if the spans layer reads it again (see
 	 * export-perfetto.c); 0 for the default, 16 MiB.
 	 */
+	size_t stage_max;
+};
+
+/* ---- speedscope (export-speedscope.c) ------------------------------------------------- */
+
+/* speedscope's file format: one evented profile per thread, its calls opened and closed
+ * at their times, frames shared by name. */
+struct speedscope_opts {
+	uint64_t base_ns; /* time 0, as chrome_opts.base_ns (set by the exporter's prepare) */
+	int has_tid;	  /* only thread tid */
+	uint32_t tid;
+	/* as perfetto_opts.stage_max: a thread's output held in memory when the output
+	 * cannot seek; 0 for the default, 16 MiB */
 	size_t stage_max;
 };
 
