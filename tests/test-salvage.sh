@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-salvage.sh - a process killed with SIGKILL loses no event: its buffers live in
 # /dev/shm (lib/salvage.h), and the next reader of its trace, or `tscope record`,
-# finishes the trace from there.  tests/prog-adverse (libtscope.a) and
+# finishes the trace from there; memory whose trace was since replaced is removed.  tests/prog-adverse (libtscope.a) and
 # tests/prog-adverse-plain (under record) run busy() once and leaf() 2000 times, print
 # "ready" and wait to be killed.  Checked, with exact counts: a trace never opened (its
 # events all in one buffer), one opened and half written (1 KiB buffers), record with
@@ -90,6 +90,17 @@ wait "$pid" 2> /dev/null
 check_counts "$tmp/half.trace" "SIGKILL, 1 KiB buffers: the trace finished, every call in it"
 [ -e "/dev/shm/tscope-$pid" ] && problem "/dev/shm/tscope-$pid is still there"
 point "SIGKILL, 1 KiB buffers: the memory removed"
+
+# ---- memory that can no longer be used: removed by the next reader -----------------------
+killed_static stale 1k
+kill -9 "$pid"
+wait "$pid" 2> /dev/null
+(cd "$tmp" && TSCOPE_OUTPUT=stale.trace exec "$prog" busy 1 exit) > /dev/null 2>&1 ||
+	problem "the second run failed"
+[ -e "/dev/shm/tscope-$pid" ] || problem "/dev/shm/tscope-$pid went before any reader ran"
+check_counts "$tmp/stale.trace" "a killed run's trace replaced by a new run: the new one read as it is"
+[ -e "/dev/shm/tscope-$pid" ] && problem "/dev/shm/tscope-$pid is still there"
+point "and the killed run's memory, whose trace is gone, removed"
 
 # ---- under record ----------------------------------------------------------------------
 "$tscope" record -o "$tmp/rec.trace" -- "$plain" busy 1 wait > "$tmp/rec.out" 2> "$tmp/rec.err" &

@@ -157,6 +157,9 @@ int dump_info(struct reader *r, const char *name, FILE *out)
 	fputs("status      ", out);
 	if (in->truncated)
 		fprintf(out, "truncated at byte %" PRIu64 " (no END chunk)\n", in->trunc_offset);
+	else if (in->end_matches && in->salvaged)
+		fputs("complete (finished just now from the memory its process left in /dev/shm)\n",
+		      out);
 	else if (in->end_matches)
 		fputs("complete\n", out);
 	else

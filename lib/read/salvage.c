@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,17 +281,67 @@ static int finish(const char *map, uint64_t size, const char *base, char *path, 
 	return o.failed ? -1 : 1;
 }
 
-/* The recording memory at name: 1 salvaged, 0 nothing to do (the trace is done, or
- * its process lives, or its trace is not *only, or it is not a trace never opened
- * at the path unopened), -1 a failure (errno). */
-static int salvage_one(const char *name, const char *base, const struct stat *only,
-		       const char *unopened, char *path, size_t psize)
+/* The last part of path, with its slash ("/x" for "x"). */
+static const char *target_base(const char *path)
+{
+	static char one[PATH_MAX + 1];
+	const char *slash = strrchr(path, '/');
+
+	if (slash)
+		return slash;
+	snprintf(one, sizeof(one), "/%s", path);
+	return one;
+}
+
+/* The real path of path's directory, in out (PATH_MAX). */
+static int dir_of(const char *path, char *out)
+{
+	char d[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return realpath(".", out) != NULL;
+	snprintf(d, sizeof(d), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return realpath(d, out) != NULL;
+}
+
+/* Is the file at path the one dev and ino say? */
+static int same_file(const char *path, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+}
+
+/* Does the head name the trace target (a path; st: its file, when it exists)? */
+static int names_trace(const struct tsf_salvage *h, const char *target, const struct stat *st)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (h->trace_ino)
+		return st && h->trace_dev == (uint64_t)st->st_dev &&
+		       h->trace_ino == (uint64_t)st->st_ino;
+	/* never opened: the same directory, the same name */
+	if (st || !strrchr(h->path, '/') || strcmp(strrchr(h->path, '/'), target_base(target)))
+		return 0;
+	return dir_of(h->path, a) && dir_of(target, b) && strcmp(a, b) == 0;
+}
+
+/*
+ * The recording memory at name: 1 the trace finished, 0 nothing done, -1 a failure
+ * (errno).  Memory of a live process is left alone; of a finished trace, or of one
+ * that can no longer be finished (its file removed or replaced), removed.  target
+ * NULL (record): every other is finished; else only the trace at target (stat: st),
+ * the others left for their own readers.
+ */
+static int salvage_one(const char *name, const char *base, const char *target,
+		       const struct stat *st_target, char *path, size_t psize)
 {
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	const struct tsf_salvage *h;
 	struct stat st;
 	char *map;
-	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0;
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0, gone;
 
 	path[0] = 0;
 	if (fd < 0)
@@ -299,13 +350,10 @@ static int salvage_one(const char *name, const char *base, const struct stat *on
 		close(fd);
 		return -1;
 	}
-	if (lk.l_type != F_UNLCK) {
+	if (lk.l_type != F_UNLCK || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < TSF_SALVAGE_HEAD) {
 		close(fd);
-		return 0; /* alive */
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < TSF_SALVAGE_PAGE) {
-		close(fd);
-		return 0;
+		return 0; /* alive, or not ours */
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
@@ -313,22 +361,23 @@ static int salvage_one(const char *name, const char *base, const struct stat *on
 		return -1;
 	h = (const struct tsf_salvage *)(const void *)map;
 	if (memcmp(h->magic, TSF_SALVAGE_MAGIC, sizeof(TSF_SALVAGE_MAGIC))) {
-		rc = -2; /* not ours: left alone */
-	} else if (only && (h->done || h->trace_dev != (uint64_t)only->st_dev ||
-			    h->trace_ino != (uint64_t)only->st_ino)) {
-		rc = -2; /* another trace's: its own reader or record finishes it */
-	} else if (unopened && (h->done || h->trace_ino ||
-				strncmp(h->path, unopened, sizeof(h->path)))) {
-		rc = -2;
-	} else if (!h->done) {
-		rc = finish(map, (uint64_t)st.st_size, base, path, psize);
+		munmap(map, (size_t)st.st_size);
+		return 0;
 	}
+	gone = h->done || (h->trace_ino ? !same_file(h->path, h->trace_dev, h->trace_ino)
+					: h->path[0] && access(h->path, F_OK) == 0);
+	if (gone)
+		rc = 2;
+	else if (!target || names_trace(h, target, st_target))
+		rc = finish(map, (uint64_t)st.st_size, base, path, psize);
+	else
+		rc = -2; /* another trace's, finished by its reader */
 	munmap(map, (size_t)st.st_size);
 	if (rc == -2)
 		return 0;
 	if (rc >= 0) /* after a failure it stays, for another try */
 		unlink(name);
-	return rc;
+	return rc == 2 ? 0 : rc;
 }
 
 int salvage_run(const char *prefix, const char *base, salvage_said_fn said, void *ctx)
@@ -363,78 +412,26 @@ int salvage_run(const char *prefix, const char *base, salvage_said_fn said, void
 	return n;
 }
 
-/* Is name tscope-PID or tscope-DIGITS-PID? */
-static int names_pid(const char *name, const char *pid)
-{
-	size_t len = strlen(name), plen = strlen(pid);
-	const char *rest;
-
-	if (strncmp(name, "tscope-", 7) || len < 7 + plen || strcmp(name + len - plen, pid))
-		return 0;
-	rest = name + 7;
-	if (rest == name + len - plen)
-		return 1;
-	return name[len - plen - 1] == '-' &&
-	       strspn(rest, "0123456789") == (size_t)(name + len - plen - 1 - rest) &&
-	       rest < name + len - plen - 1;
-}
-
-/* A trace never opened by its process, which died: made from the memory whose head
- * names it (an absolute path, as the runtime wrote it). */
-static int salvage_unopened(const char *trace)
-{
-	char abs[1200], name[1400], path[1200];
-	struct dirent *d;
-	DIR *dp;
-	int n = 0;
-
-	if (trace[0] == '/')
-		snprintf(abs, sizeof(abs), "%s", trace);
-	else if (getcwd(abs, sizeof(abs) - 1))
-		snprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s", trace);
-	else
-		return 0;
-	dp = opendir("/dev/shm");
-	if (!dp)
-		return 0;
-	while (!n && (d = readdir(dp))) {
-		if (strncmp(d->d_name, "tscope-", 7))
-			continue;
-		snprintf(name, sizeof(name), "/dev/shm/%s", d->d_name);
-		n = salvage_one(name, trace, NULL, abs, path, sizeof(path)) > 0;
-	}
-	closedir(dp);
-	return n;
-}
-
 int salvage_trace(const char *trace)
 {
-	struct tsf_header fh;
 	struct stat st;
 	struct dirent *d;
-	char pid[16], name[1400], path[1200];
+	char name[1400], path[1200];
+	int exists = stat(trace, &st) == 0, n = 0;
 	DIR *dp;
-	int fd, n = 0;
 
-	fd = open(trace, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return errno == ENOENT ? salvage_unopened(trace) : 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || pread(fd, &fh, sizeof(fh), 0) != sizeof(fh) ||
-	    memcmp(fh.magic, TSF_MAGIC, TSF_MAGIC_SIZE) || (fh.flags & TSF_HF_RING)) {
-		close(fd);
+	if (exists && !S_ISREG(st.st_mode))
 		return 0;
-	}
-	close(fd);
 	dp = opendir("/dev/shm");
 	if (!dp)
 		return 0;
-	snprintf(pid, sizeof(pid), "%u", fh.pid);
 	while ((d = readdir(dp))) {
-		if (!names_pid(d->d_name, pid))
+		if (strncmp(d->d_name, "tscope-", 7) ||
+		    strspn(d->d_name + 7, "0123456789-") != strlen(d->d_name + 7))
 			continue;
 		snprintf(name, sizeof(name), "/dev/shm/%s", d->d_name);
-		n += salvage_one(name, trace, &st, NULL, path, sizeof(path)) > 0;
+		n += salvage_one(name, trace, trace, exists ? &st : NULL, path, sizeof(path)) > 0;
 	}
 	closedir(dp);
-	return n;
+	return n > 0;
 }
