@@ -122,7 +122,7 @@ test $mode = timing && test "$threads" -gt 1 && workloads="$workloads mt"
 
 # Nothing inherited may change what a variant does.
 unset LD_PRELOAD TSCOPE_OUTPUT TSCOPE_BUFFER TSCOPE_MODE TSCOPE_ENABLE TSCOPE_COMPRESS \
-	TSCOPE_SNAPSHOT_SIGNAL TSCOPE_RECORD TSCOPE_DEBUG TSCOPE_LIB
+	TSCOPE_SNAPSHOT_SIGNAL TSCOPE_RECORD TSCOPE_DEBUG TSCOPE_LIB TSCOPE_SALVAGE
 LC_ALL=C
 export LC_ALL
 
@@ -235,7 +235,7 @@ if test $want_tscope = yes; then
 	# The launcher itself, which preloads the library like the preload variant.
 	test -n "$tscope_cli" && test $mode = timing && variants="$variants record"
 	test $lib_lz4 = yes && variants="$variants static-lz4"
-	variants="$variants static-raw"
+	variants="$variants static-raw static-anon"
 fi
 test $have_uftrace = yes && variants="$variants uftrace"
 uftrace_opts=
@@ -249,6 +249,7 @@ label() {
 	static) echo "libtscope, linked statically" ;;
 	static-lz4) echo "libtscope, static, lz4" ;;
 	static-raw) echo "libtscope, static, 16 B/event" ;;
+	static-anon) echo "libtscope, static, buffers not in /dev/shm" ;;
 	preload) echo "libtscope, LD_PRELOAD" ;;
 	record) echo "tscope record" ;;
 	uftrace) echo "uftrace record${uftrace_opts:+ $uftrace_opts}" ;;
@@ -281,6 +282,8 @@ run_one() {
 		TSCOPE_OUTPUT=$trace TSCOPE_COMPRESS=lz4 "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	static-raw)
 		TSCOPE_OUTPUT=$trace TSCOPE_COMPRESS=none "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
+	static-anon)
+		TSCOPE_OUTPUT=$trace TSCOPE_SALVAGE=0 "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	preload)
 		LD_PRELOAD=$lib_so TSCOPE_OUTPUT=$trace "$@" "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	record)
@@ -300,7 +303,7 @@ run_one() {
 	run_ns=$(echo "$line" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
 	run_cpu=$(echo "$line" | sed -n 's/.* cpu_ns=\([0-9]*\).*/\1/p')
 	case $v in
-	static | static-lz4 | static-raw | preload | record)
+	static | static-lz4 | static-raw | static-anon | preload | record)
 		if ! test -s "$trace"; then
 			echo "$me: $(label "$v"): $wl $arg: trace file $trace is missing or empty" >&2
 			sed 's/^/  | /' "$tmp/err" | tail -n 20 >&2
