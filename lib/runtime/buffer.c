@@ -215,12 +215,15 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 out:
 	tscope__release(t);
 out_cancel:
-	pthread_setcanceltype(type, NULL);
+	/* A cancellation that came meanwhile acts here, where an asynchronous one would
+	 * have: through pthread_testcancel(), which gives the thread the result
+	 * PTHREAD_CANCELED (glibc 2.36 lets one that acts inside pthread_setcancelstate()
+	 * end the thread with NULL).  So the state first, while the type is deferred. */
 	pthread_setcancelstate(cancel, NULL);
 	errno = saved_errno;
-	/* a cancellation that came meanwhile: where an asynchronous one would have acted */
 	if (cancel == PTHREAD_CANCEL_ENABLE && type == PTHREAD_CANCEL_ASYNCHRONOUS)
 		pthread_testcancel();
+	pthread_setcanceltype(type, NULL);
 }
 
 TS_COLD TS_NOINSTR void tscope__slow1(uint64_t word, struct tsf_event *p)
