@@ -29,6 +29,7 @@
 #include "cmds.h"
 #include "format.h"
 #include "reader.h"
+#include "record-hint.h"
 #include "util.h"
 
 #ifndef TSCOPE_LIBDIR
@@ -398,5 +399,6 @@ int cmd_record(int argc, char **argv)
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
 	check_trace(path, argv[optind], &t0);
+	record_hint(path);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
