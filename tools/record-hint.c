@@ -64,7 +64,7 @@ void record_hint(const char *path)
 			len += (size_t)k;
 	}
 	if (!whole)
-		snprintf(first, sizeof(first), " (in the first %u events)", HINT_MAX_EVENTS);
+		snprintf(first, sizeof(first), " (in the first %" PRIu64 " events)", events);
 	util_error(path,
 		   "%.0f%% of the calls%s are to functions shorter than %u ns a call (%s%s), "
 		   "which cost less than their tracing: 'tscope exclude-list %s' prints the "
