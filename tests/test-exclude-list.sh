@@ -104,6 +104,11 @@ same "output" "$(cat "$tmp/out")" "# tscope exclude-list: no function was called
 # under 50 ns on average: nothing to leave out."
 point "exclude-list: nothing to leave out, said"
 
+"$tscope" record --no-hint -o "$tmp/a.trace" "$tmp/hot1" hot > /dev/null 2> "$tmp/err"
+same "status" "$?" 3
+same "stderr" "$(cat "$tmp/err")" ""
+point "record --no-hint: nothing said"
+
 # 220 blocks: 8.8 million events, more than record reads after the run
 "$tscope" record -o "$tmp/d.trace" "$tmp/hot1" hot 220 > /dev/null 2> "$tmp/d.err"
 same "status" "$?" 3

@@ -75,12 +75,30 @@ static void test_entries(void)
 
 /* The functions of the trace: this program's, so that its symbol table names them. */
 static volatile int sink;
-__attribute__((noinline, used)) static void xl_read64(void) { sink = 1; }
-__attribute__((noinline, used)) static void xl_hash8(void) { sink = 2; }
-__attribute__((noinline, used)) static void xl_read64_slow(void) { sink = 3; }
-__attribute__((noinline, used)) static void xl_mid(void) { sink = 4; }
-__attribute__((noinline, used)) static void xl_block(void) { sink = 5; }
-__attribute__((noinline, used)) static void xl_main(void) { sink = 6; }
+__attribute__((noinline, used)) static void xl_read64(void)
+{
+	sink = 1;
+}
+__attribute__((noinline, used)) static void xl_hash8(void)
+{
+	sink = 2;
+}
+__attribute__((noinline, used)) static void xl_read64_slow(void)
+{
+	sink = 3;
+}
+__attribute__((noinline, used)) static void xl_mid(void)
+{
+	sink = 4;
+}
+__attribute__((noinline, used)) static void xl_block(void)
+{
+	sink = 5;
+}
+__attribute__((noinline, used)) static void xl_main(void)
+{
+	sink = 6;
+}
 
 #define A(f) ((uint64_t)(uintptr_t)(f))
 

@@ -68,7 +68,8 @@ static const char help_text[] =
     "Example:\n"
     "  tscope record -o app.trace ./app\n"
     "  tscope exclude-list app.trace\n"
-    "  make CFLAGS=\"-O2 -g -finstrument-functions $(tscope exclude-list app.trace | grep -v '^#')\"\n"
+    "  flags=$(tscope exclude-list app.trace | grep -v '^#')\n"
+    "  make CFLAGS=\"-O2 -g -finstrument-functions $flags\"\n"
     "\n"
     "Exit status: 0 success; 1 when a FILE cannot be read or is damaged (what can be read\n"
     "is used, and stderr says what is wrong), or the output cannot be written; 2 for bad\n"
@@ -104,17 +105,18 @@ int cmd_exclude_list(int argc, char **argv)
 		switch (opt) {
 		case OPT_MIN_CALLS:
 			if (convert_parse_u32(optarg, &n) < 0 || n == 0)
-				return util_usage_error("exclude-list",
-							"--min-calls needs a count of 1 or more, not '%s'",
-							optarg);
+				return util_usage_error(
+				    "exclude-list",
+				    "--min-calls needs a count of 1 or more, not '%s'", optarg);
 			o.min_calls = n;
 			break;
 		case OPT_MAX_AVG:
 			if (convert_parse_time(optarg, &o.max_mean) < 0 || o.max_mean == 0)
-				return util_usage_error("exclude-list",
-							"--max-avg needs a time with its unit (200ns, "
-							"1.5us), not '%s'",
-							optarg);
+				return util_usage_error(
+				    "exclude-list",
+				    "--max-avg needs a time with its unit (200ns, "
+				    "1.5us), not '%s'",
+				    optarg);
 			break;
 		case 'o':
 			job.output = optarg;

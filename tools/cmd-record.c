@@ -59,8 +59,15 @@ static void help(void)
 	      "                       more CPU for the writer thread)\n"
 	      "      --raw            write 16 bytes per event, not packed (by default events\n"
 	      "                       are packed: 1 to 2 bytes each on call-heavy code)\n"
+	      "      --no-hint        do not look for tiny functions after the run (below)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
+	      "\n"
+	      "After the run, record reads the first 4 million events or so of the trace\n"
+	      "(about 0.1 s) and when most of the calls there are to functions called at\n"
+	      "least 1000 times that take under 50 ns a call, which cost less than their\n"
+	      "tracing (gcc instruments inlined helpers), says so in one line that names\n"
+	      "them and points to 'tscope exclude-list'.\n"
 	      "\n"
 	      "The exit status is PROGRAM's, or 128+N when signal N ended it; 1 or 2 when\n"
 	      "tscope itself could not run it.  Environment: TSCOPE_LIB names the library to\n"
@@ -266,6 +273,7 @@ int cmd_record(int argc, char **argv)
 		{ "snapshot-signal", required_argument, NULL, 's' },
 		{ "lz4", no_argument, NULL, 'z' },
 		{ "raw", no_argument, NULL, 'w' },
+		{ "no-hint", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -278,7 +286,7 @@ int cmd_record(int argc, char **argv)
 	struct timespec t0;
 	uint64_t size;
 	const char *encoding = NULL;
-	int opt, st;
+	int opt, st, hint = 1;
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -300,6 +308,9 @@ int cmd_record(int argc, char **argv)
 				return util_usage_error("record",
 							"--lz4 and --raw exclude each other");
 			encoding = opt == 'z' ? "lz4" : "none";
+			break;
+		case 'H':
+			hint = 0;
 			break;
 		case 'h':
 			help();
@@ -399,6 +410,7 @@ int cmd_record(int argc, char **argv)
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
 	check_trace(path, argv[optind], &t0);
-	record_hint(path);
+	if (hint)
+		record_hint(path);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

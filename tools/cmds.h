@@ -28,7 +28,7 @@
 	X(slowest, "list the slowest calls of one function, with when, where and from where")      \
 	X(callers, "show every call path into one function, and what it calls")                    \
 	X(exclude_list,                                                                            \
-	  "print the gcc flags that stop instrumenting tiny, often called functions")        \
+	  "print the gcc flags that stop instrumenting tiny, often called functions")              \
 	X(diff,                                                                                    \
 	  "compare runs before and after a change: what got slower, and whether it is noise")      \
 	X(info, "show a trace's header, clock, duration, threads, events and size")                \

@@ -5,11 +5,10 @@
 #ifndef TSCOPE_RECORD_HINT_H
 #define TSCOPE_RECORD_HINT_H
 
-
 /* Events read of the trace, its first: the reading stops at the first of spans.h's
  * progress points (every 2^20 events) past this many. */
 #define HINT_MAX_EVENTS 4000000u
-#define HINT_MIN_CALLS	100000u	 /* fewer calls than this read: nothing to say */
+#define HINT_MIN_CALLS	100000u /* fewer calls than this read: nothing to say */
 
 /*
  * One "tscope:" line on stderr when most of the calls in the first HINT_MAX_EVENTS

@@ -232,7 +232,8 @@ static int exclude_finish(void *x)
 	fputs("# gcc (an entry matches every function whose name contains it):\n", e->out);
 	for (size_t k = 0; k < e->hot.n; k++)
 		if (e->entry[k])
-			fprintf(e->out, "%s%s", n++ ? "," : "-finstrument-functions-exclude-function-list=",
+			fprintf(e->out, "%s%s",
+				n++ ? "," : "-finstrument-functions-exclude-function-list=",
 				e->entry[k]);
 	fputs(n ? "\n" : "# (none of them can be named in gcc's list)\n", e->out);
 	fputs("# clang: -finstrument-functions-after-inlining\n", e->out);

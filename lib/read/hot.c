@@ -192,8 +192,8 @@ static void parse(const char *s, size_t n, struct parsed *p)
 			params = i;
 			break;
 		case 'o':
-			if (n - i < 8 || memcmp(s + i, "operator", 8) != 0 || (i && ident(s[i - 1])) ||
-			    (n - i > 8 && ident(s[i + 8])))
+			if (n - i < 8 || memcmp(s + i, "operator", 8) != 0 ||
+			    (i && ident(s[i - 1])) || (n - i > 8 && ident(s[i + 8])))
 				break;
 			e = op_end(s, n, i + 8);
 			if (!e) {

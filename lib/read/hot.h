@@ -21,7 +21,7 @@
 
 /* One hot function. */
 struct hot_fn {
-	uint32_t name;	     /* name id */
+	uint32_t name;	      /* name id */
 	uint64_t calls, mean; /* mean: ns per call, callees included (profile_mean()) */
 };
 
