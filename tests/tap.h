@@ -79,13 +79,13 @@ __attribute__((no_instrument_function, unused)) static void tap_skip(const char 
 static char tap_dir[4096];
 
 /*
- * Make dir the test's scratch directory: done() removes it, with what it holds, when
+ * Make path the test's scratch directory: done() removes it, with what it holds, when
  * every point passed (unless KEEP is set in the environment), and otherwise says where
  * it was kept, for a look at what the failed points left.
  */
-__attribute__((no_instrument_function, unused)) static void tap_scratch(const char *dir)
+__attribute__((no_instrument_function, unused)) static void tap_scratch(const char *path)
 {
-	snprintf(tap_dir, sizeof(tap_dir), "%s", dir);
+	snprintf(tap_dir, sizeof(tap_dir), "%s", path);
 }
 
 __attribute__((no_instrument_function, unused)) static int
