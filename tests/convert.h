@@ -32,7 +32,8 @@ static int have_python;
 static char prog[4200], cxx[4200], dlmod[4200], dlmod2[4200]; /* the traced programs */
 
 /* The places, from $top_builddir and $top_srcdir; the scratch directory
- * tests/tmp-convert-PART, made; whether python3 is there to check JSON. */
+ * tests/tmp-convert-PART, made (done() removes it when every point passed); whether
+ * python3 is there to check JSON. */
 static void convert_setup(const char *part)
 {
 	const char *b = getenv("top_builddir"), *s = getenv("top_srcdir");
@@ -42,6 +43,7 @@ static void convert_setup(const char *part)
 	snprintf(srcdir, sizeof(srcdir), "%s", s ? s : ".");
 	snprintf(dir, sizeof(dir), "%s/tests/tmp-convert-%s", top, part);
 	mkdir(dir, 0777);
+	tap_scratch(dir);
 	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", top);
 	snprintf(prog, sizeof(prog), "%s/tests/prog-conv", top);
 	snprintf(cxx, sizeof(cxx), "%s/tests/prog-cxx", top);

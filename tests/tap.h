@@ -2,15 +2,18 @@
 /*
  * tap.h - a tiny TAP producer for the test programs.
  * ok() prints "ok N - name" or "not ok N - name" with the failed expression and place;
- * done() prints the plan and returns the exit status for main().  Under tests/runner.h
- * each point is also told to the runner, one byte down tap_fd.
+ * done() prints the plan, removes the scratch directory given to tap_scratch() if every
+ * point passed, and returns the exit status for main().  Under tests/runner.h each
+ * point is also told to the runner, one byte down tap_fd.
  */
 #ifndef TSCOPE_TAP_H
 #define TSCOPE_TAP_H
 
 #include <errno.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -72,9 +75,36 @@ __attribute__((no_instrument_function, unused)) static void tap_skip(const char 
 	tap_tell(1);
 }
 
+/* The test's scratch directory (tap_scratch()), or "". */
+static char tap_dir[4096];
+
+/*
+ * Make path the test's scratch directory: done() removes it, with what it holds, when
+ * every point passed (unless KEEP is set in the environment), and otherwise says where
+ * it was kept, for a look at what the failed points left.
+ */
+__attribute__((no_instrument_function, unused)) static void tap_scratch(const char *path)
+{
+	snprintf(tap_dir, sizeof(tap_dir), "%s", path);
+}
+
+__attribute__((no_instrument_function, unused)) static int
+tap_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 __attribute__((no_instrument_function, unused)) static int done(void)
 {
 	printf("1..%d\n", tap_n);
+	if (tap_dir[0] && (tap_failed || getenv("KEEP")))
+		printf("# scratch files kept in %s\n", tap_dir);
+	else if (tap_dir[0])
+		nftw(tap_dir, tap_rm, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_failed ? 1 : 0;
 }
 

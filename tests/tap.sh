@@ -8,8 +8,8 @@
 # or, if anything was wrong, "not ok N - what" and the problems as comments.  ok() is
 # a point passed by an exit status of 0, try() one passed by a command; skip() prints
 # a skipped point.  finish() prints the plan, removes $tmp when every point passed
-# (unless KEEP is set) and exits, non-zero if a point failed.  A test may read n (the
-# points so far) and failed (1 once a point failed).
+# (unless KEEP is set; else it says where $tmp is kept) and exits, non-zero if a point
+# failed.  A test may read n (the points so far) and failed (1 once a point failed).
 n=0
 failed=0
 
@@ -69,9 +69,14 @@ skip() {
 	echo "ok $n - $1 # SKIP $2"
 }
 
-# finish: the plan, the scratch directory removed if everything passed, the exit
+# finish: the plan, the scratch directory removed if everything passed (else where it
+# is kept), the exit
 finish() {
 	echo "1..$n"
-	[ "$failed" -eq 0 ] && [ -z "${KEEP:-}" ] && rm -rf "$tmp"
+	if [ "$failed" -eq 0 ] && [ -z "${KEEP:-}" ]; then
+		rm -rf "$tmp"
+	else
+		echo "# scratch files kept in $tmp"
+	fi
 	exit "$failed"
 }

@@ -262,6 +262,7 @@ static int go(const struct job *j, struct res *x)
 	if (j->how == RECORD) {
 		argv[n++] = tscope;
 		argv[n++] = "record";
+		argv[n++] = "--no-hint"; /* what is checked here is the runtime's silence */
 		argv[n++] = "-o";
 		argv[n++] = j->trace;
 		if (j->buffer) {
@@ -1308,6 +1309,7 @@ static void wrap_case(const char *const *cmd, uint64_t calls, const char *what)
 	want = x->timed_out ? -1 : x->r.status;
 	argv[n++] = tscope;
 	argv[n++] = "record";
+	argv[n++] = "--no-hint";
 	argv[n++] = "-o";
 	argv[n++] = trace;
 	argv[n++] = "--";

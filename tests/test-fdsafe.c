@@ -335,6 +335,7 @@ int main(void)
 		close(fd);
 	snprintf(dir, sizeof(dir), "%s/tests/tmp-fdsafe", top);
 	mkdir(dir, 0777);
+	tap_scratch(dir);
 	snprintf(prog, sizeof(prog), "%s/tests/prog-fd", top);
 	snprintf(plain, sizeof(plain), "%s/tests/prog-fd-plain", top);
 	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", top);

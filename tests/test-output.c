@@ -472,6 +472,7 @@ int main(void)
 
 	snprintf(dir, sizeof(dir), "%s/tests/tmp-output", b ? b : ".");
 	mkdir(dir, 0777);
+	tap_scratch(dir);
 	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", b ? b : ".");
 
 	test_full();

@@ -382,6 +382,7 @@ int main(int argc, char **argv)
 		top = ".";
 	snprintf(dir, sizeof(dir), "%s/tests/tmp-process", top);
 	mkdir(dir, 0777);
+	tap_scratch(dir);
 	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", top);
 	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
 	snprintf(calls, sizeof(calls), "%s/tests/prog-calls", top);

@@ -505,6 +505,7 @@ int main(int argc, char **argv)
 	lib = getenv("TSCOPE_LIB");
 	snprintf(dir, sizeof(dir), "%s/tests/tmp-record", top);
 	mkdir(dir, 0777);
+	tap_scratch(dir);
 	snprintf(prog, sizeof(prog), "%s/tests/prog-calls", top);
 	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
 	return run_tests(argc, argv, cases);

@@ -247,6 +247,7 @@ int main(int argc, char **argv)
 		top = ".";
 	snprintf(dir, sizeof(dir), "%s/tests/tmp-wrap", top);
 	mkdir(dir, 0777);
+	tap_scratch(dir);
 	snprintf(tscope, sizeof(tscope), "%s/tools/tscope", top);
 	snprintf(plain, sizeof(plain), "%s/tests/prog-plain", top);
 	snprintf(line_abc, sizeof(line_abc), "%s abc", plain);

@@ -29,6 +29,7 @@
 #include "cmds.h"
 #include "format.h"
 #include "reader.h"
+#include "record-hint.h"
 #include "salvage.h"
 #include "salvager.h"
 #include "util.h"
@@ -60,8 +61,15 @@ static void help(void)
 	      "                       more CPU for the writer thread)\n"
 	      "      --raw            write 16 bytes per event, not packed (by default events\n"
 	      "                       are packed: 1 to 2 bytes each on call-heavy code)\n"
+	      "      --no-hint        do not look for tiny functions after the run (below)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
+	      "\n"
+	      "After the run, record reads the first 4 million events or so of the trace\n"
+	      "(about 0.1 s) and when most of the calls there are to functions called at\n"
+	      "least 1000 times that take under 50 ns a call, which cost less than their\n"
+	      "tracing (gcc instruments inlined helpers), says so in one line that names\n"
+	      "them and points to 'tscope exclude-list'.\n"
 	      "\n"
 	      "The exit status is PROGRAM's, or 128+N when signal N ended it; 1 or 2 when\n"
 	      "tscope itself could not run it.  Environment: TSCOPE_LIB names the library to\n"
@@ -210,15 +218,6 @@ static int trace_state(const char *file, const struct timespec *start)
 	return state;
 }
 
-/*
- * After the run: a hint where the traces show that the program recorded nothing, and
- * why.  The data may be in FILE or in FILE.<pid> files written since start: a wrapper
- * (sh -c, env, taskset) gives FILE back when it execs the program, but a shell that
- * forks its command keeps FILE, empty, and the command writes FILE.<pid>.  No trace at
- * all: libtscope was not loaded (a static program), or it could not create the trace,
- * or the trace was removed, and then it said so itself.  A trace with events lost, or
- * with no END, was said by the runtime: no hint then.
- */
 /* Recording memory in shared memory, so that the trace of a process that dies without
  * writing it can be finished here (lib/salvage.h): when /dev/shm can hold it. */
 static void salvage_prepare(char *prefix, size_t size)
@@ -240,6 +239,15 @@ static void salvage_failed(void *ctx, const char *path, int err)
 			   strerror(err));
 }
 
+/*
+ * After the run: a hint where the traces show that the program recorded nothing, and
+ * why.  The data may be in FILE or in FILE.<pid> files written since start: a wrapper
+ * (sh -c, env, taskset) gives FILE back when it execs the program, but a shell that
+ * forks its command keeps FILE, empty, and the command writes FILE.<pid>.  No trace at
+ * all: libtscope was not loaded (a static program), or it could not create the trace,
+ * or the trace was removed, and then it said so itself.  A trace with events lost, or
+ * with no END, was said by the runtime: no hint then.
+ */
 static void check_trace(const char *path, const char *program, const struct timespec *start)
 {
 	char dirname[PATH_MAX], other[PATH_MAX + 256];
@@ -288,6 +296,7 @@ int cmd_record(int argc, char **argv)
 		{ "snapshot-signal", required_argument, NULL, 's' },
 		{ "lz4", no_argument, NULL, 'z' },
 		{ "raw", no_argument, NULL, 'w' },
+		{ "no-hint", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -301,7 +310,7 @@ int cmd_record(int argc, char **argv)
 	char salvage[64];
 	uint64_t size;
 	const char *encoding = NULL;
-	int opt, st;
+	int opt, st, hint = 1;
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -323,6 +332,9 @@ int cmd_record(int argc, char **argv)
 				return util_usage_error("record",
 							"--lz4 and --raw exclude each other");
 			encoding = opt == 'z' ? "lz4" : "none";
+			break;
+		case 'H':
+			hint = 0;
 			break;
 		case 'h':
 			help();
@@ -425,5 +437,7 @@ int cmd_record(int argc, char **argv)
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
 	check_trace(path, argv[optind], &t0);
+	if (hint)
+		record_hint(path);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

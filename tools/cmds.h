@@ -10,7 +10,8 @@
  * which receives argv[0] == "<name>", parses its own options (getopt_long; --help and
  * --version included), and returns the exit status: 0 success, 1 bad input or failure,
  * 2 bad usage.  So adding a command is this one line plus its file (and the file in
- * Makefile.am).  tools/tscope.c builds its dispatch table and usage from this list.
+ * Makefile.am).  An '_' in a name is a '-' on the command line: exclude_list is
+ * `tscope exclude-list`.  tools/tscope.c builds its dispatch table and usage from this list.
  */
 #ifndef TSCOPE_CMDS_H
 #define TSCOPE_CMDS_H
@@ -27,6 +28,8 @@
 	  "write a pprof profile (calls, self and total time by call path) for go tool pprof")     \
 	X(slowest, "list the slowest calls of one function, with when, where and from where")      \
 	X(callers, "show every call path into one function, and what it calls")                    \
+	X(exclude_list,                                                                            \
+	  "print the gcc flags that stop instrumenting tiny, often called functions")              \
 	X(diff,                                                                                    \
 	  "compare runs before and after a change: what got slower, and whether it is noise")      \
 	X(info, "show a trace's header, clock, duration, threads, events and size")                \

@@ -29,6 +29,15 @@ static const struct cmd cmds[] = {
 #undef TSCOPE__CMD_ENTRY
 };
 
+/* Whether arg names the command called name, whose '_' are '-' on the command line. */
+static int is_name(const char *arg, const char *name)
+{
+	for (; *arg && *name; arg++, name++)
+		if (*arg != (*name == '_' ? '-' : *name))
+			return 0;
+	return !*arg && !*name;
+}
+
 static void usage(FILE *out)
 {
 	size_t width = 0;
@@ -41,8 +50,13 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < TS_ARRAY_SIZE(cmds); i++)
 		if (strlen(cmds[i].name) > width)
 			width = strlen(cmds[i].name);
-	for (size_t i = 0; i < TS_ARRAY_SIZE(cmds); i++)
-		fprintf(out, "  %-*s  %s\n", (int)width, cmds[i].name, cmds[i].help);
+	for (size_t i = 0; i < TS_ARRAY_SIZE(cmds); i++) {
+		int k = fprintf(out, "  ");
+
+		for (const char *c = cmds[i].name; *c; c++, k++)
+			fputc(*c == '_' ? '-' : *c, out);
+		fprintf(out, "%*s  %s\n", (int)width + 2 - k, "", cmds[i].help);
+	}
 	fputs("\n"
 	      "'tscope COMMAND --help' describes a command.\n"
 	      "Exit status: 0 success, 1 bad input or failure, 2 bad usage, 3 a slowdown found by\n"
@@ -53,7 +67,7 @@ static void usage(FILE *out)
 static const struct cmd *find(const char *name)
 {
 	for (size_t i = 0; i < TS_ARRAY_SIZE(cmds); i++)
-		if (strcmp(cmds[i].name, name) == 0)
+		if (is_name(name, cmds[i].name))
 			return &cmds[i];
 	return NULL;
 }

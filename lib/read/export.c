@@ -24,6 +24,7 @@
 	X(flamegraph)                                                                              \
 	X(slowest)                                                                                 \
 	X(callers)                                                                                 \
+	X(exclude)                                                                                 \
 	X(diff)
 
 #define EXPORT__DECLARE(name) extern const struct exporter name##_exporter;

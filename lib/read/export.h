@@ -5,7 +5,8 @@
  * file formats: Chrome Trace Event JSON (export-chrome.c), Perfetto protobuf
  * (export-perfetto.c), folded stacks for flame graphs (export-folded.c), flame graphs
  * as SVG (export-flamegraph.c, drawn by flame.h), pprof profiles (export-pprof.c) and
- * speedscope's evented profiles (export-speedscope.c).
+ * speedscope's evented profiles (export-speedscope.c); and gcc's exclude list of the
+ * hot functions (export-exclude.c).
  * The text report (report.c) is an exporter too.  Private to the offline side.
  *
  * An exporter is driven the same way by every command (tools/convert.c) and test:
@@ -260,6 +261,14 @@ struct func_opts {
 	int has_tid;	  /* only thread tid */
 	uint32_t tid;
 	uint64_t base_ns; /* slowest: start times count from here (set by prepare) */
+};
+
+/* ---- exclude-list (export-exclude.c) ---------------------------------------------------- */
+
+/* The hot functions to leave out of gcc's instrumentation (hot.h). */
+struct exclude_opts {
+	uint64_t min_calls; /* a hot function has at least this many calls */
+	uint64_t max_mean;  /* ns: and they last less than this on average */
 };
 
 /* ---- diff (export-diff.c) -------------------------------------------------------------- */

@@ -103,6 +103,32 @@ uint64_t hist_quantile(const struct hist *h, double q)
 	return h->max;
 }
 
+uint64_t hist_trimmed_mean(const struct hist *h, double q)
+{
+	uint64_t rank, seen = 0, width, mid;
+	double sum = 0;
+
+	if (!h->n)
+		return 0;
+	rank = (uint64_t)(q * (double)h->n);
+	if ((double)rank < q * (double)h->n)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	if (rank > h->n)
+		rank = h->n;
+	for (uint32_t i = 0; i < h->cap && seen < rank; i++) {
+		uint64_t take = h->b[i] < rank - seen ? h->b[i] : rank - seen;
+
+		if (!take)
+			continue;
+		mid = bucket_low(i, &width) + width / 2;
+		sum += (double)take * (double)(mid < h->max ? mid : h->max);
+		seen += take;
+	}
+	return (uint64_t)(sum / (double)rank + 0.5);
+}
+
 void hist_clear(struct hist *h)
 {
 	if (h->b)

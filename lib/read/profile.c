@@ -20,6 +20,8 @@ int profile_reset(struct profile *p)
 		hist_clear(&p->hist[i]);
 	p->rows_n = 0;
 	p->err = 0;
+	if (p->is_func)
+		memset(p->is_func, 0, p->is_func_cap);
 	return calltree_reset(&p->merged);
 }
 
@@ -38,6 +40,14 @@ static void p_close(void *ctx, const struct spans_frame *stack, size_t depth, ui
 	uint32_t name = spans_name(p->sp, stack[depth].key);
 
 	calltree_ops.close(&p->tree, stack, depth, end);
+	if (!SPANS_IS_SCOPE(stack[depth].key) && (name >= p->is_func_cap || !p->is_func[name])) {
+		if (calltree_grow((void **)&p->is_func, &p->is_func_cap, (size_t)name + 1, 1, 1) <
+		    0) {
+			p->err = TSCOPE_ENOMEM;
+			return;
+		}
+		p->is_func[name] = 1;
+	}
 	if (calltree_grow((void **)&p->thist, &p->thist_cap, (size_t)name + 1, sizeof(*p->thist),
 			  1) < 0 ||
 	    (!p->thist[name].n && calltree_grow((void **)&p->touched, &p->touched_cap,
@@ -137,6 +147,16 @@ uint64_t profile_quantile(const struct profile *p, uint32_t name, double q)
 	return name < p->hist_cap ? hist_quantile(&p->hist[name], q) : 0;
 }
 
+uint64_t profile_mean(const struct profile *p, uint32_t name)
+{
+	return name < p->hist_cap ? hist_trimmed_mean(&p->hist[name], PROFILE_MEAN_KEEP) : 0;
+}
+
+int profile_is_func(const struct profile *p, uint32_t name)
+{
+	return name < p->is_func_cap && p->is_func[name];
+}
+
 void profile_fini(struct profile *p)
 {
 	calltree_fini(&p->merged);
@@ -149,6 +169,7 @@ void profile_fini(struct profile *p)
 	free(p->thist);
 	free(p->touched);
 	free(p->rows);
+	free(p->is_func);
 	free(p->active);
 	free(p->path);
 	memset(p, 0, sizeof(*p));

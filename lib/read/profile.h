@@ -30,6 +30,8 @@ struct profile {
 	struct hist *hist;	/* the durations of the calls, by name id */
 	size_t hist_cap;
 	struct profile_row *rows; /* by name id, after profile_rows(): rows_n of them */
+	uint8_t *is_func;	  /* by name id: 1 when a function (not a scope) had its calls */
+	size_t is_func_cap;
 	size_t rows_n, rows_cap;
 
 	/* the thread being read: its tree by frame, its durations (names touched) */
@@ -59,6 +61,18 @@ int profile_rows(struct profile *p, size_t nnames);
 
 /* The q-quantile of name's durations (hist_quantile()); 0 without calls. */
 uint64_t profile_quantile(const struct profile *p, uint32_t name, double q);
+
+/*
+ * The mean duration of name's calls, its slowest 1% left out (a call the system
+ * interrupted, or that met the tracing's buffer switch, says nothing of the function),
+ * within 1/32 (hist.h).  Each call counts whole, its callees included: unlike
+ * incl / calls, a recursive call counts the calls below it too.  0 without calls.
+ */
+#define PROFILE_MEAN_KEEP 0.99
+uint64_t profile_mean(const struct profile *p, uint32_t name);
+
+/* Whether name is a function's (compiler-instrumented), not only a scope's. */
+int profile_is_func(const struct profile *p, uint32_t name);
 
 void profile_fini(struct profile *p);
 
