@@ -110,6 +110,9 @@ struct reader_info {
 				  between two chunks) */
 
 	/* filled by reader_scan() */
+	/* COST chunk: the runtime's cost per event, measured at start; events 0: none */
+	struct tsf_cost cost;
+
 	int scanned;
 	uint64_t events;      /* logical events (a COPY or COUNTER is one) */
 	uint64_t first_ticks; /* earliest event of any thread; 0 without events */
@@ -191,6 +194,10 @@ struct reader_clock {
 };
 
 const struct reader_clock *reader_clock(const struct reader *r);
+
+/* The runtime's cost of recording one event (its COST chunk), in ns by the trace's
+ * clock; 0 when the trace does not say. */
+double reader_event_cost_ns(const struct reader *r);
 
 /* Convert with a clock from reader_clock(); saturates at 0 and UINT64_MAX.  Inline: a
  * converter calls it per event. */
@@ -404,6 +411,7 @@ struct reader_chunk {
 		} process;
 		struct tsf_end end;
 		struct tsf_unload unload;
+		struct tsf_cost cost;
 	} u;
 };
 

@@ -168,6 +168,7 @@ static TS_NOINSTR void init_body(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	__atomic_store_n(&tscope__rt.inited, 1, __ATOMIC_RELEASE);
 	if (!tscope__rt.disabled) {
+		tscope__selfcost_measure();
 		tscope__signal_install(&tscope__rt.env_cfg, stop_for_signal);
 		pthread_mutex_lock(&tscope__rt.control);
 		/* Under `tscope record` the file is claimed at once, so that an image this

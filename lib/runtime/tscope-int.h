@@ -32,6 +32,7 @@
  *	maps.c     the loaded objects, as MODULE and UNLOAD chunks
  *	pool.c     buffer memory: mapping, recycling, spares
  *	config.c   the TSCOPE_* environment and the API's configuration; tscope__say()
+ *	selfcost.c the cost of recording one event, measured at start (a COST chunk)
  */
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
@@ -283,6 +284,10 @@ void tscope__encode_atfork_child(void);
 #define TS_MAPS_ADDS  0x4  /* a dlclose() is under way: new objects only, its own
 			      scan after it times what it unloads */
 int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how);
+
+/* selfcost.c: the cost of one event, measured at start, and its COST chunk */
+void tscope__selfcost_measure(void);
+void tscope__selfcost_write(tscope__emit_fn emit, void *ctx);
 
 /* pool.c */
 void tscope__pool_reset(size_t bytes);
