@@ -1525,6 +1525,8 @@ static int next_chunk(struct reader_cursor *c)
 	}
 	if (!single && (c->flags & READER_CHUNKS))
 		note(c, READER_EV_CHUNK, ref->offset, clamp64(c->chunk.seq));
+	if (!single && (c->chunk.eflags & TSF_EF_RESUMED))
+		note(c, READER_EV_PAUSE, 0, 0);
 	if (gap)
 		note(c, READER_EV_GAP, 0, clamp64(gap));
 	else if (!single && (c->chunk.eflags & TSF_EF_RING_WRAPPED))

@@ -246,8 +246,10 @@ enum reader_kind {
 	READER_EV_GAP,	      /* events are missing here.  value: EVENTS chunks missing (seq
 				 numbers skipped), or 0 when a ring-mode buffer overwrote an
 				 unknown number of older events (TSF_EF_RING_WRAPPED) */
-	READER_EV_BAD	      /* a malformed chunk, or its tail, was skipped; addr: the chunk's
+	READER_EV_BAD,	      /* a malformed chunk, or its tail, was skipped; addr: the chunk's
 				 offset, value: event slots skipped (0: unknown) */
+	READER_EV_PAUSE	      /* recording was stopped here and started again (TSF_EF_RESUMED):
+				 nothing is missing, but calls cannot be matched across it */
 };
 
 /* Is this kind a recorded event (not a note)? */
