@@ -72,34 +72,40 @@ static TS_NOINSTR int take(void)
 static TS_NOINSTR int scan(struct tscope__thread *t, size_t n)
 {
 	struct tscope__buf *b = t->buf;
-	uint64_t fn = tscope__rt.trig_fn, exit = fn | TSF_EXIT_BIT;
+	const uint64_t fn = tscope__rt.trig_fn, exit = fn | TSF_EXIT_BIT, t0 = b->t0;
+	const size_t trusted = b->trusted;
+	unsigned long depth = t->trig_depth;
 	size_t i = t->trig_scan;
 
-	while (i < n && !unwritten(b, i)) {
+	/* a tight loop: this runs once per recorded slot (see bench/README.md) */
+	while (i < n && (i < trusted || b->ev[i].time >= t0)) {
 		uint64_t w = b->ev[i].word;
-		unsigned k = tscope__slots_of(&b->ev[i]);
+		unsigned kind = (unsigned)(w >> TSF_KIND_SHIFT), k = 1;
 
-		if (!t->trig_depth) {
+		if (TS_UNLIKELY(kind == TSF_KIND_COPY || kind == TSF_KIND_COUNTER))
+			k = tscope__slots_of(&b->ev[i]);
+		if (TS_UNLIKELY(!depth)) {
 			if (w == fn && take()) {
-				t->trig_depth = 1;
+				depth = 1;
 			} else {
 				for (unsigned j = 0; j < k && i + j < n; j++) {
 					b->ev[i + j].word = TSF_WORD(TSF_KIND_PAD, 0);
-					b->ev[i + j].time = b->t0;
+					b->ev[i + j].time = t0;
 				}
 			}
-		} else if (w == fn) {
+		} else if (TS_UNLIKELY(w == fn)) {
 			if (t->trig_skip)
 				t->trig_skip = 0;
 			else
-				t->trig_depth++;
-		} else if (w == exit) {
-			t->trig_depth--;
+				depth++;
+		} else if (TS_UNLIKELY(w == exit)) {
+			depth--;
 		}
 		i += k;
 	}
+	t->trig_depth = depth;
 	t->trig_scan = i < n ? i : n;
-	return t->trig_depth != 0;
+	return depth != 0;
 }
 
 /* FUNC has returned: what t recorded after it is padded, its fast path closed; in
