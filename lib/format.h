@@ -36,9 +36,9 @@
 #define TSF_ENV_COMPRESS "TSCOPE_COMPRESS"
 #define TSF_ENV_SNAPSIG  "TSCOPE_SNAPSHOT_SIGNAL"
 #define TSF_ENV_RECORD   "TSCOPE_RECORD" /* set by `tscope record`: see docs/FORMAT.md */
-#define TSF_ENV_CONTROL  "TSCOPE_CONTROL_SIGNAL" /* the signal `tscope ctl` sends */
-#define TSF_ENV_PAUSED   "TSCOPE_START_PAUSED"	/* 1: start paused, until `tscope ctl start` */
-#define TSF_ENV_TRIGGER  "TSCOPE_TRIGGER"	/* FUNC[:N]: record FUNC's first N calls */
+#define TSF_ENV_CONTROL	 "TSCOPE_CONTROL_SIGNAL" /* the signal `tscope ctl` sends */
+#define TSF_ENV_PAUSED	 "TSCOPE_START_PAUSED"	 /* 1: start paused, until `tscope ctl start` */
+#define TSF_ENV_TRIGGER	 "TSCOPE_TRIGGER"	 /* FUNC[:N]: record FUNC's first N calls */
 #define TSF_DEFAULT_PATH "tscope.trace"
 
 struct tsf_header {
@@ -178,8 +178,8 @@ struct tsf_events {
 
 #define TSF_EF_RING_WRAPPED 0x1u /* ring mode: older events were overwritten */
 #define TSF_EF_FINAL        0x2u /* the thread's last chunk (it exited or the trace stopped) */
-#define TSF_EF_RESUMED      0x4u /* recording was stopped (paused) before this chunk's first
-				    event and started again: calls open before it are cut */
+/* RESUMED: recording was stopped before this chunk's first event and started again */
+#define TSF_EF_RESUMED	    0x4u
 
 /*
  * One event: 16 bytes.  kind = word >> 60.

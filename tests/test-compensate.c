@@ -120,7 +120,8 @@ static void test_tree(void)
 		o.compensate = 1;
 		is_int(report(&b, &o, out, sizeof(out)), 0, "%u tick/ns: the report is made",
 		       (unsigned)scale);
-		is_str(out, want_tree, "%u tick/ns: incl - 6 ns x subtree calls, self - 6 ns x calls",
+		is_str(out, want_tree,
+		       "%u tick/ns: incl - 6 ns x subtree calls, self - 6 ns x calls",
 		       (unsigned)scale);
 		memset(&o, 0, sizeof(o));
 		o.compensate = 1;

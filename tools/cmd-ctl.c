@@ -134,8 +134,10 @@ int cmd_ctl(int argc, char **argv)
 		case 't':
 			secs = strtol(optarg, &end, 10);
 			if (*end || secs <= 0 || secs > 3600)
-				return util_usage_error("ctl", "--timeout needs 1 to 3600 seconds, "
-							       "not '%s'", optarg);
+				return util_usage_error("ctl",
+							"--timeout needs 1 to 3600 seconds, "
+							"not '%s'",
+							optarg);
 			break;
 		case 'h':
 			fputs(help_text, stdout);
@@ -147,7 +149,8 @@ int cmd_ctl(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2)
-		return util_usage_error("ctl", "needs a PID and one of start, stop, snapshot, flush");
+		return util_usage_error("ctl",
+					"needs a PID and one of start, stop, snapshot, flush");
 	pid_s = argv[optind];
 	errno = 0;
 	pid = strtol(pid_s, &end, 10);
@@ -157,8 +160,8 @@ int cmd_ctl(int argc, char **argv)
 		if (strcmp(argv[optind + 1], requests[i]) == 0)
 			code = (int)i + 1;
 	if (!code)
-		return util_usage_error("ctl", "unknown request '%s' (start, stop, snapshot, flush)",
-					argv[optind + 1]);
+		return util_usage_error(
+		    "ctl", "unknown request '%s' (start, stop, snapshot, flush)", argv[optind + 1]);
 
 	sig = env_signal(pid_s);
 	if (sig < 0 && errno == ENOENT) {
@@ -179,8 +182,10 @@ int cmd_ctl(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	if (catches(pid_s, sig) != 1) {
-		util_error(pid_s, "does not handle signal %d (libtscope is not loaded in it, or "
-				  "not yet): not sent", sig);
+		util_error(pid_s,
+			   "does not handle signal %d (libtscope is not loaded in it, or "
+			   "not yet): not sent",
+			   sig);
 		return EXIT_BAD;
 	}
 
@@ -208,8 +213,10 @@ int cmd_ctl(int argc, char **argv)
 			left.tv_sec--;
 		}
 		if (left.tv_sec < 0) {
-			util_error(pid_s, "no answer within %ld s (does the program use signal %d "
-					  "itself? record --control-signal chooses another)", secs, sig);
+			util_error(pid_s,
+				   "no answer within %ld s (does the program use signal %d "
+				   "itself? record --control-signal chooses another)",
+				   secs, sig);
 			return EXIT_BAD;
 		}
 		got = sigtimedwait(&set, &si, &left);
@@ -222,8 +229,10 @@ int cmd_ctl(int argc, char **argv)
 		if (si.si_value.sival_int == 0)
 			return EXIT_OK;
 		if (-si.si_value.sival_int == TSCOPE_ESTATE)
-			util_error(pid_s, "cannot %s: it is not recording (its recording has "
-					  "ended, or not begun)", argv[optind + 1]);
+			util_error(pid_s,
+				   "cannot %s: it is not recording (its recording has "
+				   "ended, or not begun)",
+				   argv[optind + 1]);
 		else
 			util_error(pid_s, "cannot %s: %s", argv[optind + 1],
 				   tscope_strerror(-si.si_value.sival_int));

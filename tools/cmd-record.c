@@ -385,7 +385,8 @@ int cmd_record(int argc, char **argv)
 		      strlen(count) > 9 || atoi(count) < 1))
 		return util_usage_error("record", "--count needs a number from 1, not '%s'", count);
 	if (trigger && paused)
-		return util_usage_error("record", "--trigger and --start-paused exclude each other");
+		return util_usage_error("record",
+					"--trigger and --start-paused exclude each other");
 	ctl_sig = parse_rt_signal(ctlsig ? ctlsig : "RTMAX-2");
 	if (ctl_sig < 0)
 		return util_usage_error("record",
@@ -491,7 +492,7 @@ int cmd_record(int argc, char **argv)
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
-	if (!trigger && !paused) /* else an empty trace may be what was asked for */
+	if (!trigger && !paused)	/* else an empty trace may be what was asked for */
 		check_trace(path, argv[optind], &t0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

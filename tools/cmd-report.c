@@ -52,8 +52,8 @@ static const char help_text[] =
     "                        started and stored in the trace: per call, its enter and\n"
     "                        exit from self, and every enter and exit of its subtree from\n"
     "                        incl; never below 0 (the header says it is compensated, and\n"
-    "                        by how much; --flat's min, percentiles and max are not)\n" CONVERT_CUT_HELP_NO_DEPTH
-	CONVERT_SYMBOL_HELP
+    "                        by how much; --flat's min, percentiles and max are "
+    "not)\n" CONVERT_CUT_HELP_NO_DEPTH CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"

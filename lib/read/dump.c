@@ -84,8 +84,9 @@ static void info_clock(struct reader *r, FILE *out)
 	else if (c->read_cost)
 		fprintf(out, "read cost   %" PRIu64 " ticks\n", c->read_cost);
 	if (in->cost.events)
-		fprintf(out, "event cost  %.1f ns (measured at start: %" PRIu64 " events in %" PRIu64
-			     " ticks)\n",
+		fprintf(out,
+			"event cost  %.1f ns (measured at start: %" PRIu64 " events in %" PRIu64
+			" ticks)\n",
 			reader_event_cost_ns(r), in->cost.events, in->cost.ticks);
 }
 
@@ -363,7 +364,8 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 			ck->u.unload.flags & TSF_UNLOAD_EXACT ? " exact" : "");
 		break;
 	case TSF_CHUNK_COST:
-		fprintf(out, " ticks=%" PRIu64 " events=%" PRIu64 " median=%" PRIu64 " rounds=%" PRIu64,
+		fprintf(out,
+			" ticks=%" PRIu64 " events=%" PRIu64 " median=%" PRIu64 " rounds=%" PRIu64,
 			ck->u.cost.ticks, ck->u.cost.events, ck->u.cost.median, ck->u.cost.rounds);
 		break;
 	default:

@@ -348,9 +348,9 @@ static void print_flat(struct report *rep)
 		fprintf(rep->out,
 			" ns per event subtracted (two per call: self by its own, incl by its "
 			"subtree's; min, percentiles and max are not)%s\n",
-			rep->uncompensated ? "; some traces not compensated: no measured cost" : "");
-	}
-	else if (rep->o.compensate)
+			rep->uncompensated ? "; some traces not compensated: no measured cost"
+					   : "");
+	} else if (rep->o.compensate)
 		fputs("not compensated: the traces hold no measured cost per event\n", rep->out);
 	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self",
 		"self%", wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt,

@@ -83,8 +83,9 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 			uintptr_t pos = TS_LOAD(t->pos);
 
 			tscope__trigger_before_refill(
-			    t, pos < t->base ? 0 :
-			       (pos - t->base < t->size ? pos - t->base : t->size) / sizeof(*old->ev));
+			    t, pos < t->base ? 0
+					     : (pos - t->base < t->size ? pos - t->base : t->size) /
+						   sizeof(*old->ev));
 		}
 		return tscope__ring_advance(t);
 	}

@@ -218,8 +218,8 @@ TS_NOINSTR void tscope__control_install(const struct tscope__config *c)
 	}
 	if (!c->control_signal)
 		return;
-	if (sigaction(c->control_signal, NULL, &old) < 0 ||
-	    (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) {
+	if (sigaction(c->control_signal, NULL, &old) < 0 || (old.sa_flags & SA_SIGINFO) ||
+	    old.sa_handler != SIG_DFL) {
 		tscope__say(TSF_ENV_CONTROL ": the program has its own use of this signal: ",
 			    "tscope ctl cannot reach it (choose another with --control-signal)",
 			    "");

@@ -177,8 +177,8 @@ struct tscope__rt {
 	struct tscope__thread *threads;
 	struct tscope__config env_cfg; /* what the environment asked for */
 	struct tscope__config cfg;     /* the running session's, under control */
-	uintptr_t trig_fn;  /* TS_TRIGGER: the address of the function that triggers */
-	unsigned trig_left; /* TS_TRIGGER: triggers left */
+	uintptr_t trig_fn;	       /* TS_TRIGGER: the address of the function that triggers */
+	unsigned trig_left;	       /* TS_TRIGGER: triggers left */
 };
 extern struct tscope__rt tscope__rt;
 
