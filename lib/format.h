@@ -36,6 +36,9 @@
 #define TSF_ENV_COMPRESS "TSCOPE_COMPRESS"
 #define TSF_ENV_SNAPSIG  "TSCOPE_SNAPSHOT_SIGNAL"
 #define TSF_ENV_RECORD   "TSCOPE_RECORD" /* set by `tscope record`: see docs/FORMAT.md */
+#define TSF_ENV_CONTROL	 "TSCOPE_CONTROL_SIGNAL" /* the signal `tscope ctl` sends */
+#define TSF_ENV_PAUSED	 "TSCOPE_START_PAUSED"	 /* 1: start paused, until `tscope ctl start` */
+#define TSF_ENV_TRIGGER	 "TSCOPE_TRIGGER"	 /* FUNC[:N]: record FUNC's first N calls */
 #define TSF_DEFAULT_PATH "tscope.trace"
 
 struct tsf_header {
@@ -85,7 +88,8 @@ enum tsf_chunk_type {
 	TSF_CHUNK_NAME = 5,    /* struct tsf_name + text: resolves a scope name pointer */
 	TSF_CHUNK_PROCESS = 6, /* struct tsf_process + executable path */
 	TSF_CHUNK_END = 7,     /* struct tsf_end: the trace is complete */
-	TSF_CHUNK_UNLOAD = 8   /* struct tsf_unload: a MODULE is gone */
+	TSF_CHUNK_UNLOAD = 8,  /* struct tsf_unload: a MODULE is gone */
+	TSF_CHUNK_COST = 9     /* struct tsf_cost: what recording one event costs */
 };
 
 /*
@@ -130,6 +134,20 @@ struct tsf_unload {
 
 #define TSF_UNLOAD_EXACT 0x1u
 
+/*
+ * COST: the runtime's own cost per event, measured at start by timing `events` events
+ * (enter/exit pairs through the real hooks, into a scratch buffer) several times:
+ * `ticks` is the fastest of the rounds.  One event costs ticks / events counter ticks.
+ * A reader that does not know this chunk skips it; `tscope report --compensate`
+ * subtracts the cost from the times.
+ */
+struct tsf_cost {
+	uint64_t ticks;	 /* counter ticks for the fastest round */
+	uint64_t events; /* events in a round */
+	uint64_t median; /* counter ticks of the median round */
+	uint64_t rounds; /* rounds timed */
+};
+
 /* THREAD: the name of a thread (the newest one wins).  Followed by the name bytes. */
 struct tsf_thread {
 	uint32_t tid; /* gettid() */
@@ -160,6 +178,8 @@ struct tsf_events {
 
 #define TSF_EF_RING_WRAPPED 0x1u /* ring mode: older events were overwritten */
 #define TSF_EF_FINAL        0x2u /* the thread's last chunk (it exited or the trace stopped) */
+/* RESUMED: recording was stopped before this chunk's first event and started again */
+#define TSF_EF_RESUMED	    0x4u
 
 /*
  * One event: 16 bytes.  kind = word >> 60.
@@ -222,6 +242,7 @@ _Static_assert(sizeof(struct tsf_events) == 32, "tsf_events");
 _Static_assert(sizeof(struct tsf_event) == 16, "tsf_event");
 _Static_assert(sizeof(struct tsf_name) == 8, "tsf_name");
 _Static_assert(sizeof(struct tsf_end) == 32, "tsf_end");
+_Static_assert(sizeof(struct tsf_cost) == 32, "tsf_cost");
 
 /* Chunk payloads are padded so that every chunk header starts 8-aligned. */
 #define TSF_ALIGN8(n) (((n) + UINT64_C(7)) & ~UINT64_C(7))

@@ -59,6 +59,8 @@ struct tsf_salvage {
 	uint32_t off_chunk; /* struct tsf_chunk, struct tsf_events, then the slots */
 	uint32_t off_name, off_name_changed; /* TSF_SB_QUEUED: a THREAD chunk goes first */
 	uint32_t name_max;
+	uint32_t off_first; /* TSF_SB_FILLING: the slots before first went out (a flush) */
+	uint32_t reserved;
 	uint32_t regions_n;
 	uint64_t trace_dev, trace_ino; /* the trace file, once opened */
 	/* MODULE chunks of the objects loaded when the session started (for a forked child:

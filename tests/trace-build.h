@@ -171,6 +171,14 @@ static inline void tb_clock(struct tb *b, uint64_t ticks, uint64_t mono_ns, uint
 	tb_chunk2(b, TSF_CHUNK_CLOCK, &c, sizeof(c), NULL, 0);
 }
 
+/* COST: events events in ticks ticks (median and rounds as the runtime writes them) */
+static inline void tb_cost(struct tb *b, uint64_t ticks, uint64_t events)
+{
+	struct tsf_cost c = { ticks, events, ticks, 9 };
+
+	tb_chunk2(b, TSF_CHUNK_COST, &c, sizeof(c), NULL, 0);
+}
+
 static inline void tb_process(struct tb *b, uint32_t pid, uint32_t ppid, const char *exe)
 {
 	struct tsf_process p = { pid, ppid, 0 };

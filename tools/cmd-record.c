@@ -61,6 +61,15 @@ static void help(void)
 	      "                       more CPU for the writer thread)\n"
 	      "      --raw            write 16 bytes per event, not packed (by default events\n"
 	      "                       are packed: 1 to 2 bytes each on call-heavy code)\n"
+	      "      --start-paused   record nothing until `tscope ctl PID start`\n"
+	      "      --trigger FUNC   record only FUNC's calls, each with everything it calls,\n"
+	      "                       from its enter to its return, in any thread (FUNC is a\n"
+	      "                       symbol of the program or of a library loaded at start;\n"
+	      "                       C++: its mangled name)\n"
+	      "      --count N        with --trigger: FUNC's first N calls (default 1)\n"
+	      "      --control-signal SIG  the real-time signal `tscope ctl` sends: RTMIN+N,\n"
+	      "                       RTMAX-N or a number (default RTMAX-2), or none; pick\n"
+	      "                       one the program does not use\n"
 	      "      --no-hint        do not look for tiny functions after the run (below)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
@@ -73,7 +82,11 @@ static void help(void)
 	      "\n"
 	      "The exit status is PROGRAM's, or 128+N when signal N ended it; 1 or 2 when\n"
 	      "tscope itself could not run it.  Environment: TSCOPE_LIB names the library to\n"
-	      "preload (default: the one next to this tscope, else the installed one).\n",
+	      "preload (default: the one next to this tscope, else the installed one).\n"
+	      "\n"
+	      "While it runs, `tscope ctl PID start|stop|flush|snapshot` controls the recording\n"
+	      "of process PID.  Stopped and started again, it records on into the same FILE: the\n"
+	      "trace holds every recorded window, in order, with nothing in between.\n",
 	      stdout);
 }
 
@@ -132,6 +145,36 @@ static int absolute(const char *path, char *out, size_t size)
 	if ((size_t)snprintf(out, size, "%s/%s", strcmp(real, "/") ? real : "", base) >= size)
 		return -1;
 	return 0;
+}
+
+/* "RTMIN+N", "RTMAX-N" (SIG prefix allowed) or a number, a real-time signal; 0 for
+ * "none"; -1 if bad. */
+static int parse_rt_signal(const char *s)
+{
+	char *end;
+	long n;
+
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	if (strncmp(s, "RTMIN", 5) == 0 || strncmp(s, "RTMAX", 5) == 0) {
+		int max = s[4] == 'X';
+
+		n = max ? SIGRTMAX : SIGRTMIN;
+		if (s[5]) {
+			if (s[5] != (max ? '-' : '+') || s[6] < '0' || s[6] > '9')
+				return -1;
+			n = max ? n - strtol(s + 6, &end, 10) : n + strtol(s + 6, &end, 10);
+			if (*end)
+				return -1;
+		}
+	} else {
+		n = strtol(s, &end, 10);
+		if (*end || !*s)
+			return -1;
+	}
+	return n >= SIGRTMIN && n <= SIGRTMAX ? (int)n : -1;
 }
 
 static pid_t child;
@@ -297,6 +340,10 @@ int cmd_record(int argc, char **argv)
 		{ "lz4", no_argument, NULL, 'z' },
 		{ "raw", no_argument, NULL, 'w' },
 		{ "no-hint", no_argument, NULL, 'H' },
+		{ "start-paused", no_argument, NULL, 'P' },
+		{ "trigger", required_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'C' },
+		{ "control-signal", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -309,8 +356,9 @@ int cmd_record(int argc, char **argv)
 	struct timespec t0;
 	char salvage[64];
 	uint64_t size;
-	const char *encoding = NULL;
-	int opt, st, hint = 1;
+	const char *encoding = NULL, *trigger = NULL, *count = NULL, *ctlsig = NULL;
+	int opt, st, hint = 1, paused = 0, ctl_sig;
+	char num[64];
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -336,6 +384,18 @@ int cmd_record(int argc, char **argv)
 		case 'H':
 			hint = 0;
 			break;
+		case 'P':
+			paused = 1;
+			break;
+		case 'T':
+			trigger = optarg;
+			break;
+		case 'C':
+			count = optarg;
+			break;
+		case 'S':
+			ctlsig = optarg;
+			break;
 		case 'h':
 			help();
 			return EXIT_OK;
@@ -353,6 +413,25 @@ int cmd_record(int argc, char **argv)
 		return util_usage_error("record", "bad --ring size '%s' (8k to 1G)", ring);
 	if (snapsig && !ring)
 		return util_usage_error("record", "--snapshot-signal needs --ring");
+	if (trigger && (!*trigger || strlen(trigger) >= 256 || strchr(trigger, ':') == trigger))
+		return util_usage_error("record", "bad --trigger function name '%s'", trigger);
+	if (count && !trigger)
+		return util_usage_error("record", "--count needs --trigger");
+	if (count && (strspn(count, "0123456789") != strlen(count) || !*count ||
+		      strlen(count) > 9 || atoi(count) < 1))
+		return util_usage_error("record", "--count needs a number from 1, not '%s'", count);
+	if (trigger && paused)
+		return util_usage_error("record",
+					"--trigger and --start-paused exclude each other");
+	ctl_sig = parse_rt_signal(ctlsig ? ctlsig : "RTMAX-2");
+	if (ctl_sig < 0)
+		return util_usage_error("record",
+					"bad --control-signal '%s' (RTMIN+N, RTMAX-N, %d to %d, or "
+					"none)",
+					ctlsig, SIGRTMIN, SIGRTMAX);
+	if (ctl_sig && snapsig && strcmp(snapsig, ctlsig ? ctlsig : "") == 0)
+		return util_usage_error("record", "--snapshot-signal and --control-signal must "
+						  "differ");
 	if (!*output || strcmp(output, "-") == 0)
 		return util_usage_error("record", "the trace needs a file name");
 	if (absolute(output, path, sizeof(path)) < 0) {
@@ -396,6 +475,22 @@ int cmd_record(int argc, char **argv)
 	salvage_prepare(salvage, sizeof(salvage));
 	if (encoding)
 		setenv(TSF_ENV_COMPRESS, encoding, 1);
+	unsetenv(TSF_ENV_CONTROL);
+	unsetenv(TSF_ENV_PAUSED);
+	unsetenv(TSF_ENV_TRIGGER);
+	if (ctl_sig) {
+		snprintf(num, sizeof(num), "%d", ctl_sig);
+		setenv(TSF_ENV_CONTROL, num, 1);
+	}
+	if (paused)
+		setenv(TSF_ENV_PAUSED, "1", 1);
+	if (trigger) {
+		char *v = xmalloc(strlen(trigger) + 16);
+
+		sprintf(v, "%s:%s", trigger, count ? count : "1");
+		setenv(TSF_ENV_TRIGGER, v, 1);
+		free(v);
+	}
 
 	/* The forwarding is in place before the program exists, and a signal that comes
 	 * meanwhile waits until record knows whom to pass it to.  The program starts with
@@ -436,7 +531,8 @@ int cmd_record(int argc, char **argv)
 		salvage_run(salvage, path, salvage_failed, NULL);
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
-	check_trace(path, argv[optind], &t0);
+	if (!trigger && !paused)	/* else an empty trace may be what was asked for */
+		check_trace(path, argv[optind], &t0);
 	if (hint)
 		record_hint(path);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -47,8 +47,13 @@ static const char help_text[] =
     "      --thread TID      only the thread TID\n"
     "  -s, --sort KEY        incl, self, calls or name (default: incl; self with --flat);\n"
     "                        numbers sort largest first, ties by name\n"
-    "      --ns              times as integer nanoseconds, for scripts\n" CONVERT_CUT_HELP_NO_DEPTH
-	CONVERT_SYMBOL_HELP
+    "      --ns              times as integer nanoseconds, for scripts\n"
+    "      --compensate      subtract the recorder's own cost, measured when the program\n"
+    "                        started and stored in the trace: per call, its enter and\n"
+    "                        exit from self, and every enter and exit of its subtree from\n"
+    "                        incl; never below 0 (the header says it is compensated, and\n"
+    "                        by how much; --flat's min, percentiles and max are "
+    "not)\n" CONVERT_CUT_HELP_NO_DEPTH CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -59,7 +64,7 @@ static const char help_text[] =
 
 int cmd_report(int argc, char **argv)
 {
-	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS };
+	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS, OPT_COMPENSATE };
 	static const struct option opts[] = {
 		{ "flat", no_argument, NULL, OPT_FLAT },
 		{ "depth", required_argument, NULL, 'd' },
@@ -67,6 +72,7 @@ int cmd_report(int argc, char **argv)
 		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "sort", required_argument, NULL, 's' },
 		{ "ns", no_argument, NULL, OPT_NS },
+		{ "compensate", no_argument, NULL, OPT_COMPENSATE },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS_NO_DEPTH,
@@ -133,6 +139,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case OPT_NS:
 			o.ns = 1;
+			break;
+		case OPT_COMPENSATE:
+			o.compensate = 1;
 			break;
 		case 'o':
 			job.output = optarg;

@@ -18,6 +18,7 @@
 
 #define TSCOPE_COMMANDS(X)                                                                         \
 	X(record, "run a program built with -finstrument-functions, recording its calls")          \
+	X(ctl, "start, stop, flush or snapshot the recording of a process run by record")          \
 	X(report, "show the call tree of each thread, or one row per function (--flat)")           \
 	X(chrome, "convert to Chrome Trace Event JSON for Perfetto UI or chrome://tracing")        \
 	X(perfetto, "convert to Perfetto's native protobuf trace, for Perfetto UI")                \

@@ -71,6 +71,13 @@ int calltree_reset(struct calltree *t);
  */
 uint32_t calltree_child(struct calltree *t, uint32_t parent, uint64_t key);
 
+/*
+ * Take the recorder's cost out of t's times (compensate.c): cost_ns per event, two
+ * events per call; a node's self loses its own calls' events, its incl those of its
+ * whole subtree, neither going below 0.  Returns 0 or TSCOPE_ENOMEM.
+ */
+int calltree_compensate(struct calltree *t, double cost_ns);
+
 /* Free what t holds.  A second call is a harmless no-op. */
 void calltree_fini(struct calltree *t);
 

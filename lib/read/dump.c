@@ -83,6 +83,11 @@ static void info_clock(struct reader *r, FILE *out)
 			(double)c->read_cost / c->ticks_per_ns);
 	else if (c->read_cost)
 		fprintf(out, "read cost   %" PRIu64 " ticks\n", c->read_cost);
+	if (in->cost.events)
+		fprintf(out,
+			"event cost  %.1f ns (measured at start: %" PRIu64 " events in %" PRIu64
+			" ticks)\n",
+			reader_event_cost_ns(r), in->cost.events, in->cost.ticks);
 }
 
 static void info_start(struct reader *r, FILE *out)
@@ -336,6 +341,8 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 			ck->u.events.h.flags, ck->u.events.h.flags & TSF_EF_FINAL ? " final" : "",
 			ck->u.events.h.flags & TSF_EF_RING_WRAPPED ? " wrapped" : "",
 			ck->u.events.slots);
+		if (ck->u.events.h.flags & TSF_EF_RESUMED)
+			fputs(" resumed", out);
 		if (ck->u.events.h.waited_ns)
 			fprintf(out, " waited_ns=%" PRIu64, ck->u.events.h.waited_ns);
 		break;
@@ -358,6 +365,11 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 		fprintf(out, " bias=0x%" PRIx64 " lo=0x%" PRIx64 " ticks=%" PRIu64 "%s",
 			ck->u.unload.bias, ck->u.unload.lo, ck->u.unload.ticks,
 			ck->u.unload.flags & TSF_UNLOAD_EXACT ? " exact" : "");
+		break;
+	case TSF_CHUNK_COST:
+		fprintf(out,
+			" ticks=%" PRIu64 " events=%" PRIu64 " median=%" PRIu64 " rounds=%" PRIu64,
+			ck->u.cost.ticks, ck->u.cost.events, ck->u.cost.median, ck->u.cost.rounds);
 		break;
 	default:
 		break;

@@ -89,6 +89,9 @@ int profile_thread(struct profile *p, struct spans *sp, size_t i)
 	rc = spans_run(sp, i, &profile_ops, p);
 	if (p->tree.err || p->err)
 		return TSCOPE_ENOMEM;
+	if (p->compensate &&
+	    calltree_compensate(&p->tree, reader_event_cost_ns(spans_reader(sp))) < 0)
+		return TSCOPE_ENOMEM;
 	if (calltree_merge(&p->merged, 0, &p->tree, sp, NULL) < 0 ||
 	    calltree_grow((void **)&p->hist, &p->hist_cap, p->thist_cap, sizeof(*p->hist), 1) < 0)
 		return TSCOPE_ENOMEM;

@@ -41,6 +41,7 @@ struct profile {
 	uint32_t *touched;
 	size_t touched_n, touched_cap;
 	struct spans *sp;
+	int compensate; /* take each trace's cost per event out of its times */
 	int err;
 	/* profile_rows(): the names on the path being walked, and how often each is */
 	uint32_t *active, *path;

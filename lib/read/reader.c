@@ -334,6 +334,8 @@ const char *reader_chunk_type_name(uint32_t type)
 		return "END";
 	case TSF_CHUNK_UNLOAD:
 		return "UNLOAD";
+	case TSF_CHUNK_COST:
+		return "COST";
 	default:
 		return NULL;
 	}
@@ -373,6 +375,8 @@ static uint32_t fixed_size(uint32_t type)
 		return sizeof(struct tsf_unload);
 	case TSF_CHUNK_END:
 		return sizeof(struct tsf_end);
+	case TSF_CHUNK_COST:
+		return sizeof(struct tsf_cost);
 	default:
 		return 0;
 	}
@@ -473,6 +477,12 @@ static int decode_meta(struct reader *r, struct reader_chunk *ck, const unsigned
 		ck->u.end.events = ld64(p + 8);
 		ck->u.end.lost = ld64(p + 16);
 		ck->u.end.waited_ns = ld64(p + 24);
+		break;
+	case TSF_CHUNK_COST:
+		ck->u.cost.ticks = ld64(p);
+		ck->u.cost.events = ld64(p + 8);
+		ck->u.cost.median = ld64(p + 16);
+		ck->u.cost.rounds = ld64(p + 24);
 		break;
 	default:
 		return 1;
@@ -904,6 +914,10 @@ static int apply_chunk(struct reader *r, const struct reader_chunk *ck)
 	case TSF_CHUNK_UNLOAD:
 		module_gone(r, &ck->u.unload);
 		return 0;
+	case TSF_CHUNK_COST:
+		if (ck->u.cost.events)
+			r->info.cost = ck->u.cost;
+		return 0;
 	default:
 		r->info.unknown_chunks++;
 		return 0;
@@ -940,6 +954,16 @@ static void clock_rate(struct reader_clock *c, uint64_t dns, uint64_t dticks)
 		if (++c->rate_lo == 0)
 			c->rate_hi++;
 	}
+}
+
+double reader_event_cost_ns(const struct reader *r)
+{
+	const struct tsf_cost *c = &r->info.cost;
+	double tpn = r->clock.ticks_per_ns > 0 ? r->clock.ticks_per_ns : 1.0;
+
+	if (!c->events)
+		return 0;
+	return (double)c->ticks / (double)c->events / tpn;
 }
 
 static void clock_setup(struct reader *r)
@@ -1503,6 +1527,8 @@ static int next_chunk(struct reader_cursor *c)
 	}
 	if (!single && (c->flags & READER_CHUNKS))
 		note(c, READER_EV_CHUNK, ref->offset, clamp64(c->chunk.seq));
+	if (!single && (c->chunk.eflags & TSF_EF_RESUMED))
+		note(c, READER_EV_PAUSE, 0, 0);
 	if (gap)
 		note(c, READER_EV_GAP, 0, clamp64(gap));
 	else if (!single && (c->chunk.eflags & TSF_EF_RING_WRAPPED))

@@ -111,6 +111,9 @@ struct reader_info {
 				  between two chunks) */
 
 	/* filled by reader_scan() */
+	/* COST chunk: the runtime's cost per event, measured at start; events 0: none */
+	struct tsf_cost cost;
+
 	int scanned;
 	uint64_t events;      /* logical events (a COPY or COUNTER is one) */
 	uint64_t first_ticks; /* earliest event of any thread; 0 without events */
@@ -193,6 +196,10 @@ struct reader_clock {
 
 const struct reader_clock *reader_clock(const struct reader *r);
 
+/* The runtime's cost of recording one event (its COST chunk), in ns by the trace's
+ * clock; 0 when the trace does not say. */
+double reader_event_cost_ns(const struct reader *r);
+
 /* Convert with a clock from reader_clock(); saturates at 0 and UINT64_MAX.  Inline: a
  * converter calls it per event. */
 static inline uint64_t reader_clock_ns(const struct reader_clock *c, uint64_t ticks)
@@ -240,8 +247,10 @@ enum reader_kind {
 	READER_EV_GAP,	      /* events are missing here.  value: EVENTS chunks missing (seq
 				 numbers skipped), or 0 when a ring-mode buffer overwrote an
 				 unknown number of older events (TSF_EF_RING_WRAPPED) */
-	READER_EV_BAD	      /* a malformed chunk, or its tail, was skipped; addr: the chunk's
+	READER_EV_BAD,	      /* a malformed chunk, or its tail, was skipped; addr: the chunk's
 				 offset, value: event slots skipped (0: unknown) */
+	READER_EV_PAUSE	      /* recording was stopped here and started again (TSF_EF_RESUMED):
+				 nothing is missing, but calls cannot be matched across it */
 };
 
 /* Is this kind a recorded event (not a note)? */
@@ -405,6 +414,7 @@ struct reader_chunk {
 		} process;
 		struct tsf_end end;
 		struct tsf_unload unload;
+		struct tsf_cost cost;
 	} u;
 };
 

@@ -71,6 +71,10 @@ struct report {
 	struct profile prof;
 	struct item *items;
 	size_t items_cap;
+
+	/* --compensate, flat: the costs per event of the traces, and traces without one */
+	double cost_lo, cost_hi;
+	uint64_t uncompensated;
 };
 
 int report_open(struct report **rp, FILE *out, const struct report_opts *o, struct names *names)
@@ -89,6 +93,7 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 	if (rep->o.sort == REPORT_SORT_DEFAULT)
 		rep->o.sort = o->flat ? REPORT_SORT_SELF : REPORT_SORT_INCL;
 	rep->names = names;
+	rep->prof.compensate = o->compensate;
 	*rp = rep;
 	return 0;
 }
@@ -336,6 +341,17 @@ static void print_flat(struct report *rep)
 	wc = digits(max_calls);
 	if (wc < 5)
 		wc = 5;
+	if (rep->o.compensate && rep->cost_hi > 0) {
+		fprintf(rep->out, "compensated: %.1f", rep->cost_lo);
+		if (rep->cost_hi > rep->cost_lo)
+			fprintf(rep->out, " to %.1f", rep->cost_hi);
+		fprintf(rep->out,
+			" ns per event subtracted (two per call: self by its own, incl by its "
+			"subtree's; min, percentiles and max are not)%s\n",
+			rep->uncompensated ? "; some traces not compensated: no measured cost"
+					   : "");
+	} else if (rep->o.compensate)
+		fputs("not compensated: the traces hold no measured cost per event\n", rep->out);
 	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self",
 		"self%", wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt,
 		"p99", wt, "max", "function");
@@ -381,6 +397,13 @@ static void process_header(struct report *rep, const struct reader *r)
 	if (in->ppid)
 		fprintf(rep->out, " (parent %" PRIu32 ")", in->ppid);
 	fputc('\n', rep->out);
+	if (rep->o.compensate && in->cost.events)
+		fprintf(rep->out,
+			"compensated: %.1f ns per event subtracted (two per call: self by its own, "
+			"incl by its subtree's)\n",
+			reader_event_cost_ns(r));
+	else if (rep->o.compensate)
+		fputs("not compensated: this trace holds no measured cost per event\n", rep->out);
 }
 
 int report_add(struct report *rep, struct spans *sp)
@@ -388,6 +411,16 @@ int report_add(struct report *rep, struct spans *sp)
 	struct reader *r = spans_reader(sp);
 	int rc = 0, shown = 0;
 
+	if (rep->o.flat && rep->o.compensate) {
+		double c = reader_event_cost_ns(r);
+
+		if (c <= 0)
+			rep->uncompensated++;
+		else if (rep->cost_hi <= 0 || c < rep->cost_lo)
+			rep->cost_lo = c;
+		if (c > rep->cost_hi)
+			rep->cost_hi = c;
+	}
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
 		const struct reader_thread *th = reader_thread(r, i);
 		int e;
@@ -408,6 +441,9 @@ int report_add(struct report *rep, struct spans *sp)
 				rc = e;
 			if (rep->tree.err && !rc)
 				rc = rep->tree.err;
+			if (rep->o.compensate &&
+			    calltree_compensate(&rep->tree, reader_event_cost_ns(r)) < 0)
+				return TSCOPE_ENOMEM;
 			e = calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap);
 			if (e < 0)
 				return e;

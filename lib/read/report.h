@@ -34,6 +34,8 @@ struct report_opts {
 	uint32_t tid;
 	enum report_sort sort; /* default: incl for the tree, self for --flat */
 	int ns;		       /* times as integer nanoseconds instead of human units */
+	int compensate;	       /* take the recorder's measured cost per event out of the
+				  times (see calltree_compensate()) */
 };
 
 struct report; /* a report being written */

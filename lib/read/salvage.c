@@ -172,7 +172,7 @@ static void add_buffer(struct out *o, const struct tsf_salvage *h, const char *b
 	struct tsf_chunk ch;
 	struct tsf_events head;
 	const struct tsf_event *ev;
-	uint64_t cap = u32_at(b, h->off_cap), n, k;
+	uint64_t cap = u32_at(b, h->off_cap), n, k, skip = 0, trusted;
 
 	if (h->off_chunk + sizeof(ch) + sizeof(head) > one ||
 	    cap > (one - h->off_chunk - sizeof(ch) - sizeof(head)) / sizeof(*ev))
@@ -187,7 +187,11 @@ static void add_buffer(struct out *o, const struct tsf_salvage *h, const char *b
 		if (n > cap)
 			n = cap;
 	} else if (state == TSF_SB_FILLING) {
-		n = cap;
+		uint32_t first = u32_at(b, h->off_first); /* went out with a flush */
+
+		skip = first < cap ? first : cap;
+		n = cap - skip;
+		ev += skip;
 		head.tid = u32_at(b, h->off_tid);
 		head.seq = u64_at(b, h->off_seq);
 		head.flags = TSF_EF_FINAL;
@@ -195,7 +199,8 @@ static void add_buffer(struct out *o, const struct tsf_salvage *h, const char *b
 	} else {
 		return;
 	}
-	k = written_slots(ev, n, u64_at(b, h->off_t0), u64_at(b, h->off_trusted));
+	trusted = u64_at(b, h->off_trusted);
+	k = written_slots(ev, n, u64_at(b, h->off_t0), trusted > skip ? trusted - skip : 0);
 	if (state == TSF_SB_FILLING && !k && !head.lost)
 		return; /* nothing: and no later chunk of the thread to leave a gap before */
 	if (state != TSF_SB_FILLING)

@@ -804,6 +804,9 @@ static void slow_event(struct run *u, const struct reader_event *ev)
 			sp->stats.gaps++;
 			pop_all(u, u->last, &sp->rep.open_at_gap);
 			u->fresh = 1;
+		} else if (ev->kind == READER_EV_PAUSE) {
+			pop_all(u, u->last, &sp->rep.open_at_pause);
+			u->fresh = 1;
 		}
 		return;
 	}

@@ -111,6 +111,8 @@ struct spans_repairs {
 	uint64_t end_deferred;
 	uint64_t too_deep;
 	uint64_t time_back;
+	uint64_t open_at_pause; /* open where recording was stopped (tscope ctl stop), closed
+				   there: not a repair, the window ends there */
 };
 
 /* What one spans_run() saw of its thread. */

@@ -59,10 +59,12 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 {
 	b->t0 = tscope__clock_slow(); /* before any event's time: see hook.c */
 	b->trusted = 0;
+	b->first = 0;
 	b->salvage_tid = t->tid;
 	b->salvage_seq = t->seq;
 	tscope__buf_state(b, TSF_SB_FILLING);
 	t->buf = b;
+	t->trig_scan = 0;
 	TS_STORE(t->base, (uintptr_t)b->ev);
 	TS_STORE(t->base_neg, -(uintptr_t)b->ev);
 	TS_STORE(t->size, tscope__buf_bytes(b));
@@ -79,11 +81,22 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 	struct tscope__buf *old = t->buf, *b;
 	size_t n = 0;
 
-	if (tscope__rt.ring)
+	if (tscope__rt.ring) {
+		if (old && t->trig_depth) {
+			uintptr_t pos = TS_LOAD(t->pos);
+
+			tscope__trigger_before_refill(
+			    t, pos < t->base ? 0
+					     : (pos - t->base < t->size ? pos - t->base : t->size) /
+						   sizeof(*old->ev));
+		}
 		return tscope__ring_advance(t);
+	}
 	if (old) {
 		n = tscope__retire(t);
+		tscope__trigger_before_refill(t, n);
 		t->buf = NULL;
+		tscope__untake(old);
 	}
 	b = tscope__pool_get();
 	if (b) {
@@ -94,6 +107,20 @@ TS_NOINSTR int tscope__refill(struct tscope__thread *t)
 	if (old)
 		tscope__writer_submit(t, old, n, 0);
 	return b != NULL;
+}
+
+/* Stream mode: the slots [0, b->first) of b went out already, copied by a flush of
+ * `tscope ctl` (control.c): they become PAD slots, which readers skip.  They hold whole
+ * events, written: no hook is still to store there.  Caller owns b's thread. */
+TS_NOINSTR void tscope__untake(struct tscope__buf *b)
+{
+	if (tscope__rt.ring || !b->first)
+		return;
+	for (uint32_t i = 0; i < b->first; i++) {
+		b->ev[i].word = TSF_WORD(TSF_KIND_PAD, 0);
+		b->ev[i].time = b->t0;
+	}
+	b->first = 0;
 }
 
 /* Let go of t's buffers without writing them (they are another session's, or were
@@ -146,7 +173,7 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 {
 	struct tscope__thread *t = &tscope__self;
 	uintptr_t bytes = n * sizeof(*ev);
-	int saved_errno, cancel, type, running;
+	int saved_errno, cancel, type, running, state, written = 0;
 	unsigned gen;
 
 	if (TS_UNLIKELY(!__atomic_load_n(&tscope__rt.inited, __ATOMIC_ACQUIRE))) {
@@ -154,15 +181,27 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 			return;
 		tscope__init_once();
 	}
-	running = __atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE) == TS_RUNNING &&
-		  !t->ignore;
+	state = __atomic_load_n(&tscope__rt.state, __ATOMIC_ACQUIRE);
+	running = !t->ignore &&
+		  (state == TS_RUNNING ||
+		   (state == TS_TRIGGER && (t->trig_depth || tscope__trigger_fires(t, ev, n))));
 	if (tscope__in_buffer(t, p, bytes)) {
 		/* the slot is this event's alone: no flag needed to fill it */
 		if (running && t->gen == __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE)) {
 			tscope__write_at(p, ev, n, tscope__clock_slow());
-			return;
+			if (state == TS_TRIGGER) {
+				written = 1; /* on to the scan, with the flag */
+			} else {
+				/* a session resumed: the fast path opens again */
+				if (!TS_LOAD(t->room) && tscope__try_own(t)) {
+					tscope__open_fast_path(t);
+					tscope__release(t);
+				}
+				return;
+			}
+		} else {
+			tscope__pad(t, p, n);
 		}
-		tscope__pad(t, p, n);
 	}
 	if (!running)
 		return;
@@ -184,14 +223,18 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	if (!tscope__own_self(t, (uintptr_t)__builtin_frame_address(0))) {
-		tscope__nest_record(t, ev, n);
+		if (!written)
+			tscope__nest_record(t, ev, n);
 		goto out_cancel;
 	}
 	gen = __atomic_load_n(&tscope__rt.gen, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST) != TS_RUNNING)
+	state = __atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST);
+	if (state != TS_RUNNING && (state != TS_TRIGGER || !t->trig_depth))
 		goto out;
 	if (t->gen != gen)
 		thread_attach(t, gen);
+	if (written)
+		goto opened;
 	/* A handler may fill the buffer between the look and the reservation: then a
 	 * refill, and once more.  An event wider than a whole buffer (a long copied name
 	 * in a tiny buffer) cannot be recorded either. */
@@ -210,8 +253,14 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 			t->lost += n;
 			goto out;
 		}
+		if (state == TS_TRIGGER && !t->trig_depth && !tscope__trigger_fires(t, ev, n))
+			goto out; /* FUNC returned in the buffer just handed over */
 	}
-	tscope__open_fast_path(t);
+opened:
+	if (state == TS_TRIGGER)
+		tscope__trigger_window(t);
+	else
+		tscope__open_fast_path(t);
 out:
 	tscope__release(t);
 out_cancel:
@@ -254,6 +303,7 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 
 	if (t->gen != tscope__rt.gen)
 		return;
+	tscope__trigger_settle(t);
 	if (tscope__rt.ring && t->buf) {
 		tscope__ring_flush(t, flags);
 		return;
@@ -274,6 +324,7 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 	if (self && t->buf) {
 		b = t->buf;
 		t->buf = NULL;
+		tscope__untake(b);
 	} else {
 		b = tscope__pool_get();
 		if (!b) {
@@ -286,10 +337,14 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 		}
 		if (t->buf) {
 			/* slots still being written are copied as they are: the writer
-			 * holds the copy back by t0 like any buffer, until the end */
-			memcpy(b->ev, t->buf->ev, n * sizeof(*b->ev));
+			 * holds the copy back by t0 like any buffer, until the end; those a
+			 * flush took already (untake) are left out */
+			uint32_t first = t->buf->first < n ? t->buf->first : (uint32_t)n;
+
+			n -= first;
+			memcpy(b->ev, t->buf->ev + first, n * sizeof(*b->ev));
 			b->t0 = t->buf->t0;
-			b->trusted = t->buf->trusted;
+			b->trusted = t->buf->trusted > first ? t->buf->trusted - first : 0;
 		}
 		b->head.lost = t->buf ? t->buf->head.lost : t->lost;
 		t->gen = 0; /* the events are taken: the next session starts afresh */

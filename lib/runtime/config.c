@@ -173,6 +173,43 @@ TS_NOINSTR void tscope__config_from_env(struct tscope__config *c, int *disabled)
 			c->snapshot_signal = 0;
 		}
 	}
+	v = getenv(TSF_ENV_CONTROL);
+	if (v && *v) {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*end || n < SIGRTMIN || n > SIGRTMAX)
+			bad_env(TSF_ENV_CONTROL, v, "none (a real-time signal number is needed)");
+		else
+			c->control_signal = (int)n;
+	}
+	v = getenv(TSF_ENV_PAUSED);
+	if (v && *v && strcmp(v, "0") != 0) {
+		if (strcmp(v, "1") == 0)
+			c->start_paused = 1;
+		else
+			bad_env(TSF_ENV_PAUSED, v, "0");
+	}
+	v = getenv(TSF_ENV_TRIGGER);
+	if (v && *v) {
+		const char *colon = strrchr(v, ':');
+		size_t len = colon ? (size_t)(colon - v) : strlen(v);
+		char *end = NULL;
+		unsigned long n = colon ? strtoul(colon + 1, &end, 10) : 1;
+
+		/* C++ names hold "::": a count is only digits after the last colon */
+		if (colon && (colon == v || colon[-1] == ':' || !colon[1] || *end)) {
+			len = strlen(v);
+			n = 1;
+		}
+		if (!len || len >= sizeof(c->trigger) || !n || n > 1000000000ul) {
+			bad_env(TSF_ENV_TRIGGER, v, "no trigger");
+		} else {
+			memcpy(c->trigger, v, len);
+			c->trigger[len] = 0;
+			c->trigger_count = (unsigned)n;
+		}
+	}
 	v = getenv(TSF_ENV_COMPRESS);
 	if (v && *v && strcmp(v, "pack") != 0) {
 		if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0)

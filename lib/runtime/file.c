@@ -191,6 +191,7 @@ TS_NOINSTR int tscope__file_open(void)
 	tscope__file_emit(NULL, TSF_CHUNK_PROCESS, &p, sizeof(p), exe, n > 0 ? (size_t)n : 0, NULL,
 			  0);
 	tscope__file_emit_clock(&f.start);
+	tscope__selfcost_write(tscope__file_emit, NULL);
 	tscope__maps_write(tscope__file_emit, NULL, TS_MAPS_RESET);
 	end_provisional();
 	return 0;

@@ -82,10 +82,12 @@ static TS_NOINSTR void stop_for_signal(void)
 	}
 }
 
-/* Start a session with configuration c.  Caller holds control; nothing runs. */
+/* Start a session with configuration c: running, or paused (start_paused), or waiting
+ * for its trigger.  Caller holds control; nothing runs. */
 static TS_NOINSTR int start_locked(const struct tscope__config *c, int lazy)
 {
-	int rc = tscope__writer_open(c, lazy, snapshot_from_signal);
+	int rc = tscope__writer_open(c, lazy, snapshot_from_signal, tscope__control_serve);
+	int state = c->trigger[0] ? TS_TRIGGER : c->start_paused ? TS_PAUSED : TS_RUNNING;
 
 	if (rc)
 		return rc;
@@ -93,7 +95,7 @@ static TS_NOINSTR int start_locked(const struct tscope__config *c, int lazy)
 	tscope__rt.cfg = *c;
 	__atomic_store_n(&tscope__rt.gen, tscope__rt.gen + 1 ? tscope__rt.gen + 1 : 1,
 			 __ATOMIC_RELEASE);
-	__atomic_store_n(&tscope__rt.state, TS_RUNNING, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&tscope__rt.state, state, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -190,7 +192,9 @@ static TS_NOINSTR void init_body(void)
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	__atomic_store_n(&tscope__rt.inited, 1, __ATOMIC_RELEASE);
 	if (!tscope__rt.disabled) {
+		tscope__selfcost_measure();
 		tscope__signal_install(&tscope__rt.env_cfg, stop_for_signal);
+		tscope__control_install(&tscope__rt.env_cfg);
 		pthread_mutex_lock(&tscope__rt.control);
 		/* Under `tscope record` the file is claimed at once, so that an image this
 		 * process exec()s finds it taken. */
@@ -325,6 +329,8 @@ TSCOPE_API TS_NOINSTR int tscope_start(const struct tscope_config *cfg)
 	rc = tscope__config_merge(cfg, &tscope__rt.env_cfg, &c);
 	if (rc)
 		return rc;
+	c.start_paused = 0; /* asked for explicitly: it runs */
+	c.trigger[0] = 0;
 	pthread_mutex_lock(&tscope__rt.control);
 	if (tscope__rt.state != TS_OFF && tscope__rt.explicit_start) {
 		rc = TSCOPE_EBUSY;

@@ -98,6 +98,7 @@ static TS_NOINSTR struct tsf_salvage *make_head(void)
 	p->off_name = offsetof(struct tscope__buf, name);
 	p->off_name_changed = offsetof(struct tscope__buf, name_changed);
 	p->name_max = TS_NAME_MAX;
+	p->off_first = offsetof(struct tscope__buf, first);
 	if (s.trace[0])
 		snprintf(p->path, sizeof(p->path), "%s", s.trace);
 	else if (s.session[0]) /* where it will be: for a reader to find it never opened */

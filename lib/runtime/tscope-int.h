@@ -33,6 +33,11 @@
  *	pool.c     buffer memory: mapping, recycling, spares
  *	shm.c      under `tscope record`: buffer memory that outlives the process
  *	config.c   the TSCOPE_* environment and the API's configuration; tscope__say()
+ *	selfcost.c the cost of recording one event, measured at start (a COST chunk)
+ *	control.c  `tscope ctl`: its signal recorded, its requests served on the writer
+ *	           thread (session.c's level)
+ *	trigger.c  --trigger FUNC: the cold path's part (buffer.c's level); symbol.c
+ *	           finds FUNC's address
  */
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
@@ -117,6 +122,10 @@ struct tscope__thread {
 	struct tscope__buf *ring[TS_RING_BLOCKS]; /* ring mode: buf is one of these */
 	unsigned ring_cur;  /* index of buf in ring */
 	int ring_overwrote; /* events were overwritten since the last snapshot */
+	unsigned long trig_depth; /* --trigger: FUNC's calls open; 0: not recording one */
+	size_t trig_scan;	  /* --trigger: slots of buf scanned for FUNC's exit */
+	int trig_skip;		  /* --trigger: the enter that fired is yet to be scanned */
+	int resumed;		  /* recording stopped and started again: flag the next chunk */
 	char name[TS_NAME_MAX];
 	struct tscope__thread *next; /* registry link */
 	/* events of signal handlers that interrupt the cold path while it has no buffer */
@@ -136,6 +145,10 @@ struct tscope__config {
 	int mode; /* TSCOPE_MODE_STREAM or _RING */
 	int encoding;	     /* TS_ENC_* */
 	int snapshot_signal; /* ring mode: a signal that asks for a snapshot; 0: none */
+	int control_signal;  /* a real-time signal `tscope ctl` sends; 0: none */
+	int start_paused;    /* the session starts paused, until `tscope ctl start` */
+	char trigger[256];   /* record only the calls of this function (and their subtrees) */
+	unsigned trigger_count; /* that many of them, then nothing more */
 	int claim; /* under `tscope record`: the first process claims path, others path.<pid>;
 		      TS_CLAIM_ALWAYS: path, else path.<pid>, even in a forked child */
 };
@@ -144,7 +157,8 @@ enum { TS_ENC_PACK, TS_ENC_LZ4, TS_ENC_RAW }; /* EVENTS chunks: packed, + LZ4, 1
 
 #define TS_CLAIM_ALWAYS 2 /* claim: a session resumed after a failed exec() */
 
-enum { TS_OFF, TS_RUNNING, TS_PAUSED };
+/* TS_TRIGGER: paused but for the threads recording a triggered call (trigger.c) */
+enum { TS_OFF, TS_RUNNING, TS_PAUSED, TS_TRIGGER };
 
 /*
  * The process's recording state (session.c).  Locking, outermost first:
@@ -170,6 +184,8 @@ struct tscope__rt {
 	struct tscope__thread *threads;
 	struct tscope__config env_cfg; /* what the environment asked for */
 	struct tscope__config cfg;     /* the running session's, under control */
+	uintptr_t trig_fn;	       /* TS_TRIGGER: the address of the function that triggers */
+	unsigned trig_left;	       /* TS_TRIGGER: triggers left */
 };
 extern struct tscope__rt tscope__rt;
 
@@ -207,7 +223,20 @@ void tscope__open_fast_path(struct tscope__thread *t);
 size_t tscope__retire(struct tscope__thread *t);
 void tscope__install(struct tscope__thread *t, struct tscope__buf *b);
 void tscope__drop_buffers(struct tscope__thread *t);
+void tscope__untake(struct tscope__buf *b);
 void tscope__thread_exit(void *arg);
+
+/* trigger.c: --trigger FUNC; symbol.c: FUNC's address */
+int tscope__trigger_fires(struct tscope__thread *t, const struct tsf_event *ev, unsigned n);
+int tscope__trigger_before_refill(struct tscope__thread *t, size_t n);
+void tscope__trigger_window(struct tscope__thread *t);
+void tscope__trigger_settle(struct tscope__thread *t);
+uintptr_t tscope__symbol_lookup(const char *name);
+
+/* control.c: `tscope ctl` requests, by a signal, served on the writer thread */
+void tscope__control_install(const struct tscope__config *c);
+void tscope__control_serve(void);
+void tscope__flush_other(struct tscope__thread *t);
 
 /* slots.c */
 int tscope__in_buffer(const struct tscope__thread *t, const struct tsf_event *p, uintptr_t bytes);
@@ -227,7 +256,9 @@ void tscope__ring_flush(struct tscope__thread *t, uint32_t flags);
 void tscope__ring_free(struct tscope__thread *t);
 
 /* writer.c */
-int tscope__writer_open(const struct tscope__config *cfg, int lazy, void (*snapshot)(void));
+int tscope__writer_open(const struct tscope__config *cfg, int lazy, void (*snapshot)(void),
+			void (*control)(void));
+int tscope__writer_request_control(void);
 void tscope__writer_submit(struct tscope__thread *t, struct tscope__buf *b, size_t n,
 			   uint32_t flags);
 int tscope__writer_sync(void);
@@ -292,6 +323,10 @@ void tscope__encode_atfork_child(void);
 			      scan after it times what it unloads */
 int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how);
 void tscope__maps_snapshot(tscope__emit_fn emit, void *ctx);
+
+/* selfcost.c: the cost of one event, measured at start, and its COST chunk */
+void tscope__selfcost_measure(void);
+void tscope__selfcost_write(tscope__emit_fn emit, void *ctx);
 
 /* pool.c */
 void tscope__pool_reset(size_t bytes);

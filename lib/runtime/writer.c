@@ -48,6 +48,8 @@ static struct {
 	int thread_stop;
 	int snapshot_req;          /* set by the snapshot signal's handler */
 	void (*snapshot)(void);    /* what the writer thread calls for it */
+	int control_req;	   /* set by the control signal's handler (tscope ctl) */
+	void (*control)(void);	   /* what the writer thread calls for it */
 	int in_dlclose;            /* dlclose() calls between their two scans */
 	uint64_t lost;             /* events lost with no buffer to count them in */
 	uint64_t waited_ns;	   /* producers waited for the queue to drain, in all */
@@ -122,6 +124,8 @@ static TS_NOINSTR void *writer_main(void *arg)
 			;
 		if (__atomic_exchange_n(&w.snapshot_req, 0, __ATOMIC_ACQ_REL) && w.snapshot)
 			w.snapshot();
+		if (__atomic_exchange_n(&w.control_req, 0, __ATOMIC_ACQ_REL) && w.control)
+			w.control();
 		drain(0);
 		tscope__pool_keep_spares(__atomic_load_n(&w.active, __ATOMIC_RELAXED));
 		if (__atomic_load_n(&w.thread_stop, __ATOMIC_ACQUIRE) &&
@@ -136,6 +140,18 @@ TS_NOINSTR void tscope__writer_request_snapshot(void)
 	__atomic_store_n(&w.snapshot_req, 1, __ATOMIC_RELEASE);
 	if (w.wake_ready)
 		sem_post(&w.wake);
+}
+
+/* From a signal handler: have the writer thread serve the control requests.  Returns 0
+ * when there is no writer thread to do it (no session). */
+TS_NOINSTR int tscope__writer_request_control(void)
+{
+	if (!__atomic_load_n(&w.thread_running, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&w.thread_stop, __ATOMIC_ACQUIRE) || !w.wake_ready)
+		return 0;
+	__atomic_store_n(&w.control_req, 1, __ATOMIC_RELEASE);
+	sem_post(&w.wake);
+	return 1;
 }
 
 /* Start the writer thread with every signal blocked: the program's signals are for
@@ -205,7 +221,8 @@ TS_NOINSTR void tscope__writer_submit(struct tscope__thread *t, struct tscope__b
 				     uint32_t flags)
 {
 	b->head.tid = t->tid;
-	b->head.flags = flags;
+	b->head.flags = flags | (t->resumed ? TSF_EF_RESUMED : 0);
+	t->resumed = 0;
 	b->head.seq = t->seq++;
 	if (t->buf && t->buf != b) /* its successor, installed first (refill) */
 		t->buf->salvage_seq = t->seq;
@@ -237,20 +254,21 @@ static TS_NOINSTR void session_reset(const struct tscope__config *cfg, int keep_
 
 /*
  * Open a session: the file is created now, or at the first write when lazy.
- * snapshot is what the snapshot signal calls, on the writer thread.  Returns 0 or
- * TSCOPE_EIO.
+ * snapshot is what the snapshot signal calls, on the writer thread, and control what
+ * the control signal does.  Returns 0 or TSCOPE_EIO.
  */
 TS_NOINSTR int tscope__writer_open(const struct tscope__config *cfg, int lazy,
-				   void (*snapshot)(void))
+				   void (*snapshot)(void), void (*control)(void))
 {
 	int rc = 0;
 
 	tscope__file_lock();
 	session_reset(cfg, 0);
 	w.snapshot = snapshot;
+	w.control = control;
 	__atomic_store_n(&w.active, 1, __ATOMIC_RELAXED);
-	if (cfg->snapshot_signal) {
-		/* the signal's handler can only post: the thread must be there */
+	if (cfg->snapshot_signal || cfg->control_signal) {
+		/* the signals' handlers can only post: the thread must be there */
 		pthread_mutex_lock(&w.wake_lock);
 		if (!w.thread_running)
 			writer_start();
@@ -368,6 +386,7 @@ TS_NOINSTR int tscope__writer_atfork_child(void)
 	w.thread_running = 0;
 	w.thread_stop = 0;
 	w.snapshot_req = 0;
+	w.control_req = 0;
 	w.in_dlclose = 0;
 	tscope__file_atfork_child(w.active);
 	return forgot;
