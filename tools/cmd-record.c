@@ -58,12 +58,19 @@ static void help(void)
 	      "                       more CPU for the writer thread)\n"
 	      "      --raw            write 16 bytes per event, not packed (by default events\n"
 	      "                       are packed: 1 to 2 bytes each on call-heavy code)\n"
+	      "      --malloc         also record malloc, calloc, realloc, free, posix_memalign,\n"
+	      "                       aligned_alloc, memalign, valloc (C++ new and delete\n"
+	      "                       through them) and anonymous mmap/munmap, with sizes and\n"
+	      "                       addresses, in the function that called them: see\n"
+	      "                       tscope leaks, and tscope report's memory columns\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
 	      "\n"
 	      "The exit status is PROGRAM's, or 128+N when signal N ended it; 1 or 2 when\n"
 	      "tscope itself could not run it.  Environment: TSCOPE_LIB names the library to\n"
-	      "preload (default: the one next to this tscope, else the installed one).\n",
+	      "preload (default: the one next to this tscope, else the installed one);\n"
+	      "--malloc preloads libtscope-malloc.so from the same directory, and sets\n"
+	      "TSCOPE_MALLOC=1.\n",
 	      stdout);
 }
 
@@ -265,6 +272,7 @@ int cmd_record(int argc, char **argv)
 		{ "snapshot-signal", required_argument, NULL, 's' },
 		{ "lz4", no_argument, NULL, 'z' },
 		{ "raw", no_argument, NULL, 'w' },
+		{ "malloc", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -277,7 +285,7 @@ int cmd_record(int argc, char **argv)
 	struct timespec t0;
 	uint64_t size;
 	const char *encoding = NULL;
-	int opt, st;
+	int opt, st, mem = 0;
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -299,6 +307,9 @@ int cmd_record(int argc, char **argv)
 				return util_usage_error("record",
 							"--lz4 and --raw exclude each other");
 			encoding = opt == 'z' ? "lz4" : "none";
+			break;
+		case 'm':
+			mem = 1;
 			break;
 		case 'h':
 			help();
@@ -343,7 +354,25 @@ int cmd_record(int argc, char **argv)
 			}
 		}
 	}
-	preload(lib);
+	if (mem) {
+		/* libtscope-malloc.so beside libtscope.so, preloaded first: its malloc must
+		 * come before libc's, and it needs libtscope.so, preloaded after it */
+		char mlib[PATH_MAX + 32];
+		const char *slash = strrchr(lib, '/');
+		int dir = slash ? (int)(slash - lib) + 1 : 0;
+
+		snprintf(mlib, sizeof(mlib), "%.*slibtscope-malloc.so", dir, lib);
+		if (access(mlib, R_OK) < 0) {
+			util_error(mlib, "cannot preload for --malloc: %s", strerror(errno));
+			return EXIT_BAD;
+		}
+		preload(lib);
+		preload(mlib);
+		setenv(TSF_ENV_MALLOC, "1", 1);
+	} else {
+		preload(lib);
+		unsetenv(TSF_ENV_MALLOC);
+	}
 	setenv(TSF_ENV_OUTPUT, path, 1);
 	setenv(TSF_ENV_RECORD, "1", 1);
 	unsetenv(TSF_ENV_ENABLE);
