@@ -26,6 +26,7 @@
 	  "write a pprof profile (calls, self and total time by call path) for go tool pprof")     \
 	X(slowest, "list the slowest calls of one function, with when, where and from where")      \
 	X(callers, "show every call path into one function, and what it calls")                    \
+	X(leaks, "list the allocations never freed, by call path, and the peak of memory in use")  \
 	X(diff,                                                                                    \
 	  "compare runs before and after a change: what got slower, and whether it is noise")      \
 	X(info, "show a trace's header, clock, duration, threads, events and size")                \

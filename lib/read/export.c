@@ -23,6 +23,7 @@
 	X(flamegraph)                                                                              \
 	X(slowest)                                                                                 \
 	X(callers)                                                                                 \
+	X(leaks)                                                                                   \
 	X(diff)
 
 #define EXPORT__DECLARE(name) extern const struct exporter name##_exporter;

@@ -248,6 +248,13 @@ struct func_opts {
 	uint64_t base_ns; /* slowest: start times count from here (set by prepare) */
 };
 
+/* ---- leaks (export-leaks.c) ------------------------------------------------------------ */
+
+struct leaks_opts {
+	int has_tid; /* only the leaks of thread tid (the heap is still the process's) */
+	uint32_t tid;
+};
+
 /* ---- diff (export-diff.c) -------------------------------------------------------------- */
 
 enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED, DIFF_FLAMEGRAPH };
