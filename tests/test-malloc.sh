@@ -53,26 +53,31 @@ if nm "$tscope" 2> /dev/null | grep -q -E '__(asan|msan)_init'; then
 fi
 
 # ---- the program's allocations -------------------------------------------------------------
-# function: allocs bytes net (inclusive = self: the functions call no recorded function)
+# function: allocs bytes net, inclusive then self
 cat > "$tmp/want.rep" << EOF
-aligned 4 1406 0
-big 1 10000 0
-consume 0 0 -320
-free_list 0 0 -384
-grow 3 4300 0
-leaker 3 3000 +3000
-make_list 8 384 +384
-mapper 1 $((3 * page)) +$((2 * page))
-produce 6 1097 +1097
-zeroed 1 320 0
+aligned 4 1406 0 4 1406 0
+big 1 10000 0 1 10000 0
+consume 0 0 -320 0 0 -320
+free_list 0 0 -384 0 0 -384
+grow 3 4300 0 3 4300 0
+leaker 3 3000 +3000 3 3000 +3000
+make_list 8 384 +384 8 384 +384
+mapper 1 $((3 * page)) +$((2 * page)) 1 $((3 * page)) +$((2 * page))
+produce 6 1097 +1097 6 1097 +1097
+setup 11 4684 +384 0 0 0
+zeroed 1 320 0 1 320 0
 EOF
 
-# rep TRACE: "function allocs bytes net" per row of report --flat --ns, self = incl checked
+# rep TRACE: "function" and the six memory columns per row of report --flat --ns; the
+# call tree says the same of setup and of make_list below it
 rep() {
 	"$tscope" report --flat --ns "$1" 2> "$tmp/rep.err" |
-		awk 'NR > 1 { if ($(NF-6) != $(NF-3) || $(NF-5) != $(NF-2) || $(NF-4) != $(NF-1))
-				print "self and incl differ: " $0
-			print $NF, $(NF-6), $(NF-5), $(NF-4) }' | sort
+		awk 'NR > 1 { print $NF, $(NF-6), $(NF-5), $(NF-4), $(NF-3), $(NF-2), $(NF-1) }' |
+		sort
+	"$tscope" report --ns -t 0 "$1" 2> "$tmp/rep.err" |
+		awk '$NF == "setup" { s = $0 } $NF == "make_list" && s { print s, "/", $0 }' |
+		grep -q -E ' 11 +4684 +\+384 +0 +0 +0 +setup / .* 8 +384 +\+384 +8 +384 +\+384 +make_list$' ||
+		echo "the tree's setup and make_list: $("$tscope" report --ns -t 0 "$1" 2>&1)"
 }
 
 "$tscope" record --malloc -o "$tmp/m.trace" "$prog" mmap > "$tmp/out" 2>&1 ||
