@@ -182,10 +182,10 @@ TSCOPE_API void tscope_memory(int event, int origin, const void *p, size_t size)
 
 #if defined(TSCOPE_DISABLE)
 #define TSCOPE_ALLOC(p, size) ((void)0)
-#define TSCOPE_FREE(p)        ((void)0)
+#define TSCOPE_FREE(p)	      ((void)0)
 #else
 #define TSCOPE_ALLOC(p, size) tscope_alloc((p), (size))
-#define TSCOPE_FREE(p)        tscope_free(p)
+#define TSCOPE_FREE(p)	      tscope_free(p)
 #endif
 
 #if defined(TSCOPE_DISABLE)

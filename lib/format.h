@@ -36,7 +36,7 @@
 #define TSF_ENV_COMPRESS "TSCOPE_COMPRESS"
 #define TSF_ENV_SNAPSIG  "TSCOPE_SNAPSHOT_SIGNAL"
 #define TSF_ENV_RECORD   "TSCOPE_RECORD" /* set by `tscope record`: see docs/FORMAT.md */
-#define TSF_ENV_MALLOC   "TSCOPE_MALLOC" /* 1: libtscope-malloc records (record --malloc) */
+#define TSF_ENV_MALLOC	 "TSCOPE_MALLOC" /* 1: libtscope-malloc records (record --malloc) */
 #define TSF_DEFAULT_PATH "tscope.trace"
 
 struct tsf_header {
@@ -161,8 +161,8 @@ struct tsf_events {
 
 #define TSF_EF_RING_WRAPPED 0x1u /* ring mode: older events were overwritten */
 #define TSF_EF_FINAL        0x2u /* the thread's last chunk (it exited or the trace stopped) */
-#define TSF_EF_EXT          0x4u /* it holds EXT events: readers that sum them up across
-				    threads (memory) read such chunks first */
+/* it holds EXT events: readers that sum them up across threads (memory) read such chunks */
+#define TSF_EF_EXT 0x4u
 
 /*
  * One event: 16 bytes.  kind = word >> 60.
@@ -200,7 +200,7 @@ struct tsf_event {
 #define TSF_KIND_COPY    0x2u
 #define TSF_KIND_INSTANT 0x3u
 #define TSF_KIND_COUNTER 0x4u
-#define TSF_KIND_EXT     0x5u
+#define TSF_KIND_EXT		0x5u
 #define TSF_KIND_PAD     0x7u
 #define TSF_KIND_EXIT    0x8u
 #define TSF_KIND_END     0x9u
@@ -208,12 +208,13 @@ struct tsf_event {
 #define TSF_COPY_MAX     255 /* longest copied name; longer ones are cut */
 
 /* EXT events: the subtype, its argument and its payload slots. */
-#define TSF_EXT_SHIFT	52
+#define TSF_EXT_SHIFT	 52
 #define TSF_EXT_ARG_MASK ((UINT64_C(1) << TSF_EXT_SHIFT) - 1)
-#define TSF_EXT_WORD(sub, arg) \
-	TSF_WORD(TSF_KIND_EXT, ((uint64_t)(sub) << TSF_EXT_SHIFT) | ((uint64_t)(arg)&TSF_EXT_ARG_MASK))
-#define TSF_EXT_SUB(word)     ((unsigned)((word) >> TSF_EXT_SHIFT) & 0xffu)
-#define TSF_EXT_PAYLOAD(sub)  ((unsigned)(sub) >> 6) /* slots after the event */
+#define TSF_EXT_WORD(sub, arg)                                                                     \
+	TSF_WORD(TSF_KIND_EXT,                                                                     \
+		 ((uint64_t)(sub) << TSF_EXT_SHIFT) | ((uint64_t)(arg)&TSF_EXT_ARG_MASK))
+#define TSF_EXT_SUB(word)    ((unsigned)((word) >> TSF_EXT_SHIFT) & 0xffu)
+#define TSF_EXT_PAYLOAD(sub) ((unsigned)(sub) >> 6) /* slots after the event */
 
 /*
  * Memory subtypes.  ALLOC: a block of payload[1] bytes at payload[0] came into use,

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define NOINSTR __attribute__((no_instrument_function))
+#define NOINSTR	 __attribute__((no_instrument_function))
 #define NOINLINE __attribute__((noinline))
 
 static void *volatile keep[64]; /* stops the compiler from dropping the calls */

@@ -34,8 +34,7 @@ static const char help_text[] =
     "recording began is counted apart, and frees nothing.\n"
     "\n"
     "Options:\n"
-    "      --thread TID      only the leaks of thread TID\n" CONVERT_CUT_HELP
-	CONVERT_SYMBOL_HELP
+    "      --thread TID      only the leaks of thread TID\n" CONVERT_CUT_HELP CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"

@@ -52,8 +52,8 @@ static const char help_text[] =
     "  -s, --sort KEY        incl, self, calls, bytes or name (default: incl; self with\n"
     "                        --flat); numbers sort largest first, ties by name; bytes:\n"
     "                        bytes allocated (inclusive; self with --flat)\n"
-    "      --ns              times as integer nanoseconds, sizes as bytes, for scripts\n" CONVERT_CUT_HELP_NO_DEPTH
-	CONVERT_SYMBOL_HELP
+    "      --ns              times as integer nanoseconds, sizes as bytes, for "
+    "scripts\n" CONVERT_CUT_HELP_NO_DEPTH CONVERT_SYMBOL_HELP
     "  -o, --output FILE     write to FILE instead of stdout ('-' is stdout)\n"
     "  -h, --help            show this help and exit\n"
     "  -V, --version         show the version and exit\n"
@@ -133,7 +133,8 @@ int cmd_report(int argc, char **argv)
 					break;
 			if (k == TS_ARRAY_SIZE(sorts))
 				return util_usage_error(
-				    "report", "--sort takes incl, self, calls, bytes or name, not '%s'",
+				    "report",
+				    "--sort takes incl, self, calls, bytes or name, not '%s'",
 				    optarg);
 			o.sort = sort_vals[k];
 			break;

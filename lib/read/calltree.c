@@ -186,7 +186,8 @@ int calltree_mem_incl(const struct calltree *t, struct calltree_mem **out, size_
 		return TSCOPE_ENOMEM;
 	m = *out;
 	for (size_t i = 0; i < t->n; i++)
-		m[i] = (struct calltree_mem){ t->nodes[i].allocs, t->nodes[i].bytes, t->nodes[i].net };
+		m[i] =
+		    (struct calltree_mem){ t->nodes[i].allocs, t->nodes[i].bytes, t->nodes[i].net };
 	for (size_t i = t->n; i-- > 1;) {
 		struct calltree_mem *p = &m[t->nodes[i].parent];
 

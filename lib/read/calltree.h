@@ -63,8 +63,7 @@ struct calltree {
 extern const struct spans_ops calltree_ops;
 
 /* Memory events to the node of the innermost frame (spans_set_memory()); the same ctx. */
-void calltree_memory(void *ctx, struct spans_frame *stack, size_t depth,
-		     const struct spans_mem *m);
+void calltree_memory(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_mem *m);
 
 /* The memory of node i's subtree, the node included, for every node: (*out)[i]. */
 struct calltree_mem {

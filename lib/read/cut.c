@@ -193,8 +193,20 @@ int spans_cut_run(struct spans *sp, size_t i, const struct spans_ops *ops, void 
 	uint64_t start = reader_ns(r, reader_info(r)->start_ticks);
 	struct spans_ops wrap = { c_open, c_close, c_instant, c_counter,
 				  ops->reset ? c_reset : NULL };
-	struct cut k = { sp,   c, ops, ctx, spans_get_memory(sp), start + c->from, 0,
-			 c->focus ? NONE : 0, 0, NULL, 0, NULL, 0, 0 };
+	struct cut k = { sp,
+			 c,
+			 ops,
+			 ctx,
+			 spans_get_memory(sp),
+			 start + c->from,
+			 0,
+			 c->focus ? NONE : 0,
+			 0,
+			 NULL,
+			 0,
+			 NULL,
+			 0,
+			 0 };
 	int rc;
 
 	k.to = c->to == UINT64_MAX || c->to > UINT64_MAX - start ? UINT64_MAX : start + c->to;

@@ -246,8 +246,8 @@ static void dump_ext(const struct reader_event *ev, FILE *out)
 		fprintf(out, "UNFREE %s 0x%" PRIx64, heap_origin(ev->arg), ev->addr);
 		break;
 	default:
-		fprintf(out, "EXT 0x%02" PRIx32 " arg=0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64, ev->len,
-			ev->arg, ev->addr, (uint64_t)ev->value);
+		fprintf(out, "EXT 0x%02" PRIx32 " arg=0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64,
+			ev->len, ev->arg, ev->addr, (uint64_t)ev->value);
 		break;
 	}
 }

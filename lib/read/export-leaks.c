@@ -132,8 +132,9 @@ static void report(struct leaks *x, const struct heap_totals *h, struct reader *
 
 	fprintf(x->out, "%sprocess %" PRIu32 " %s\n", x->processes ? "\n" : "", in->pid, in->exe);
 	fprintf(x->out,
-		"allocations: %" PRIu64 ", %" PRIu64 " bytes (of them by mmap: %" PRIu64 ", %" PRIu64
-		" bytes); frees: %" PRIu64 " (and %" PRIu64 " of blocks allocated unseen)\n",
+		"allocations: %" PRIu64 ", %" PRIu64 " bytes (of them by mmap: %" PRIu64
+		", %" PRIu64 " bytes); frees: %" PRIu64 " (and %" PRIu64
+		" of blocks allocated unseen)\n",
 		h->allocs, h->bytes, h->mmaps, h->mmap_bytes, h->frees, h->frees_unknown);
 	units_ns(buf, sizeof(buf), at > start ? at - start : 0);
 	fprintf(x->out, "peak: %" PRIu64 " bytes in use, at %s, thread %" PRIu32 ", in: ", h->peak,
@@ -150,7 +151,8 @@ static void report(struct leaks *x, const struct heap_totals *h, struct reader *
 	fputc('\n', x->out);
 	for (size_t i = 0; i < x->tree.n; i++)
 		n += x->tree.nodes[i].allocs != 0;
-	fprintf(x->out, "never freed: %" PRIu64 " block%s, %" PRIu64 " bytes, from %zu call path%s\n",
+	fprintf(x->out,
+		"never freed: %" PRIu64 " block%s, %" PRIu64 " bytes, from %zu call path%s\n",
 		h->leaked, h->leaked == 1 ? "" : "s", h->leaked_bytes, n, n == 1 ? "" : "s");
 	if (!n)
 		return;
@@ -205,7 +207,8 @@ static int leaks_add(void *px, struct spans *sp)
 	}
 	spans_set_memory(sp, NULL);
 	if (!h) {
-		fprintf(x->out, "%sprocess %" PRIu32 " %s: no memory events (record with --malloc)\n",
+		fprintf(x->out,
+			"%sprocess %" PRIu32 " %s: no memory events (record with --malloc)\n",
 			x->processes ? "\n" : "", reader_info(r)->pid, reader_info(r)->exe);
 		x->threads += !x->o.has_tid;
 	} else {

@@ -54,8 +54,8 @@ struct heap {
 };
 
 static const char *const origins[TSF_MEM_ORIGINS] = {
-	"tscope_alloc", "malloc",	 "calloc", "realloc", "posix_memalign", "aligned_alloc",
-	"memalign",	"valloc",	 "pvalloc", "mmap",   "free",		"munmap",
+	"tscope_alloc", "malloc", "calloc",  "realloc", "posix_memalign", "aligned_alloc",
+	"memalign",	"valloc", "pvalloc", "mmap",	"free",		  "munmap",
 };
 
 int heap_is_memory(uint32_t sub)
@@ -164,7 +164,8 @@ static uint64_t unmap(struct heap *h, uint64_t lo, uint64_t hi)
 		if (clo > a && chi < b) { /* a hole in the middle: two pieces */
 			struct block tail = *m;
 
-			if (grow((void **)&h->maps, &h->maps_cap, h->maps_n + 1, sizeof(*h->maps)) < 0)
+			if (grow((void **)&h->maps, &h->maps_cap, h->maps_n + 1, sizeof(*h->maps)) <
+			    0)
 				return gone; /* the tail is forgotten: counted as gone */
 			m = &h->maps[i];
 			tail.addr = chi;

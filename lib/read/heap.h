@@ -29,15 +29,15 @@
 
 /* What the heap of a process came to. */
 struct heap_totals {
-	uint64_t allocs, bytes;		/* ALLOC events and their bytes, mmap included */
-	uint64_t mmaps, mmap_bytes;	/* of them, from mmap() */
-	uint64_t frees;			/* FREE events that freed a block */
-	uint64_t frees_unknown;		/* FREE events of an address not in use */
-	uint64_t leaked, leaked_bytes;	/* blocks (mappings) still in use at the end */
-	uint64_t peak;			/* bytes in use at the highest */
-	uint64_t peak_ticks;		/* when it was first reached */
-	uint32_t peak_tid;		/* by which thread's allocation */
-	uint64_t end;			/* bytes in use at the end */
+	uint64_t allocs, bytes;	       /* ALLOC events and their bytes, mmap included */
+	uint64_t mmaps, mmap_bytes;    /* of them, from mmap() */
+	uint64_t frees;		       /* FREE events that freed a block */
+	uint64_t frees_unknown;	       /* FREE events of an address not in use */
+	uint64_t leaked, leaked_bytes; /* blocks (mappings) still in use at the end */
+	uint64_t peak;		       /* bytes in use at the highest */
+	uint64_t peak_ticks;	       /* when it was first reached */
+	uint32_t peak_tid;	       /* by which thread's allocation */
+	uint64_t end;		       /* bytes in use at the end */
 };
 
 struct heap;
@@ -52,10 +52,10 @@ const struct heap_totals *heap_totals(const struct heap *h);
 
 /* One memory event of a thread as heap_next() explains it. */
 struct heap_event {
-	int64_t change;	  /* bytes the heap in use changed by */
-	uint64_t level;	  /* bytes in use after it */
-	uint64_t leaked;  /* ALLOC: bytes of its block still in use at the end */
-	int peak;	  /* ALLOC: this one first reached the peak */
+	int64_t change;	 /* bytes the heap in use changed by */
+	uint64_t level;	 /* bytes in use after it */
+	uint64_t leaked; /* ALLOC: bytes of its block still in use at the end */
+	int peak;	 /* ALLOC: this one first reached the peak */
 };
 
 /* Thread i's memory events, in the order a cursor reads them: heap_rewind() before

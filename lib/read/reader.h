@@ -232,11 +232,11 @@ enum reader_kind {
 	READER_EV_COPY = TSF_KIND_COPY,	      /* a scope begins; text, len: its copied name */
 	READER_EV_INSTANT = TSF_KIND_INSTANT, /* addr: name pointer */
 	READER_EV_COUNTER = TSF_KIND_COUNTER, /* addr: name pointer; value: the sample */
-	READER_EV_EXT = TSF_KIND_EXT, /* a library call: len its subtype (TSF_EXT_*), arg its
+	READER_EV_EXT = TSF_KIND_EXT,	/* a library call: len its subtype (TSF_EXT_*), arg its
 					 argument, addr and value its first two payload
 					 values (0 where it has fewer) */
-	READER_EV_EXIT = TSF_KIND_EXIT,	      /* addr: function */
-	READER_EV_END = TSF_KIND_END,	      /* the innermost BEGIN or COPY scope ends */
+	READER_EV_EXIT = TSF_KIND_EXIT, /* addr: function */
+	READER_EV_END = TSF_KIND_END,	/* the innermost BEGIN or COPY scope ends */
 	READER_EV_CHUNK = 16, /* a chunk starts (only with READER_CHUNKS); addr: its offset,
 				 value: its seq; details in cursor->chunk */
 	READER_EV_LOST,	      /* value: events the thread dropped here (before the next event) */

@@ -228,10 +228,10 @@ static int tree_cmp(void *ctx, uint32_t a, uint32_t b)
 {
 	const struct report *rep = ctx;
 	const struct calltree_node *na = &rep->tree.nodes[a], *nb = &rep->tree.nodes[b];
-	uint64_t ka = sort_key(rep->o.sort, na->incl, na->self, na->calls,
-			       rep->mem ? rep->incl[a].bytes : 0);
-	uint64_t kb = sort_key(rep->o.sort, nb->incl, nb->self, nb->calls,
-			       rep->mem ? rep->incl[b].bytes : 0);
+	uint64_t ka =
+	    sort_key(rep->o.sort, na->incl, na->self, na->calls, rep->mem ? rep->incl[a].bytes : 0);
+	uint64_t kb =
+	    sort_key(rep->o.sort, nb->incl, nb->self, nb->calls, rep->mem ? rep->incl[b].bytes : 0);
 	const char *sa, *sb;
 	size_t la, lb;
 	int c;
@@ -404,9 +404,9 @@ static void print_flat(struct report *rep)
 	wc = digits(max_calls);
 	if (wc < 5)
 		wc = 5;
-	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wt, "self",
-		"self%", wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt,
-		"p99", wt, "max");
+	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wt, "self", "self%",
+		wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt,
+		"max");
 	if (rep->mem)
 		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
 	fputs("function\n", rep->out);

@@ -823,8 +823,9 @@ static inline uint64_t event_time(struct run *u, uint64_t ticks)
 static void memory_event(struct run *u, const struct reader_event *ev, uint64_t t)
 {
 	struct spans *sp = u->sp;
-	struct spans_mem m = { t, ev->len, (uint32_t)ev->arg, ev->addr, (uint64_t)ev->value,
-			       0, 0, 0, 0, 0 };
+	struct spans_mem m = {
+		t, ev->len, (uint32_t)ev->arg, ev->addr, (uint64_t)ev->value, 0, 0, 0, 0, 0
+	};
 	struct heap_event he;
 
 	if (sp->heap && heap_next(sp->heap, &he) == 0) {

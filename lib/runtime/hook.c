@@ -177,8 +177,9 @@ static inline TS_NOINSTR void record_ext(uint64_t word, uint64_t a, uint64_t b, 
 }
 
 _Static_assert((int)TSCOPE_MEM_MUNMAP == (int)TSF_MEM_MUNMAP &&
-		       (int)TSCOPE_MEM_FREE_CALL == (int)TSF_MEM_FREE &&
-		       (int)TSCOPE_MEM_MMAP == (int)TSF_MEM_MMAP && (int)TSCOPE_MEM_API == (int)TSF_MEM_API,
+		   (int)TSCOPE_MEM_FREE_CALL == (int)TSF_MEM_FREE &&
+		   (int)TSCOPE_MEM_MMAP == (int)TSF_MEM_MMAP &&
+		   (int)TSCOPE_MEM_API == (int)TSF_MEM_API,
 	       "tscope.h and format.h number the origins alike");
 
 /*

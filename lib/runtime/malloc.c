@@ -51,7 +51,7 @@ extern void *__libc_memalign(size_t align, size_t n);
 extern void *__libc_valloc(size_t n);
 extern void *__libc_pvalloc(size_t n);
 
-static int on;		/* TSCOPE_MALLOC=1 */
+static int on; /* TSCOPE_MALLOC=1 */
 static uintptr_t page = 4096;
 static int (*next_posix_memalign)(void **, size_t, size_t);
 static void *(*next_aligned_alloc)(size_t, size_t);
