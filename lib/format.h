@@ -162,7 +162,7 @@ struct tsf_events {
 #define TSF_EF_RING_WRAPPED 0x1u /* ring mode: older events were overwritten */
 #define TSF_EF_FINAL        0x2u /* the thread's last chunk (it exited or the trace stopped) */
 /* it holds EXT events: readers that sum them up across threads (memory) read such chunks */
-#define TSF_EF_EXT 0x4u
+#define TSF_EF_EXT	    0x4u
 
 /*
  * One event: 16 bytes.  kind = word >> 60.
