@@ -142,8 +142,51 @@ TSCOPE_API void tscope_counter(const char *name, int64_t value);
 /* Name the calling thread in the trace (the name is copied).  Returns 0 or TSCOPE_EINVAL. */
 TSCOPE_API int tscope_thread_name(const char *name);
 
+/*
+ * Memory events: a block of size bytes at p came into use (tscope_alloc), or goes out
+ * of use (tscope_free: call it before the block can be used again, e.g. before handing
+ * it back to the allocator beneath, so that the order of events across threads stays
+ * true).  A program's own allocator reports its blocks with them; `tscope record
+ * --malloc` (libtscope-malloc) reports malloc(), free() and the like through
+ * tscope_memory().  They are events of the calling thread, inside the function running;
+ * `tscope leaks` and `tscope report` add them up.  A NULL p records nothing.
+ */
+TSCOPE_API void tscope_alloc(const void *p, size_t size);
+TSCOPE_API void tscope_free(const void *p);
+
+/* What tscope_memory() records (event) and which function did it (origin). */
+enum {
+	TSCOPE_MEM_ALLOC = 1, /* p, size: a block came into use */
+	TSCOPE_MEM_FREE,      /* p: a block goes out of use */
+	TSCOPE_MEM_UNMAP,     /* p, size: anonymous pages unmapped */
+	TSCOPE_MEM_UNFREE     /* p: the thread's last FREE did not happen after all */
+};
+enum {
+	TSCOPE_MEM_API = 0, /* tscope_alloc(), tscope_free() */
+	TSCOPE_MEM_MALLOC,
+	TSCOPE_MEM_CALLOC,
+	TSCOPE_MEM_REALLOC,
+	TSCOPE_MEM_POSIX_MEMALIGN,
+	TSCOPE_MEM_ALIGNED_ALLOC,
+	TSCOPE_MEM_MEMALIGN,
+	TSCOPE_MEM_VALLOC,
+	TSCOPE_MEM_PVALLOC,
+	TSCOPE_MEM_MMAP,
+	TSCOPE_MEM_FREE_CALL, /* free() */
+	TSCOPE_MEM_MUNMAP
+};
+TSCOPE_API void tscope_memory(int event, int origin, const void *p, size_t size);
+
 #define TSCOPE__CAT2(a, b) a##b
 #define TSCOPE__CAT(a, b)  TSCOPE__CAT2(a, b)
+
+#if defined(TSCOPE_DISABLE)
+#define TSCOPE_ALLOC(p, size) ((void)0)
+#define TSCOPE_FREE(p)	      ((void)0)
+#else
+#define TSCOPE_ALLOC(p, size) tscope_alloc((p), (size))
+#define TSCOPE_FREE(p)	      tscope_free(p)
+#endif
 
 #if defined(TSCOPE_DISABLE)
 #define TSCOPE_SCOPE(name) ((void)0)

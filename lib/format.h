@@ -39,6 +39,7 @@
 #define TSF_ENV_CONTROL	 "TSCOPE_CONTROL_SIGNAL" /* the signal `tscope ctl` sends */
 #define TSF_ENV_PAUSED	 "TSCOPE_START_PAUSED"	 /* 1: start paused, until `tscope ctl start` */
 #define TSF_ENV_TRIGGER	 "TSCOPE_TRIGGER"	 /* FUNC[:N]: record FUNC's first N calls */
+#define TSF_ENV_MALLOC	 "TSCOPE_MALLOC" /* 1: libtscope-malloc records (record --malloc) */
 #define TSF_DEFAULT_PATH "tscope.trace"
 
 struct tsf_header {
@@ -180,6 +181,8 @@ struct tsf_events {
 #define TSF_EF_FINAL        0x2u /* the thread's last chunk (it exited or the trace stopped) */
 /* RESUMED: recording was stopped before this chunk's first event and started again */
 #define TSF_EF_RESUMED	    0x4u
+/* it holds EXT events: readers that sum them up across threads (memory) read such chunks */
+#define TSF_EF_EXT	    0x8u
 
 /*
  * One event: 16 bytes.  kind = word >> 60.
@@ -193,6 +196,11 @@ struct tsf_events {
  *	INSTANT (0x3) word = address of a static name string
  *	COUNTER (0x4) word = address of a static name string; the next slot holds the
  *	              value: time = (uint64_t)int64 value, word = 0
+ *	EXT   (0x5)   a library call (memory: malloc & co): bits 59..52 the subtype, its top
+ *	              two bits the number of payload slots that follow (0 to 3); bits
+ *	              51..0 the argument.  A payload slot: time = the event's time (a copy,
+ *	              so that packing stays cheap), word = TSF_WORD(EXT, value).  A reader
+ *	              skips subtypes it does not know, by their payload count
  *	PAD   (0x7)   word = 0 | kind: a slot that holds no event (reserved by a hook
  *	              that a signal handler interrupted, then not used); skipped
  *
@@ -212,11 +220,64 @@ struct tsf_event {
 #define TSF_KIND_COPY    0x2u
 #define TSF_KIND_INSTANT 0x3u
 #define TSF_KIND_COUNTER 0x4u
+#define TSF_KIND_EXT		0x5u
 #define TSF_KIND_PAD     0x7u
 #define TSF_KIND_EXIT    0x8u
 #define TSF_KIND_END     0x9u
 #define TSF_WORD(kind, payload) (((uint64_t)(kind) << TSF_KIND_SHIFT) | (uint64_t)(payload))
 #define TSF_COPY_MAX     255 /* longest copied name; longer ones are cut */
+
+/* EXT events: the subtype, its argument and its payload slots. */
+#define TSF_EXT_SHIFT	 52
+#define TSF_EXT_ARG_MASK ((UINT64_C(1) << TSF_EXT_SHIFT) - 1)
+#define TSF_EXT_WORD(sub, arg)                                                                     \
+	TSF_WORD(TSF_KIND_EXT,                                                                     \
+		 ((uint64_t)(sub) << TSF_EXT_SHIFT) | ((uint64_t)(arg)&TSF_EXT_ARG_MASK))
+#define TSF_EXT_SUB(word)    ((unsigned)((word) >> TSF_EXT_SHIFT) & 0xffu)
+#define TSF_EXT_PAYLOAD(sub) ((unsigned)(sub) >> 6) /* slots after the event */
+
+/*
+ * Memory subtypes.  ALLOC: a block of payload[1] bytes at payload[0] came into use,
+ * argument TSF_MEM_* says from which function; FREE: the block at payload[0] is no
+ * longer in use (argument: TSF_MEM_FREE, _REALLOC or _API), recorded before the block
+ * is given back, so that another thread's ALLOC of the same address always comes
+ * after it; UNMAP: anonymous memory [payload[0], + payload[1]) unmapped (pages of an
+ * earlier ALLOC from TSF_MEM_MMAP, or of nothing recorded); UNFREE: the FREE just before
+ * it on this thread did not happen (a realloc() that failed left the block as it was).
+ */
+#define TSF_EXT_ALLOC  0x81u
+#define TSF_EXT_FREE   0x42u
+#define TSF_EXT_UNMAP  0x83u
+#define TSF_EXT_UNFREE 0x44u
+
+/* Where an ALLOC or FREE came from (the same numbers as TSCOPE_MEM_* in tscope.h). */
+enum tsf_mem_origin {
+	TSF_MEM_API = 0, /* tscope_alloc(), tscope_free() */
+	TSF_MEM_MALLOC,
+	TSF_MEM_CALLOC,
+	TSF_MEM_REALLOC,
+	TSF_MEM_POSIX_MEMALIGN,
+	TSF_MEM_ALIGNED_ALLOC,
+	TSF_MEM_MEMALIGN,
+	TSF_MEM_VALLOC,
+	TSF_MEM_PVALLOC,
+	TSF_MEM_MMAP,
+	TSF_MEM_FREE,
+	TSF_MEM_MUNMAP,
+	TSF_MEM_ORIGINS
+};
+
+/* The slots of the event whose first slot holds word (payload slots included). */
+static inline unsigned tsf_slots(uint64_t word)
+{
+	unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
+
+	if (kind == TSF_KIND_COPY)
+		return 1 + (unsigned)(((word & 0xffff) + 15) / 16);
+	if (kind == TSF_KIND_EXT)
+		return 1 + TSF_EXT_PAYLOAD(TSF_EXT_SUB(word));
+	return kind == TSF_KIND_COUNTER ? 2 : 1;
+}
 
 /* NAME: the text behind a name pointer used by BEGIN, INSTANT or COUNTER events. */
 struct tsf_name {

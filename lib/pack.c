@@ -102,7 +102,7 @@ TS_NOINSTR size_t tscope__pack_encode(const struct tsf_event *ev, size_t n, uint
 	uint64_t t0 = scan ? scan->t0 : 0;
 	size_t from = scan ? scan->from : n, depth = 0, next = 0, i;
 	uint8_t *p = out, *end = out + cap;
-	int names = 0;
+	int names = 0, ext = 0;
 
 	for (i = 0; i < n; i++) {
 		uint64_t word = ev[i].word, time = ev[i].time, d = time - prev;
@@ -116,9 +116,9 @@ TS_NOINSTR size_t tscope__pack_encode(const struct tsf_event *ev, size_t n, uint
 				break; /* not written yet */
 			next = i + 1;
 			if (TS_UNLIKELY(kind & 7)) { /* not an enter or an exit */
-				next += kind == TSF_KIND_COPY ? ((word & 0xffff) + 15) / 16
-							      : kind == TSF_KIND_COUNTER;
+				next += tsf_slots(word) - 1;
 				names |= kind >= TSF_KIND_BEGIN && kind <= TSF_KIND_COUNTER;
+				ext |= kind == TSF_KIND_EXT;
 			}
 		}
 		ex = (word == (top | TSF_EXIT_BIT)) & (depth != 0) & (d < 0x80);
@@ -141,6 +141,7 @@ TS_NOINSTR size_t tscope__pack_encode(const struct tsf_event *ev, size_t n, uint
 	if (scan) {
 		scan->stop = i;
 		scan->names = names;
+		scan->ext = ext;
 	}
 	return (size_t)(p - out);
 }

@@ -21,8 +21,9 @@
  * After every slot, whatever its tag: an ENTER word (kind 0) is pushed; an EXIT word
  * pops (when the stack is not empty) and becomes again, without its exit bit.  The
  * stack keeps its last 64 entries, deeper ones are overwritten, in both coders alike.
- * A call in a loop or in recursion costs 2 bytes; the 16-byte slots of COPY and
- * COUNTER payloads round-trip like any others.  TSF_CF_PACK chunks (earlier writers)
+ * A call in a loop or in recursion costs 2 bytes; the 16-byte slots of COPY, COUNTER
+ * and EXT payloads round-trip like any others (EXT payload words have kind EXT, so
+ * that they leave the stack alone).  TSF_CF_PACK chunks (earlier writers)
  * hold the first packed form: every slot a table tag or a literal, then a zig-zag
  * varint delta.  Shared by the runtime (encoder) and the reader (decoders); neither
  * allocates.
@@ -45,6 +46,7 @@ struct pack_scan {
 	size_t from; /* ... is not written yet: encoding stops before it */
 	size_t stop; /* out: the slots encoded (n, or the first event not written yet) */
 	int names;   /* out: a BEGIN, COPY, INSTANT or COUNTER event is among them */
+	int ext;     /* out: an EXT event is among them */
 };
 
 /*

@@ -632,7 +632,7 @@ static void test_malformed_events(void)
 	/* an unknown kind in the middle: the tail of the chunk is skipped */
 	tb_events_begin(&b, PID, 0, 0, 0);
 	tb_enter(&b, 10, 0x1);
-	tb_ev(&b, 20, TSF_WORD(0x5, 0x1));
+	tb_ev(&b, 20, TSF_WORD(0x6, 0x1));
 	tb_exit(&b, 30, 0x1);
 	tb_events_end(&b);
 	/* a COPY whose name runs past the chunk */

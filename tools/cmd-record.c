@@ -61,6 +61,11 @@ static void help(void)
 	      "                       more CPU for the writer thread)\n"
 	      "      --raw            write 16 bytes per event, not packed (by default events\n"
 	      "                       are packed: 1 to 2 bytes each on call-heavy code)\n"
+	      "      --malloc         also record malloc, calloc, realloc, free, posix_memalign,\n"
+	      "                       aligned_alloc, memalign, valloc (C++ new and delete\n"
+	      "                       through them) and anonymous mmap/munmap, with sizes and\n"
+	      "                       addresses, in the function that called them: see\n"
+	      "                       tscope leaks, and tscope report's memory columns\n"
 	      "      --start-paused   record nothing until `tscope ctl PID start`\n"
 	      "      --trigger FUNC   record only FUNC's calls, each with everything it calls,\n"
 	      "                       from its enter to its return, in any thread (FUNC is a\n"
@@ -86,7 +91,9 @@ static void help(void)
 	      "\n"
 	      "While it runs, `tscope ctl PID start|stop|flush|snapshot` controls the recording\n"
 	      "of process PID.  Stopped and started again, it records on into the same FILE: the\n"
-	      "trace holds every recorded window, in order, with nothing in between.\n",
+	      "trace holds every recorded window, in order, with nothing in between.\n"
+	      "--malloc preloads libtscope-malloc.so from the same directory, and sets\n"
+	      "TSCOPE_MALLOC=1.\n",
 	      stdout);
 }
 
@@ -344,6 +351,7 @@ int cmd_record(int argc, char **argv)
 		{ "trigger", required_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'C' },
 		{ "control-signal", required_argument, NULL, 'S' },
+		{ "malloc", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -357,7 +365,7 @@ int cmd_record(int argc, char **argv)
 	char salvage[64];
 	uint64_t size;
 	const char *encoding = NULL, *trigger = NULL, *count = NULL, *ctlsig = NULL;
-	int opt, st, hint = 1, paused = 0, ctl_sig;
+	int opt, st, hint = 1, paused = 0, ctl_sig, mem = 0;
 	char num[64];
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
@@ -395,6 +403,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'S':
 			ctlsig = optarg;
+			break;
+		case 'm':
+			mem = 1;
 			break;
 		case 'h':
 			help();
@@ -458,7 +469,25 @@ int cmd_record(int argc, char **argv)
 			}
 		}
 	}
-	preload(lib);
+	if (mem) {
+		/* libtscope-malloc.so beside libtscope.so, preloaded first: its malloc must
+		 * come before libc's, and it needs libtscope.so, preloaded after it */
+		char mlib[PATH_MAX + 32];
+		const char *slash = strrchr(lib, '/');
+		int dir = slash ? (int)(slash - lib) + 1 : 0;
+
+		snprintf(mlib, sizeof(mlib), "%.*slibtscope-malloc.so", dir, lib);
+		if (access(mlib, R_OK) < 0) {
+			util_error(mlib, "cannot preload for --malloc: %s", strerror(errno));
+			return EXIT_BAD;
+		}
+		preload(lib);
+		preload(mlib);
+		setenv(TSF_ENV_MALLOC, "1", 1);
+	} else {
+		preload(lib);
+		unsetenv(TSF_ENV_MALLOC);
+	}
 	setenv(TSF_ENV_OUTPUT, path, 1);
 	setenv(TSF_ENV_RECORD, "1", 1);
 	unsetenv(TSF_ENV_ENABLE);

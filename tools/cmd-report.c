@@ -35,6 +35,10 @@ static const char help_text[] =
     "are sorted by incl.  With --flat, one table of every function over all threads and\n"
     "files, sorted by self time, with calls, incl, avg, min and max per call; a recursive\n"
     "function's incl counts only its outermost calls.  Times are in ns, us, ms or s.\n"
+    "A trace recorded with --malloc adds memory columns, inclusive then self (s.): allocs\n"
+    "(allocations), bytes (their bytes) and net (what the heap in use changed by: a free\n"
+    "counts minus its block's size, wherever it was allocated), and a line of the\n"
+    "process's heap: allocations, peak in use, never freed.\n"
     "Calls left open by longjmp, exceptions, exit() or a crash are closed (stderr says\n"
     "how many were repaired).\n"
     "\n"
@@ -45,9 +49,10 @@ static const char help_text[] =
     "                        under PCT percent of their thread's time (default 0.5; the\n"
     "                        report says how many lines it hid; -t 0 shows them all)\n"
     "      --thread TID      only the thread TID\n"
-    "  -s, --sort KEY        incl, self, calls or name (default: incl; self with --flat);\n"
-    "                        numbers sort largest first, ties by name\n"
-    "      --ns              times as integer nanoseconds, for scripts\n"
+    "  -s, --sort KEY        incl, self, calls, bytes or name (default: incl; self with\n"
+    "                        --flat); numbers sort largest first, ties by name; bytes:\n"
+    "                        bytes allocated (inclusive; self with --flat)\n"
+    "      --ns              times as integer nanoseconds, sizes as bytes, for scripts\n"
     "      --compensate      subtract the recorder's own cost, measured when the program\n"
     "                        started and stored in the trace: per call, its enter and\n"
     "                        exit from self, and every enter and exit of its subtree from\n"
@@ -80,9 +85,10 @@ int cmd_report(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const sorts[] = { "incl", "self", "calls", "name" };
+	static const char *const sorts[] = { "incl", "self", "calls", "name", "bytes" };
 	static const enum report_sort sort_vals[] = { REPORT_SORT_INCL, REPORT_SORT_SELF,
-						      REPORT_SORT_CALLS, REPORT_SORT_NAME };
+						      REPORT_SORT_CALLS, REPORT_SORT_NAME,
+						      REPORT_SORT_BYTES };
 	struct report_opts o;
 	struct convert_job job = { "report", &o, NULL, 0, 0 };
 	uint32_t depth;
@@ -133,7 +139,8 @@ int cmd_report(int argc, char **argv)
 					break;
 			if (k == TS_ARRAY_SIZE(sorts))
 				return util_usage_error(
-				    "report", "--sort takes incl, self, calls or name, not '%s'",
+				    "report",
+				    "--sort takes incl, self, calls, bytes or name, not '%s'",
 				    optarg);
 			o.sort = sort_vals[k];
 			break;

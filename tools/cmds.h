@@ -31,6 +31,7 @@
 	X(callers, "show every call path into one function, and what it calls")                    \
 	X(exclude_list,                                                                            \
 	  "print the gcc flags that stop instrumenting tiny, often called functions")              \
+	X(leaks, "list the allocations never freed, by call path, and the peak of memory in use")  \
 	X(diff,                                                                                    \
 	  "compare runs before and after a change: what got slower, and whether it is noise")      \
 	X(info, "show a trace's header, clock, duration, threads, events and size")                \

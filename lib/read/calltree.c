@@ -166,6 +166,38 @@ static int ct_reset(void *ctx)
 
 const struct spans_ops calltree_ops = { ct_open, ct_close, NULL, NULL, ct_reset };
 
+void calltree_memory(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_mem *m)
+{
+	struct calltree *t = ctx;
+	struct calltree_node *n = &t->nodes[depth ? stack[depth - 1].user : 0];
+
+	if (m->sub == TSF_EXT_ALLOC) {
+		n->allocs++;
+		n->bytes += m->size;
+	}
+	n->net += m->change;
+}
+
+int calltree_mem_incl(const struct calltree *t, struct calltree_mem **out, size_t *cap)
+{
+	struct calltree_mem *m;
+
+	if (calltree_grow((void **)out, cap, t->n, sizeof(**out), 0) < 0)
+		return TSCOPE_ENOMEM;
+	m = *out;
+	for (size_t i = 0; i < t->n; i++)
+		m[i] =
+		    (struct calltree_mem){ t->nodes[i].allocs, t->nodes[i].bytes, t->nodes[i].net };
+	for (size_t i = t->n; i-- > 1;) {
+		struct calltree_mem *p = &m[t->nodes[i].parent];
+
+		p->allocs += m[i].allocs;
+		p->bytes += m[i].bytes;
+		p->net += m[i].net;
+	}
+	return 0;
+}
+
 /* ---- names and merging by name ---------------------------------------------------------- */
 
 int calltree_names(const struct calltree *t, struct spans *sp, uint32_t **names, size_t *cap)
@@ -190,6 +222,9 @@ static void add_node(struct calltree_node *d, const struct calltree_node *s)
 	d->calls += s->calls;
 	d->incl += s->incl;
 	d->self += s->self;
+	d->allocs += s->allocs;
+	d->bytes += s->bytes;
+	d->net += s->net;
 	if (s->min < d->min)
 		d->min = s->min;
 	if (s->max > d->max)

@@ -35,6 +35,9 @@ struct calltree_node {
 	uint64_t self;	 /* ns, incl minus the time in its children */
 	uint64_t min;	 /* ns of the shortest call (UINT64_MAX before the first) */
 	uint64_t max;	 /* ns of the longest call */
+	uint64_t allocs; /* memory events while this path was innermost: allocations, */
+	uint64_t bytes;	 /* their bytes, */
+	int64_t net;	 /* and what all its memory events changed the heap by */
 	uint32_t parent; /* node index (the root is its own parent) */
 	uint32_t child;	 /* first child, 0 for none */
 	uint32_t next;	 /* next sibling, 0 for none */
@@ -58,6 +61,16 @@ struct calltree {
 
 /* The callbacks that build a tree by frame from spans_run(): ctx is a struct calltree. */
 extern const struct spans_ops calltree_ops;
+
+/* Memory events to the node of the innermost frame (spans_set_memory()); the same ctx. */
+void calltree_memory(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_mem *m);
+
+/* The memory of node i's subtree, the node included, for every node: (*out)[i]. */
+struct calltree_mem {
+	uint64_t allocs, bytes;
+	int64_t net;
+};
+int calltree_mem_incl(const struct calltree *t, struct calltree_mem **out, size_t *cap);
 
 /*
  * Make t an empty tree, the root alone, keeping its memory.  t must be zeroed before

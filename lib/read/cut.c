@@ -28,6 +28,7 @@ struct cut {
 	const struct spans_cut *c;
 	const struct spans_ops *ops;
 	void *ctx;
+	spans_memory_fn memory; /* the exporter's */
 	uint64_t from, to; /* absolute ns */
 	size_t base;	   /* real depth of the delivered run's root; NONE: no focused call */
 	size_t n;	   /* frames delivered */
@@ -164,6 +165,18 @@ static void c_counter(void *ctx, uint64_t ns, uint32_t name, int64_t value)
 		k->ops->counter(k->ctx, ns, name, value);
 }
 
+/* Memory events: as counters, with the frames delivered (a call left out counts as its
+ * caller). */
+static void c_memory(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_mem *m)
+{
+	struct cut *k = ctx;
+
+	if (depth)
+		advance(k, stack, depth - 1, m->ns);
+	if (keeps(k, m->ns))
+		k->memory(k->ctx, k->sh, k->n, m);
+}
+
 static int c_reset(void *ctx)
 {
 	struct cut *k = ctx;
@@ -180,12 +193,27 @@ int spans_cut_run(struct spans *sp, size_t i, const struct spans_ops *ops, void 
 	uint64_t start = reader_ns(r, reader_info(r)->start_ticks);
 	struct spans_ops wrap = { c_open, c_close, c_instant, c_counter,
 				  ops->reset ? c_reset : NULL };
-	struct cut k = { sp, c,	   ops, ctx, start + c->from, 0, c->focus ? NONE : 0, 0, NULL,
-			 0,  NULL, 0,	0 };
+	struct cut k = { sp,
+			 c,
+			 ops,
+			 ctx,
+			 spans_get_memory(sp),
+			 start + c->from,
+			 0,
+			 c->focus ? NONE : 0,
+			 0,
+			 NULL,
+			 0,
+			 NULL,
+			 0,
+			 0 };
 	int rc;
 
 	k.to = c->to == UINT64_MAX || c->to > UINT64_MAX - start ? UINT64_MAX : start + c->to;
+	if (k.memory)
+		spans_set_memory(sp, c_memory);
 	rc = spans_run_whole(sp, i, &wrap, &k);
+	spans_set_memory(sp, k.memory);
 	free(k.sh);
 	free(k.match);
 	return rc < 0 ? rc : k.err;

@@ -19,6 +19,7 @@
 
 #include "tscope.h"
 #include "dump.h"
+#include "heap.h"
 #include "units.h"
 
 /* ---- formatting helpers ------------------------------------------------------------- */
@@ -234,6 +235,31 @@ static void dump_name_ptr(struct reader *r, FILE *out, uint64_t ptr)
 	}
 }
 
+/* EXT: memory events by name, others by number. */
+static void dump_ext(const struct reader_event *ev, FILE *out)
+{
+	switch (ev->len) {
+	case TSF_EXT_ALLOC:
+		fprintf(out, "ALLOC %s 0x%" PRIx64 " %" PRIu64, heap_origin(ev->arg), ev->addr,
+			(uint64_t)ev->value);
+		break;
+	case TSF_EXT_FREE:
+		fprintf(out, "FREE %s 0x%" PRIx64, heap_origin(ev->arg), ev->addr);
+		break;
+	case TSF_EXT_UNMAP:
+		fprintf(out, "UNMAP %s 0x%" PRIx64 " %" PRIu64, heap_origin(ev->arg), ev->addr,
+			(uint64_t)ev->value);
+		break;
+	case TSF_EXT_UNFREE:
+		fprintf(out, "UNFREE %s 0x%" PRIx64, heap_origin(ev->arg), ev->addr);
+		break;
+	default:
+		fprintf(out, "EXT 0x%02" PRIx32 " arg=0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64,
+			ev->len, ev->arg, ev->addr, (uint64_t)ev->value);
+		break;
+	}
+}
+
 static void dump_event(struct reader *r, const struct reader_cursor *c,
 		       const struct reader_event *ev, FILE *out)
 {
@@ -280,6 +306,9 @@ static void dump_event(struct reader *r, const struct reader_cursor *c,
 		fputs("COUNTER", out);
 		dump_name_ptr(r, out, ev->addr);
 		fprintf(out, " = %" PRId64, ev->value);
+		break;
+	case READER_EV_EXT:
+		dump_ext(ev, out);
 		break;
 	default:
 		break;
@@ -336,11 +365,11 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 	case TSF_CHUNK_EVENTS:
 		fprintf(out,
 			" tid=%" PRIu32 " seq=%" PRIu64 " lost=%" PRIu64 " flags=0x%" PRIx32
-			"%s%s n=%" PRIu64,
+			"%s%s%s n=%" PRIu64,
 			ck->u.events.h.tid, ck->u.events.h.seq, ck->u.events.h.lost,
 			ck->u.events.h.flags, ck->u.events.h.flags & TSF_EF_FINAL ? " final" : "",
 			ck->u.events.h.flags & TSF_EF_RING_WRAPPED ? " wrapped" : "",
-			ck->u.events.slots);
+			ck->u.events.h.flags & TSF_EF_EXT ? " ext" : "", ck->u.events.slots);
 		if (ck->u.events.h.flags & TSF_EF_RESUMED)
 			fputs(" resumed", out);
 		if (ck->u.events.h.waited_ns)

@@ -25,6 +25,7 @@
 	X(slowest)                                                                                 \
 	X(callers)                                                                                 \
 	X(exclude)                                                                                 \
+	X(leaks)                                                                                   \
 	X(diff)
 
 #define EXPORT__DECLARE(name) extern const struct exporter name##_exporter;

@@ -271,6 +271,13 @@ struct exclude_opts {
 	uint64_t max_mean;  /* ns: and they last less than this on average */
 };
 
+/* ---- leaks (export-leaks.c) ------------------------------------------------------------ */
+
+struct leaks_opts {
+	int has_tid; /* only the leaks of thread tid (the heap is still the process's) */
+	uint32_t tid;
+};
+
 /* ---- diff (export-diff.c) -------------------------------------------------------------- */
 
 enum diff_format { DIFF_TEXT, DIFF_JSON, DIFF_MARKDOWN, DIFF_FOLDED, DIFF_FLAMEGRAPH };

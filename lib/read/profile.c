@@ -79,6 +79,13 @@ static int p_reset(void *ctx)
 
 static const struct spans_ops profile_ops = { p_open, p_close, NULL, NULL, p_reset };
 
+static void p_memory(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_mem *m)
+{
+	struct profile *p = ctx;
+
+	calltree_memory(&p->tree, stack, depth, m);
+}
+
 int profile_thread(struct profile *p, struct spans *sp, size_t i)
 {
 	int rc;
@@ -86,7 +93,9 @@ int profile_thread(struct profile *p, struct spans *sp, size_t i)
 	if (calltree_reset(&p->tree) < 0)
 		return TSCOPE_ENOMEM;
 	p->sp = sp;
+	spans_set_memory(sp, p_memory);
 	rc = spans_run(sp, i, &profile_ops, p);
+	spans_set_memory(sp, NULL);
 	if (p->tree.err || p->err)
 		return TSCOPE_ENOMEM;
 	if (p->compensate &&
@@ -121,8 +130,15 @@ static int row_node(void *ctx, uint32_t node, uint32_t depth)
 		return TSCOPE_ENOMEM;
 	row->calls += nd->calls;
 	row->self += nd->self;
-	if (!p->active[name])
+	row->mem_self.allocs += nd->allocs;
+	row->mem_self.bytes += nd->bytes;
+	row->mem_self.net += nd->net;
+	if (!p->active[name]) {
 		row->incl += nd->incl;
+		row->mem_incl.allocs += p->mem[node].allocs;
+		row->mem_incl.bytes += p->mem[node].bytes;
+		row->mem_incl.net += p->mem[node].net;
+	}
 	if (nd->min < row->min)
 		row->min = nd->min;
 	if (nd->max > row->max)
@@ -137,8 +153,11 @@ int profile_rows(struct profile *p, size_t nnames)
 	if (calltree_grow((void **)&p->rows, &p->rows_cap, nnames, sizeof(*p->rows), 0) < 0 ||
 	    calltree_grow((void **)&p->active, &p->active_cap, nnames, sizeof(*p->active), 0) < 0)
 		return TSCOPE_ENOMEM;
+	if (calltree_mem_incl(&p->merged, &p->mem, &p->mem_cap) < 0)
+		return TSCOPE_ENOMEM;
 	for (size_t i = 0; i < nnames; i++)
-		p->rows[i] = (struct profile_row){ 0, 0, 0, UINT64_MAX, 0 };
+		p->rows[i] =
+		    (struct profile_row){ 0, 0, 0, UINT64_MAX, 0, { 0, 0, 0 }, { 0, 0, 0 } };
 	memset(p->active, 0, nnames * sizeof(*p->active));
 	p->rows_n = nnames;
 	p->path_n = 0;
@@ -175,5 +194,6 @@ void profile_fini(struct profile *p)
 	free(p->is_func);
 	free(p->active);
 	free(p->path);
+	free(p->mem);
 	memset(p, 0, sizeof(*p));
 }

@@ -23,6 +23,7 @@
 /* One function (or scope) by name, over every thread added. */
 struct profile_row {
 	uint64_t calls, incl, self, min, max; /* ns; min is UINT64_MAX without calls */
+	struct calltree_mem mem_self, mem_incl; /* memory events, as times are counted */
 };
 
 struct profile {
@@ -46,6 +47,8 @@ struct profile {
 	/* profile_rows(): the names on the path being walked, and how often each is */
 	uint32_t *active, *path;
 	size_t active_cap, path_n, path_cap;
+	struct calltree_mem *mem; /* the merged tree's nodes with their subtrees */
+	size_t mem_cap;
 };
 
 /* Make p empty (it must be zeroed before its first use; its memory is kept). */

@@ -851,6 +851,8 @@ static int thread_add_chunk(struct reader *r, uint64_t off, const struct reader_
 	r->info.event_chunks++;
 	if (h->flags & TSF_EF_RING_WRAPPED)
 		r->info.wrapped++;
+	if (h->flags & TSF_EF_EXT)
+		r->info.ext_chunks++;
 	r->info.slots = sat_add(r->info.slots, ck->u.events.slots);
 	r->info.lost = sat_add(r->info.lost, h->lost);
 	r->info.waited_ns = sat_add(r->info.waited_ns, h->waited_ns);
@@ -1627,6 +1629,19 @@ int reader__next(struct reader_cursor *c, struct reader_event *ev)
 			}
 			ev->value = (int64_t)le64toh(e[1].time);
 			c->pos = e + 2;
+			return 1;
+		case TSF_KIND_EXT:
+			/* any subtype, known or not, says how many payload slots it has */
+			n = TSF_EXT_PAYLOAD(TSF_EXT_SUB(w));
+			if (n > (uint64_t)(c->end - e) - 1) {
+				bad_tail(c);
+				continue;
+			}
+			ev->len = TSF_EXT_SUB(w);
+			ev->arg = w & TSF_EXT_ARG_MASK;
+			ev->addr = n > 0 ? le64toh(e[1].word) & TSF_ADDR_MASK : 0;
+			ev->value = n > 1 ? (int64_t)(le64toh(e[2].word) & TSF_ADDR_MASK) : 0;
+			c->pos = e + 1 + n;
 			return 1;
 		default:
 			bad_tail(c);

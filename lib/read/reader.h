@@ -87,6 +87,7 @@ struct reader_info {
 	uint64_t file_size;	 /* bytes */
 	uint64_t chunks;	 /* chunks read, END excluded, malformed and unknown included */
 	uint64_t event_chunks;	 /* EVENTS chunks indexed */
+	uint64_t ext_chunks;	 /* of them, with EXT events (TSF_EF_EXT): memory events */
 	uint64_t slots;		 /* 16-byte event slots in them (multi-slot events count each) */
 	uint64_t lost;		 /* events the runtime dropped: sum of the EVENTS lost fields, or
 				    the END total when that is larger (chunks it failed to write) */
@@ -229,7 +230,7 @@ uint64_t reader_ns(const struct reader *r, uint64_t ticks);
 /* ---- events ---------------------------------------------------------------------- */
 
 /*
- * Kinds of the logical events a cursor yields.  The first seven are the recorded events
+ * Kinds of the logical events a cursor yields.  The first eight are the recorded events
  * (same numbers as TSF_KIND_*); the rest are notes about the stream itself, which a
  * converter treats as discontinuities (its call stacks may not match across them).
  */
@@ -239,8 +240,11 @@ enum reader_kind {
 	READER_EV_COPY = TSF_KIND_COPY,	      /* a scope begins; text, len: its copied name */
 	READER_EV_INSTANT = TSF_KIND_INSTANT, /* addr: name pointer */
 	READER_EV_COUNTER = TSF_KIND_COUNTER, /* addr: name pointer; value: the sample */
-	READER_EV_EXIT = TSF_KIND_EXIT,	      /* addr: function */
-	READER_EV_END = TSF_KIND_END,	      /* the innermost BEGIN or COPY scope ends */
+	READER_EV_EXT = TSF_KIND_EXT,	/* a library call: len its subtype (TSF_EXT_*), arg its
+					 argument, addr and value its first two payload
+					 values (0 where it has fewer) */
+	READER_EV_EXIT = TSF_KIND_EXIT, /* addr: function */
+	READER_EV_END = TSF_KIND_END,	/* the innermost BEGIN or COPY scope ends */
 	READER_EV_CHUNK = 16, /* a chunk starts (only with READER_CHUNKS); addr: its offset,
 				 value: its seq; details in cursor->chunk */
 	READER_EV_LOST,	      /* value: events the thread dropped here (before the next event) */
@@ -266,7 +270,8 @@ struct reader_event {
 	uint64_t addr;
 	int64_t value;
 	const char *text; /* COPY: NUL-terminated, valid until the next reader_next() */
-	uint32_t len;	  /* COPY: bytes of text (it may hold NULs of its own) */
+	uint64_t arg;	  /* EXT: the argument in its first slot */
+	uint32_t len;	  /* COPY: bytes of text (it may hold NULs of its own); EXT: subtype */
 	uint32_t kind;	  /* enum reader_kind */
 };
 

@@ -9,6 +9,10 @@
  * ends with the name and then the node's key, so the output is deterministic.
  * Recursion: in the flat table a function's inclusive time counts only its outermost
  * activations, or it would be counted once per level.
+ *
+ * Memory: when a trace has memory events (record --malloc), six more columns, the
+ * allocations, their bytes and the net change of the heap in use, inclusive and self
+ * (the events while the function was innermost), and a line of the process's heap.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,6 +28,7 @@
 #include "export.h"
 #include "calltree.h"
 #include "profile.h"
+#include "heap.h"
 #include "units.h"
 
 /* ---- formatting ----------------------------------------------------------------------- */
@@ -44,7 +49,7 @@ static int digits(uint64_t v)
 
 /* A row ready to be sorted. */
 struct item {
-	uint64_t incl, self, calls;
+	uint64_t incl, self, calls, bytes;
 	const char *name;
 	size_t len;
 	uint64_t key; /* the tie-breaker after the name */
@@ -66,6 +71,9 @@ struct report {
 	int wt, wc;
 	uint32_t *depth; /* of each node */
 	size_t depth_cap;
+	int mem;		   /* memory columns */
+	struct calltree_mem *incl; /* tree: each node's with its subtree */
+	size_t incl_cap;
 
 	/* flat: every thread by function name, and a sort buffer */
 	struct profile prof;
@@ -104,9 +112,12 @@ uint64_t report_threads(const struct report *rep)
 }
 
 /* The number sort s orders by, largest first; 0 for all when sorting by name. */
-static uint64_t sort_key(enum report_sort s, uint64_t incl, uint64_t self, uint64_t calls)
+static uint64_t sort_key(enum report_sort s, uint64_t incl, uint64_t self, uint64_t calls,
+			 uint64_t bytes)
 {
 	switch (s) {
+	case REPORT_SORT_BYTES:
+		return bytes;
 	case REPORT_SORT_SELF:
 		return self;
 	case REPORT_SORT_CALLS:
@@ -134,8 +145,8 @@ static enum report_sort sort_by; /* qsort() has no context argument */
 static int item_cmp(const void *pa, const void *pb)
 {
 	const struct item *a = pa, *b = pb;
-	uint64_t ka = sort_key(sort_by, a->incl, a->self, a->calls);
-	uint64_t kb = sort_key(sort_by, b->incl, b->self, b->calls);
+	uint64_t ka = sort_key(sort_by, a->incl, a->self, a->calls, a->bytes);
+	uint64_t kb = sort_key(sort_by, b->incl, b->self, b->calls, b->bytes);
 	int c;
 
 	if (ka != kb)
@@ -157,6 +168,40 @@ static void put_time(struct report *rep, uint64_t ns, int width)
 		units_ns(buf, sizeof(buf), ns);
 		fprintf(rep->out, "%*s", width, buf);
 	}
+}
+
+/* A byte count in buf (40 bytes): human units, or integer bytes with --ns. */
+static const char *fmt_bytes(const struct report *rep, char *buf, uint64_t v)
+{
+	if (rep->o.ns)
+		snprintf(buf, 40, "%" PRIu64, v);
+	else
+		units_bytes(buf, 40, v);
+	return buf;
+}
+
+/* The same for a change, signed: "+1.000 KiB", "-48", "0". */
+static const char *fmt_net(const struct report *rep, char *buf, int64_t net)
+{
+	char num[40];
+
+	fmt_bytes(rep, num, net < 0 ? 0 - (uint64_t)net : (uint64_t)net);
+	snprintf(buf, 40, "%s%.38s", net < 0 ? "-" : net > 0 ? "+" : "", num);
+	return buf;
+}
+
+#define MEM_HEADS "%7s  %10s  %10s  %7s  %10s  %10s  "
+#define MEM_NAMES "allocs", "bytes", "net", "s.allocs", "s.bytes", "s.net"
+
+/* The six memory columns: inclusive, then self. */
+static void put_mem(struct report *rep, const struct calltree_mem *incl,
+		    const struct calltree_mem *self)
+{
+	char a[40], b[40], c[40], d[40];
+
+	fprintf(rep->out, "%7" PRIu64 "  %10s  %10s  %7" PRIu64 "  %10s  %10s  ", incl->allocs,
+		fmt_bytes(rep, a, incl->bytes), fmt_net(rep, b, incl->net), self->allocs,
+		fmt_bytes(rep, c, self->bytes), fmt_net(rep, d, self->net));
 }
 
 static void put_pct(FILE *out, uint64_t part, uint64_t whole)
@@ -188,8 +233,10 @@ static int tree_cmp(void *ctx, uint32_t a, uint32_t b)
 {
 	const struct report *rep = ctx;
 	const struct calltree_node *na = &rep->tree.nodes[a], *nb = &rep->tree.nodes[b];
-	uint64_t ka = sort_key(rep->o.sort, na->incl, na->self, na->calls);
-	uint64_t kb = sort_key(rep->o.sort, nb->incl, nb->self, nb->calls);
+	uint64_t ka =
+	    sort_key(rep->o.sort, na->incl, na->self, na->calls, rep->mem ? rep->incl[a].bytes : 0);
+	uint64_t kb =
+	    sort_key(rep->o.sort, nb->incl, nb->self, nb->calls, rep->mem ? rep->incl[b].bytes : 0);
 	const char *sa, *sb;
 	size_t la, lb;
 	int c;
@@ -223,6 +270,11 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 	fputs("  ", rep->out);
 	put_pct(rep->out, nd->incl, rep->total);
 	fputs("  ", rep->out);
+	if (rep->mem) {
+		struct calltree_mem self = { nd->allocs, nd->bytes, nd->net };
+
+		put_mem(rep, &rep->incl[node], &self);
+	}
 	put_indented(rep, depth, rep->node_name[node]);
 	return !(rep->o.max_depth && depth + 1 >= rep->o.max_depth);
 }
@@ -278,7 +330,19 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		units_name(rep->out, th->name, strlen(th->name));
 		fputc('"', rep->out);
 	}
-	fprintf(rep->out, ": %s, %" PRIu64 " call%s\n", buf, calls, calls == 1 ? "" : "s");
+	fprintf(rep->out, ": %s, %" PRIu64 " call%s", buf, calls, calls == 1 ? "" : "s");
+	if (rep->mem) {
+		if (calltree_mem_incl(t, &rep->incl, &rep->incl_cap) < 0) {
+			rep->err = TSCOPE_ENOMEM;
+			return;
+		}
+		char a[40], b[40];
+
+		fprintf(rep->out, ", %" PRIu64 " alloc%s of %s, net %s", rep->incl[0].allocs,
+			rep->incl[0].allocs == 1 ? "" : "s", fmt_bytes(rep, a, rep->incl[0].bytes),
+			fmt_net(rep, b, rep->incl[0].net));
+	}
+	fputc('\n', rep->out);
 	if (t->n <= 1)
 		return;
 	rep->wt = rep->o.ns ? digits(max_incl) : 8;
@@ -287,8 +351,11 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	rep->wc = digits(max_calls);
 	if (rep->wc < 5)
 		rep->wc = 5;
-	fprintf(rep->out, "%*s  %*s  %*s  %*s  %7s  %s\n", rep->wt, "incl", rep->wt, "self",
-		rep->wc, "calls", rep->wt, "avg", "thread", "function");
+	fprintf(rep->out, "%*s  %*s  %*s  %*s  %7s  ", rep->wt, "incl", rep->wt, "self", rep->wc,
+		"calls", rep->wt, "avg", "thread");
+	if (rep->mem)
+		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
+	fputs("function\n", rep->out);
 	if (calltree_walk(t, tree_cmp, tree_line, rep) == TSCOPE_ENOMEM)
 		rep->err = TSCOPE_ENOMEM;
 	say_hidden(rep);
@@ -319,6 +386,7 @@ static void print_flat(struct report *rep)
 		it->incl = row->incl;
 		it->self = row->self;
 		it->calls = row->calls;
+		it->bytes = row->mem_self.bytes;
 		it->name = names_str(rep->names, (uint32_t)i, &it->len);
 		it->key = i;
 		it->idx = (uint32_t)i;
@@ -352,9 +420,12 @@ static void print_flat(struct report *rep)
 					   : "");
 	} else if (rep->o.compensate)
 		fputs("not compensated: the traces hold no measured cost per event\n", rep->out);
-	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %s\n", wt, "self",
-		"self%", wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt,
-		"p99", wt, "max", "function");
+	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wt, "self", "self%",
+		wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt,
+		"max");
+	if (rep->mem)
+		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
+	fputs("function\n", rep->out);
 	for (size_t i = 0; i < n && !ferror(rep->out); i++) {
 		const struct item *it = &rep->items[i];
 		const struct profile_row *row = &rep->prof.rows[it->idx];
@@ -365,7 +436,7 @@ static void print_flat(struct report *rep)
 		fprintf(rep->out, "  %*" PRIu64 "  ", wc, row->calls);
 		put_time(rep, row->incl, wt);
 		fputs("  ", rep->out);
-		put_time(rep, row->incl / row->calls, wt);
+		put_time(rep, row->calls ? row->incl / row->calls : 0, wt);
 		fputs("  ", rep->out);
 		put_time(rep, row->min, wt);
 		for (int k = 0; k < 3; k++) {
@@ -378,6 +449,8 @@ static void print_flat(struct report *rep)
 		fputs("  ", rep->out);
 		put_time(rep, row->max, wt);
 		fputs("  ", rep->out);
+		if (rep->mem)
+			put_mem(rep, &row->mem_incl, &row->mem_self);
 		units_name(rep->out, it->name, it->len);
 		fputc('\n', rep->out);
 	}
@@ -406,9 +479,22 @@ static void process_header(struct report *rep, const struct reader *r)
 		fputs("not compensated: this trace holds no measured cost per event\n", rep->out);
 }
 
+/* The process's heap in one line (tscope leaks tells where). */
+static void heap_line(struct report *rep, const struct heap_totals *h)
+{
+	char a[40], b[40], c[40];
+
+	fprintf(rep->out,
+		"memory: %" PRIu64 " alloc%s of %s, peak %s in use, %" PRIu64
+		" never freed (%s): tscope leaks shows where\n",
+		h->allocs, h->allocs == 1 ? "" : "s", fmt_bytes(rep, a, h->bytes),
+		fmt_bytes(rep, b, h->peak), h->leaked, fmt_bytes(rep, c, h->leaked_bytes));
+}
+
 int report_add(struct report *rep, struct spans *sp)
 {
 	struct reader *r = spans_reader(sp);
+	const struct heap_totals *heap;
 	int rc = 0, shown = 0;
 
 	if (rep->o.flat && rep->o.compensate) {
@@ -421,6 +507,15 @@ int report_add(struct report *rep, struct spans *sp)
 		if (c > rep->cost_hi)
 			rep->cost_hi = c;
 	}
+	heap = spans_heap(sp, &rc);
+	if (rc < 0)
+		return rc;
+	if (heap)
+		rep->mem = 1;
+	else if (!rep->o.flat)
+		rep->mem = 0;
+	spans_set_memory(sp, rep->mem ? calltree_memory : NULL);
+
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
 		const struct reader_thread *th = reader_thread(r, i);
 		int e;
@@ -447,8 +542,11 @@ int report_add(struct report *rep, struct spans *sp)
 			e = calltree_names(&rep->tree, sp, &rep->node_name, &rep->node_name_cap);
 			if (e < 0)
 				return e;
-			if (!shown++)
+			if (!shown++) {
 				process_header(rep, r);
+				if (heap)
+					heap_line(rep, heap);
+			}
 			print_tree(rep, th, spans_last_stats(sp));
 		}
 		rep->threads++;
@@ -471,6 +569,7 @@ int report_finish(struct report *rep)
 	profile_fini(&rep->prof);
 	free(rep->node_name);
 	free(rep->depth);
+	free(rep->incl);
 	free(rep->items);
 	free(rep);
 	return rc;

@@ -20,7 +20,8 @@ enum report_sort {
 	REPORT_SORT_INCL,
 	REPORT_SORT_SELF,
 	REPORT_SORT_CALLS,
-	REPORT_SORT_NAME
+	REPORT_SORT_NAME,
+	REPORT_SORT_BYTES /* bytes allocated (memory events): incl in the tree, self flat */
 };
 
 #define REPORT_THRESHOLD_DEFAULT 0.5
@@ -33,7 +34,7 @@ struct report_opts {
 	int has_tid;	    /* only thread tid */
 	uint32_t tid;
 	enum report_sort sort; /* default: incl for the tree, self for --flat */
-	int ns;		       /* times as integer nanoseconds instead of human units */
+	int ns;		       /* times as integer nanoseconds, sizes as integer bytes */
 	int compensate;	       /* take the recorder's measured cost per event out of the
 				  times (see calltree_compensate()) */
 };

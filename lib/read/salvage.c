@@ -132,16 +132,10 @@ static size_t written_slots(const struct tsf_event *ev, size_t n, uint64_t t0,
 	size_t i = 0;
 
 	while (i < n) {
-		uint64_t word = ev[i].word;
-		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
-		size_t len = 1;
+		size_t len = tsf_slots(ev[i].word);
 
 		if (i >= trusted && ev[i].time < t0)
 			break;
-		if (kind == TSF_KIND_COPY)
-			len += ((word & 0xffff) + 15) / 16;
-		else if (kind == TSF_KIND_COUNTER)
-			len++;
 		if (len > n - i)
 			break;
 		i += len;
@@ -205,6 +199,9 @@ static void add_buffer(struct out *o, const struct tsf_salvage *h, const char *b
 		return; /* nothing: and no later chunk of the thread to leave a gap before */
 	if (state != TSF_SB_FILLING)
 		head.lost += n - k;
+	for (uint64_t i = 0; i < k; i += tsf_slots(ev[i].word)) /* memory events: say so */
+		if ((unsigned)(ev[i].word >> TSF_KIND_SHIFT) == TSF_KIND_EXT)
+			head.flags |= TSF_EF_EXT;
 	if (state != TSF_SB_FILLING && h->name_max <= 256 && b[h->off_name_changed]) {
 		struct tsf_thread th = { head.tid, h->pid, u64_at(b, h->off_t0) };
 		const char *name = b + h->off_name;

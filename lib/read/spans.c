@@ -22,6 +22,7 @@
 
 #include "tscope.h"
 #include "spans.h"
+#include "heap.h"
 #include "symtab.h"
 
 /* ---- spans ---------------------------------------------------------------------------- */
@@ -86,6 +87,10 @@ struct spans {
 
 	void (*progress)(void *ctx, uint64_t n);
 	void *progress_ctx;
+	spans_memory_fn memory;
+	struct heap *heap; /* built on the first run of a trace with memory events */
+	int heap_rc;	   /* 1 once built (or failed: then negative) */
+	uint32_t heap_name;
 	int err;  /* sticky TSCOPE_ENOMEM from naming */
 	int stop; /* spans_stop() was called during this spans_run() */
 };
@@ -450,6 +455,7 @@ void spans_close(struct spans *sp)
 	if (!sp)
 		return;
 	symbolizer_free(sp->sym);
+	heap_free(sp->heap);
 	free(sp->contest);
 	free(sp->map_keys);
 	free(sp->map_vals);
@@ -475,6 +481,29 @@ void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n
 {
 	sp->progress = progress;
 	sp->progress_ctx = ctx;
+}
+
+void spans_set_memory(struct spans *sp, spans_memory_fn memory)
+{
+	sp->memory = memory;
+}
+
+spans_memory_fn spans_get_memory(const struct spans *sp)
+{
+	return sp->memory;
+}
+
+const struct heap_totals *spans_heap(struct spans *sp, int *err)
+{
+	*err = 0;
+	if (!sp->heap_rc) {
+		sp->heap_rc = heap_build(&sp->heap, sp->r);
+		if (!sp->heap_rc)
+			sp->heap_rc = 1;
+	}
+	if (sp->heap_rc < 0)
+		*err = sp->heap_rc;
+	return sp->heap ? heap_totals(sp->heap) : NULL;
 }
 
 void spans_stop(struct spans *sp)
@@ -789,6 +818,33 @@ static inline uint64_t event_time(struct run *u, uint64_t ticks)
 	return t;
 }
 
+/* A memory event: to the exporter, with what the heap made of it, and as a sample of the
+ * heap's counter. */
+static void memory_event(struct run *u, const struct reader_event *ev, uint64_t t)
+{
+	struct spans *sp = u->sp;
+	struct spans_mem m = {
+		t, ev->len, (uint32_t)ev->arg, ev->addr, (uint64_t)ev->value, 0, 0, 0, 0, 0
+	};
+	struct heap_event he;
+
+	if (sp->heap && heap_next(sp->heap, &he) == 0) {
+		m.change = he.change;
+		m.level = he.level;
+		m.leaked = he.leaked;
+		m.peak = he.peak;
+		m.known = 1;
+	}
+	if (sp->memory)
+		sp->memory(u->ctx, sp->stack, u->depth, &m);
+	if (m.known && u->ops->counter) {
+		if (!sp->heap_name)
+			sp->heap_name =
+			    intern(sp, SPANS_HEAP_COUNTER, sizeof(SPANS_HEAP_COUNTER) - 1);
+		u->ops->counter(u->ctx, t, sp->heap_name, (int64_t)m.level);
+	}
+}
+
 /* Everything but ENTER and an EXIT that matches the top frame. */
 static void slow_event(struct run *u, const struct reader_event *ev)
 {
@@ -841,6 +897,10 @@ static void slow_event(struct run *u, const struct reader_event *ev)
 	case READER_EV_COUNTER:
 		if (u->ops->counter)
 			u->ops->counter(u->ctx, t, map_name(sp, ev->addr | PTR_TAG), ev->value);
+		break;
+	case READER_EV_EXT:
+		if (heap_is_memory(ev->len))
+			memory_event(u, ev, t);
 		break;
 	default:
 		break;
@@ -896,6 +956,15 @@ run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int
 	size_t depth = 0, cap;
 	int rc, fast = 0;
 
+	if (!sp->heap_rc) {
+		int err;
+
+		spans_heap(sp, &err);
+	}
+	if (sp->heap_rc < 0)
+		return sp->heap_rc;
+	if (sp->heap)
+		heap_rewind(sp->heap, i);
 	memset(&u, 0, sizeof(u));
 	memset(&sp->stats, 0, sizeof(sp->stats));
 	u.sp = sp;

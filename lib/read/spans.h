@@ -126,6 +126,48 @@ struct spans_thread_stats {
 
 struct spans; /* one trace being converted */
 
+/* ---- memory --------------------------------------------------------------------------- */
+
+/*
+ * A memory event (EXT ALLOC, FREE, UNMAP or UNFREE: format.h) of the thread being read.
+ * The heap is the process's, followed over all its threads in time order (heap.h): a
+ * free's size is its block's wherever that was allocated.
+ */
+struct spans_mem {
+	uint64_t ns;
+	uint32_t sub;	 /* TSF_EXT_* */
+	uint32_t origin; /* TSF_MEM_*: the function called */
+	uint64_t addr;
+	uint64_t size;	 /* ALLOC, UNMAP: bytes asked for (whole pages for mmap) */
+	int64_t change;	 /* bytes in use changed by: a free's is minus its block's size */
+	uint64_t level;	 /* bytes in use after it, in the process */
+	uint64_t leaked; /* ALLOC: bytes of its block still in use at the end */
+	int peak;	 /* ALLOC: the process's heap first reached its peak here */
+	int known;	 /* the four fields above are known (0: a trace whose chunks did not
+			    say they hold memory events, e.g. damaged) */
+};
+
+/* The counter of the bytes in use that spans_run() adds after each memory event (the
+ * exporters' counter callback draws it). */
+#define SPANS_HEAP_COUNTER "heap in use"
+
+/*
+ * memory(ctx, stack, depth, m) is called, with the ctx of spans_run(), for each memory
+ * event: stack[0 .. depth - 1] are the frames open (the exporter's, cut if a cut is
+ * set), the innermost last; depth 0: none.  NULL: none are delivered (the counter is).
+ */
+typedef void (*spans_memory_fn)(void *ctx, struct spans_frame *stack, size_t depth,
+				const struct spans_mem *m);
+void spans_set_memory(struct spans *sp, spans_memory_fn memory);
+spans_memory_fn spans_get_memory(const struct spans *sp);
+
+/*
+ * What the heap of the trace came to (heap.h), NULL when it has no memory events;
+ * *err is set to a negative TSCOPE_E* code when it could not be followed.
+ */
+struct heap_totals;
+const struct heap_totals *spans_heap(struct spans *sp, int *err);
+
 /*
  * Prepare to convert the trace r: a symbolizer is set up from its MODULE records (the
  * files are opened on first use).  Names go into names, which must outlive *sp.

@@ -202,6 +202,12 @@ TS_COLD TS_NOINSTR void tscope__slow(const struct tsf_event *ev, unsigned n, str
 		} else {
 			tscope__pad(t, p, n);
 		}
+	} else if (tscope__in_buffer(t, p, sizeof(*p))) {
+		/* an event of several slots that did not fit: the buffer's last slots were
+		 * reserved for it, and would hold the writer back forever if left as they are */
+		tscope__pad(
+		    t, p,
+		    (unsigned)((TS_LOAD(t->base) + TS_LOAD(t->size) - (uintptr_t)p) / sizeof(*p)));
 	}
 	if (!running)
 		return;

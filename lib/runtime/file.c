@@ -221,19 +221,14 @@ static TS_NOINSTR void write_encoded(struct tscope__buf *b, size_t n, struct tsf
 	put(iov, 3, 1, n, b->head.lost);
 }
 
-/* The first of b's n slots whose event is not written yet (see hook.c), or n. */
-static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n)
+/* The first of b's n slots whose event is not written yet (see hook.c), or n; *ext is
+ * set when an EXT event comes before it. */
+static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n, int *ext)
 {
-	for (size_t i = b->trusted; i < n; i++) {
-		uint64_t word = b->ev[i].word;
-		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
-
+	for (size_t i = b->trusted; i < n; i += tsf_slots(b->ev[i].word)) {
 		if (b->ev[i].time < b->t0)
 			return i;
-		if (kind == TSF_KIND_COPY)
-			i += ((word & 0xffff) + 15) / 16;
-		else if (kind == TSF_KIND_COUNTER)
-			i++;
+		*ext |= (b->ev[i].word >> TSF_KIND_SHIFT) == TSF_KIND_EXT;
 	}
 	return n;
 }
@@ -251,10 +246,14 @@ static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n)
 static TS_NOINSTR int write_buf(struct tscope__buf *b, int final)
 {
 	size_t n = (b->chunk.size - sizeof(b->head)) / sizeof(struct tsf_event), k;
-	struct pack_scan scan = { b->t0, b->trusted, n, 1 };
+	struct pack_scan scan = { b->t0, b->trusted, n, 1, 0 };
 	int packed = f.cfg.encoding != TS_ENC_RAW && tscope__encode_pack(b, n, &scan) == 0;
 
-	k = packed ? scan.stop : unfinished(b, n);
+	if (!packed)
+		scan.ext = 0;
+	k = packed ? scan.stop : unfinished(b, n, &scan.ext);
+	if (scan.ext)
+		b->head.flags |= TSF_EF_EXT;
 	if (k < n && !final)
 		return 1;
 	if (k < n) {

@@ -142,3 +142,84 @@ TSCOPE_API TS_NOINSTR void tscope_begin_copy(const char *name)
 		memcpy(&ev[1], name, len);
 	record_n(ev, 1 + slots);
 }
+
+/*
+ * An EXT event with np payload values (see format.h).  The payload slots carry the
+ * event's time too: packed, a slot with the time of the one before costs its word and
+ * one byte.  Like record_n(), all slots land in one buffer.
+ */
+static inline TS_NOINSTR void record_ext(uint64_t word, uint64_t a, uint64_t b, unsigned np)
+{
+	struct tscope__thread *t = &tscope__self;
+	uintptr_t base_neg = TS_LOAD(t->base_neg), room = TS_LOAD(t->room);
+	uintptr_t bytes = (1 + np) * sizeof(struct tsf_event);
+	uint64_t time = tscope__clock_read();
+	struct tsf_event *p = tscope__reserve(t, bytes);
+	uintptr_t off = (uintptr_t)p + base_neg;
+	uint64_t wa = TSF_WORD(TSF_KIND_EXT, a & TSF_ADDR_MASK);
+	uint64_t wb = TSF_WORD(TSF_KIND_EXT, b & TSF_ADDR_MASK);
+
+	if (TS_UNLIKELY(off >= room || room - off < bytes)) {
+		struct tsf_event ev[3] = { { 0, word }, { time, wa }, { time, wb } };
+
+		tscope__slow(ev, 1 + np, p);
+		return;
+	}
+	p[1].word = wa;
+	p[1].time = time;
+	if (np > 1) {
+		p[2].word = wb;
+		p[2].time = time;
+	}
+	p->word = word;
+	__asm__ __volatile__("" ::: "memory");
+	p->time = time;
+}
+
+_Static_assert((int)TSCOPE_MEM_MUNMAP == (int)TSF_MEM_MUNMAP &&
+		   (int)TSCOPE_MEM_FREE_CALL == (int)TSF_MEM_FREE &&
+		   (int)TSCOPE_MEM_MMAP == (int)TSF_MEM_MMAP &&
+		   (int)TSCOPE_MEM_API == (int)TSF_MEM_API,
+	       "tscope.h and format.h number the origins alike");
+
+/*
+ * Memory events.  Not the runtime's own: a thread of the runtime (ignore) or a thread in
+ * its cold path (busy: a buffer mapped, a thread registered) records nothing, which
+ * also keeps the wrappers of libtscope-malloc from recursing.  Nor before the runtime
+ * is initialized: its initialization allocates.
+ */
+TSCOPE_API TS_NOINSTR void tscope_memory(int event, int origin, const void *p, size_t size)
+{
+	struct tscope__thread *t = &tscope__self;
+	uint64_t a = (uintptr_t)p, how = (unsigned)origin;
+
+	if (TS_UNLIKELY(!p || t->ignore || TS_LOAD(t->busy) == TS_BUSY_SELF ||
+			!TS_LOAD(tscope__rt.inited)))
+		return;
+	switch (event) {
+	case TSCOPE_MEM_ALLOC:
+		record_ext(TSF_EXT_WORD(TSF_EXT_ALLOC, how), a, size, 2);
+		break;
+	case TSCOPE_MEM_FREE:
+		record_ext(TSF_EXT_WORD(TSF_EXT_FREE, how), a, 0, 1);
+		break;
+	case TSCOPE_MEM_UNMAP:
+		record_ext(TSF_EXT_WORD(TSF_EXT_UNMAP, how), a, size, 2);
+		break;
+	case TSCOPE_MEM_UNFREE:
+		record_ext(TSF_EXT_WORD(TSF_EXT_UNFREE, how), a, 0, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+TSCOPE_API TS_NOINSTR void tscope_alloc(const void *p, size_t size)
+{
+	tscope_memory(TSCOPE_MEM_ALLOC, TSCOPE_MEM_API, p, size);
+}
+
+TSCOPE_API TS_NOINSTR void tscope_free(const void *p)
+{
+	tscope_memory(TSCOPE_MEM_FREE, TSCOPE_MEM_API, p, 0);
+}

@@ -73,12 +73,11 @@ TS_NOINSTR void tscope__names_write(const struct tscope__buf *b, size_t n, tscop
 		unsigned kind = (unsigned)(word >> TSF_KIND_SHIFT);
 		uint64_t ptr = word & TSF_ADDR_MASK;
 
-		if (kind == TSF_KIND_COPY) {
-			i += ((word & 0xffff) + 15) / 16;
+		if (kind != TSF_KIND_BEGIN && kind != TSF_KIND_INSTANT &&
+		    kind != TSF_KIND_COUNTER) {
+			i += tsf_slots(word) - 1;
 			continue;
 		}
-		if (kind != TSF_KIND_BEGIN && kind != TSF_KIND_INSTANT && kind != TSF_KIND_COUNTER)
-			continue;
 		if (kind == TSF_KIND_COUNTER)
 			i++;
 		if (ptr && !seen(ptr)) {

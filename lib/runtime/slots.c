@@ -66,11 +66,7 @@ TS_NOINSTR void tscope__nest_record(struct tscope__thread *t, const struct tsf_e
 /* The slots of the event that starts at e (whose kind says), at least 1. */
 TS_NOINSTR unsigned tscope__slots_of(const struct tsf_event *e)
 {
-	unsigned kind = (unsigned)(e->word >> TSF_KIND_SHIFT);
-
-	if (kind == TSF_KIND_COPY)
-		return 1 + (unsigned)((e->word & 0xffff) + 15) / 16;
-	return kind == TSF_KIND_COUNTER ? 2 : 1;
+	return tsf_slots(e->word);
 }
 
 /*
