@@ -55,6 +55,10 @@ struct cmp {
 	enum verdict v;
 };
 
+/* Call paths are shown down to this many frames: below, a recursion N deep would print
+ * N paths of up to N frames. */
+#define DIFF_MAX_DEPTH FLAME_MAX_DEPTH
+
 struct diff {
 	FILE *out;
 	struct diff_opts o;
@@ -83,7 +87,8 @@ struct diff {
 	struct cmp tot;
 	double scale; /* the base's total: what the threshold is a share of */
 	size_t hidden;
-	char *path; /* folded: the path being walked, and where each frame ends */
+	size_t deep; /* tree, JSON and folded paths: those past DIFF_MAX_DEPTH frames, not shown */
+	char *path;  /* folded: the path being walked, and where each frame ends */
 	size_t path_cap, *plen, plen_cap;
 	uint32_t *ids; /* json: the names on the path being walked */
 	size_t ids_cap;
@@ -487,6 +492,10 @@ static int tree_line(struct diff *d, const struct cmp *at, unsigned depth)
 	size_t first = d->st_n;
 
 	if (at) {
+		if (depth >= DIFF_MAX_DEPTH) {
+			d->deep++;
+			return 0;
+		}
 		if (small(d, at)) {
 			d->hidden++;
 			return 0;
@@ -643,6 +652,10 @@ static int json_paths(struct diff *d, uint32_t node, size_t depth, int *first)
 	for (uint32_t ch = d->u.nodes[node].child; ch; ch = d->u.nodes[ch].next) {
 		struct cmp c;
 
+		if (depth >= DIFF_MAX_DEPTH) {
+			d->deep++;
+			continue;
+		}
 		compare(d, &d->tv[(size_t)ch * d->k], 1, &c);
 		c.id = (uint32_t)d->u.nodes[ch].key;
 		if (calltree_grow((void **)&d->ids, &d->ids_cap, depth + 1, sizeof(*d->ids), 0) < 0)
@@ -707,6 +720,8 @@ static void json(struct diff *d)
 		fputs("]", out);
 	}
 	fprintf(out, ",\n\"hidden\":%zu", d->hidden);
+	if (d->o.tree)
+		fprintf(out, ",\"deeper_than_%d\":%zu", DIFF_MAX_DEPTH, d->deep);
 	if (d->o.fail_above >= 0) {
 		fputs(",\n\"gate\":{\"fail_above_pct\":", out);
 		json_num(out, d->o.fail_above);
@@ -794,6 +809,10 @@ static int folded_node(void *ctx, uint32_t node, uint32_t depth)
 
 	if (ferror(d->out))
 		return TSCOPE_EIO;
+	if (depth >= DIFF_MAX_DEPTH) {
+		d->deep++;
+		return 0;
+	}
 	if (calltree_grow((void **)&d->path, &d->path_cap, at + len + 2, 1, 0) < 0 ||
 	    calltree_grow((void **)&d->plen, &d->plen_cap, (size_t)depth + 1, sizeof(*d->plen), 0) <
 		0)
@@ -898,6 +917,11 @@ static int x_finish(void *x)
 				    " -t 0 shows them)\n",
 				    d->hidden, d->o.tree ? "call path" : "function",
 				    d->hidden == 1 ? "" : "s", d->o.threshold);
+			if (d->deep)
+				fprintf(d->out,
+					"(%zu call path%s below %d frames not shown, with their "
+					"callees)\n",
+					d->deep, d->deep == 1 ? "" : "s", DIFF_MAX_DEPTH);
 			put_verdict(d, d->out, "\n");
 		}
 	} else if (!d->err) {
