@@ -6,7 +6,7 @@
 # handlers a sanitizer's run time slows to the point of measuring it.
 : "${top_builddir:?}"
 cases="segv-longjmp cancel-deferred pthread-exit fail-uninstrumented short-exit
-	fd-close-loop fd-dup2 wrap-sh wrap-taskset wrap-system abrupt-exit abrupt-kill abrupt-daemon short-kill"
+	fd-close-loop fd-dup2 wrap-sh wrap-taskset wrap-system abrupt-exit abrupt-kill abrupt-daemon short-kill cancel-async"
 if ! nm "$top_builddir/tests/prog-adverse" 2> /dev/null | grep -q -E ' (__asan|__tsan|__ubsan)_'; then
 	cases="$cases big-256M big-1G timer-real-64M"
 fi

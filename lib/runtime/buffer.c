@@ -361,10 +361,10 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 		ssize_t len;
 
 		snprintf(path, sizeof(path), "/proc/self/task/%u/comm", t->tid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		len = fd >= 0 ? read(fd, name, sizeof(name) - 1) : -1;
+		fd = tscope__open(path, O_RDONLY | O_CLOEXEC, 0);
+		len = fd >= 0 ? tscope__read(fd, name, sizeof(name) - 1) : -1;
 		if (fd >= 0)
-			close(fd);
+			tscope__close(fd);
 		if (len > 0 && !t->name_api) {
 			name[len - (name[len - 1] == '\n')] = 0;
 			if (strcmp(name, t->name) != 0) {

@@ -71,17 +71,17 @@ static TS_NOINSTR struct tsf_salvage *make_head(void)
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	int fd;
 
-	fd = open(s.name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = tscope__open(s.name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return NULL;
 	/* the pages are reserved now: a full /dev/shm is a failure here, never a SIGBUS
 	 * at a store into them */
-	if (fallocate(fd, 0, 0, TSF_SALVAGE_HEAD) < 0 || fcntl(fd, F_OFD_SETLK, &lk) < 0)
+	if (tscope__fallocate(fd, 0, TSF_SALVAGE_HEAD) < 0 || fcntl(fd, F_OFD_SETLK, &lk) < 0)
 		goto fail;
 	p = mmap(NULL, TSF_SALVAGE_HEAD, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
-	close(fd); /* the mapping keeps the description, and its lock */
+	tscope__close(fd); /* the mapping keeps the description, and its lock */
 	memcpy(p->magic, TSF_SALVAGE_MAGIC, sizeof(TSF_SALVAGE_MAGIC));
 	p->pid = (uint32_t)getpid();
 	p->ppid = (uint32_t)getppid();
@@ -107,7 +107,7 @@ static TS_NOINSTR struct tsf_salvage *make_head(void)
 		p->exe[0] = 0;
 	return p;
 fail:
-	close(fd);
+	tscope__close(fd);
 	unlink(s.name);
 	return NULL;
 }
@@ -202,21 +202,21 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 	p = s.page;
 	if (p->regions_n == TSF_SALVAGE_REGIONS)
 		return NULL;
-	fd = open(s.name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	fd = tscope__open(s.name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (fd < 0)
 		return NULL;
 	/* the pages are reserved now: a full /dev/shm is a failure here, never a SIGBUS
 	 * on the recording thread's store */
 	if (fstat(fd, &st) == 0) {
 		at = (st.st_size + TSF_SALVAGE_PAGE - 1) & ~(off_t)(TSF_SALVAGE_PAGE - 1);
-		if (fallocate(fd, 0, at, (off_t)len) == 0) {
+		if (tscope__fallocate(fd, at, (off_t)len) == 0) {
 			addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 				    fd, at);
 			if (addr == MAP_FAILED && ftruncate(fd, st.st_size) < 0)
 				s.failed = 1;
 		}
 	}
-	close(fd);
+	tscope__close(fd);
 	if (addr == MAP_FAILED)
 		return NULL;
 	p->regions[p->regions_n] = (struct tsf_salvage_region){ (uint64_t)at, one, n, 0 };

@@ -42,11 +42,14 @@
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "tscope.h"
 #include "compiler.h"
@@ -352,6 +355,33 @@ int tscope__shm_atfork_child(void);
 static inline TS_NOINSTR void tscope__buf_state(struct tscope__buf *b, uint32_t state)
 {
 	__atomic_store_n(&b->salvage_state, state, __ATOMIC_RELEASE);
+}
+
+/*
+ * open(), close(), read() and fallocate() for code that runs in the program's threads
+ * with a lock held: as plain system calls, not cancellation points.  glibc (2.36) makes
+ * a thread asynchronously cancellable for the duration of such a call even when its
+ * cancellation is disabled, and a pthread_cancel() that lands then ends the thread
+ * with the lock held.
+ */
+static inline TS_NOINSTR int tscope__open(const char *path, int flags, int mode)
+{
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+static inline TS_NOINSTR int tscope__close(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
+
+static inline TS_NOINSTR ssize_t tscope__read(int fd, void *buf, size_t n)
+{
+	return (ssize_t)syscall(SYS_read, fd, buf, n);
+}
+
+static inline TS_NOINSTR int tscope__fallocate(int fd, off_t at, off_t len)
+{
+	return (int)syscall(SYS_fallocate, fd, 0, at, len);
 }
 
 /* config.c */
