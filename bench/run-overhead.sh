@@ -249,7 +249,7 @@ label() {
 	static) echo "libtscope, linked statically" ;;
 	static-lz4) echo "libtscope, static, lz4" ;;
 	static-raw) echo "libtscope, static, 16 B/event" ;;
-	static-anon) echo "libtscope, static, buffers not in /dev/shm" ;;
+	static-anon) echo "libtscope, static, anon buffers" ;;
 	preload) echo "libtscope, LD_PRELOAD" ;;
 	record) echo "tscope record" ;;
 	uftrace) echo "uftrace record${uftrace_opts:+ $uftrace_opts}" ;;
