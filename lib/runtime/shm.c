@@ -197,7 +197,7 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 	void *addr = MAP_FAILED;
 	int fd;
 
-	if (!s.enabled || !s.page || s.n >= TSF_SALVAGE_REGIONS)
+	if (!s.enabled || !s.page || s.failed || s.n >= TSF_SALVAGE_REGIONS)
 		return NULL;
 	p = s.page;
 	if (p->regions_n == TSF_SALVAGE_REGIONS)
@@ -213,12 +213,16 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 			addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
 				    fd, at);
 			if (addr == MAP_FAILED && ftruncate(fd, st.st_size) < 0)
-				s.failed = 1;
+				addr = MAP_FAILED;
 		}
 	}
 	tscope__close(fd);
-	if (addr == MAP_FAILED)
+	if (addr == MAP_FAILED) {
+		/* /dev/shm full, or no address space: anonymous memory from now on (a
+		 * failure per event, each reserving pages, would slow the program down) */
+		s.failed = 1;
 		return NULL;
+	}
 	p->regions[p->regions_n] = (struct tsf_salvage_region){ (uint64_t)at, one, n, 0 };
 	__atomic_store_n(&p->regions_n, p->regions_n + 1, __ATOMIC_RELEASE);
 	remember(addr, len);
@@ -304,7 +308,9 @@ TS_NOINSTR int tscope__shm_atfork_child(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	s.n = 0;
 	s.page = p;
-	if (p)
+	if (p) {
 		remember(p, TSF_SALVAGE_HEAD);
+		s.failed = 0; /* the child's own file: worth a try */
+	}
 	return had;
 }
