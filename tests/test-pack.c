@@ -149,7 +149,7 @@ static void test_sizes(void)
  * is older than the buffer's t0), and whether any event uses a name. */
 static void test_scan(void)
 {
-	struct pack_scan sc = { 1000, 2, 0, 0 };
+	struct pack_scan sc = { 1000, 2, 0, 0, 0 };
 	size_t m, i;
 
 	for (i = 0; i < 40; i++)

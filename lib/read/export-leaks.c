@@ -165,7 +165,8 @@ static void report(struct leaks *x, const struct heap_totals *h, struct reader *
 		if (x->tree.nodes[i].allocs)
 			x->order[n++] = (uint32_t)i;
 	sort_ctx = x;
-	qsort(x->order, n, sizeof(*x->order), by_bytes);
+	if (n > 1)
+		qsort(x->order, n, sizeof(*x->order), by_bytes);
 	fprintf(x->out, "\n%12s  %7s  %s\n", "bytes", "blocks", "call path (outermost first)");
 	for (size_t i = 0; i < n && !ferror(x->out); i++) {
 		const struct calltree_node *nd = &x->tree.nodes[x->order[i]];

@@ -361,7 +361,8 @@ static int finish(struct heap *h)
 		struct hthread *t = &h->th[i];
 		size_t n = 0;
 
-		qsort(t->leaks, t->leaks_n, sizeof(*t->leaks), leak_cmp);
+		if (t->leaks_n > 1)
+			qsort(t->leaks, t->leaks_n, sizeof(*t->leaks), leak_cmp);
 		for (size_t j = 0; j < t->leaks_n; j++) { /* pieces of a mapping, apart */
 			if (n && t->leaks[n - 1].ord == t->leaks[j].ord)
 				t->leaks[n - 1].bytes += t->leaks[j].bytes;
