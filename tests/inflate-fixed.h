@@ -61,11 +61,13 @@ static unsigned sym_get(struct bitin *b)
 /* Inflate the zlib stream z (zn bytes) to out; returns its length, or -1. */
 static long inflate_fixed(const unsigned char *z, size_t zn, unsigned char *out, size_t size)
 {
-	static const uint16_t lbase[29] = { 3,	4,  5,	6,  7,	8,  9,	10, 11,	 13,  15,  17,	19,  23, 27,
-					    31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
-	static const uint16_t dbase[30] = { 1,	  2,	3,    4,    5,	  7,	 9,	13,    17,  25,
-					    33,	  49,	65,   97,   129,  193,	 257,	385,   513, 769,
-					    1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577 };
+	static const uint16_t lbase[29] = { 3,	4,  5,	6,   7,	  8,   9,   10,	 11, 13,
+					    15, 17, 19, 23,  27,  31,  35,  43,	 51, 59,
+					    67, 83, 99, 115, 131, 163, 195, 227, 258 };
+	static const uint16_t dbase[30] = { 1,	  2,	3,    4,     5,	    7,	  9,	13,
+					    17,	  25,	33,   49,    65,    97,	  129,	193,
+					    257,  385,	513,  769,   1025,  1537, 2049, 3073,
+					    4097, 6145, 8193, 12289, 16385, 24577 };
 	struct bitin b = { z, z + zn, 0, 0, 0 };
 	size_t n = 0;
 	uint32_t a = 1, s = 0, sum;

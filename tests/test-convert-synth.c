@@ -838,7 +838,8 @@ static void test_perfetto_exact(void)
 		       f.num == 50 && q == pk.s + pk.n && f.n > 2 && f.s[0] == 0x78 &&
 		       f.s[1] == 0x01 && pf_file_n < n,
 		   "perfetto: the file is one packet of compressed_packets, smaller (%zu bytes, "
-		   "%zu inflated)", pf_file_n, n);
+		   "%zu inflated)",
+		   pf_file_n, n);
 	}
 	pf_text(bytes, n, text, sizeof(text));
 	is_str(text,

@@ -7,8 +7,10 @@
  * input, big-endian.  Matches are greedy: at each position the last position with
  * the same 4 bytes (a hash table, filled as the input is read, not inside matches) is
  * tried, and the match is extended 8 bytes at a time; a literal otherwise.  Each
- * symbol, with its extra bits, is one write into a 64-bit accumulator, stored 32 bits
- * at a time.
+ * symbol, with its extra bits, is one write into a 64-bit accumulator, which stores
+ * its 8 bytes every time and moves on by the whole ones (no branch).  About 1 GB/s of
+ * a converter's packets, which shrink some 8 times (the measure is in the report of
+ * the change, bench/run-convert.sh gives the whole conversion's).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -24,8 +26,9 @@
 #define MAX_MATCH 258u
 #define NEAR	  512u /* distances whose codes are in a table */
 #define ADLER_MOD 65521u
-#define ADLER_RUN 5536u /* bytes whose sums cannot overflow 32 bits before the modulo
-			  (5552), down to a multiple of 32 */
+/* bytes whose sums cannot overflow 32 bits before the modulo (5552), down to a
+ * multiple of 32 */
+#define ADLER_RUN 5536u
 
 /* Bit-reversed fixed codes (Huffman codes go most significant bit first, the rest
  * of the stream least significant first), with their lengths. */
@@ -33,7 +36,7 @@ struct code {
 	uint16_t bits, len;
 };
 
-static struct code lit[288]; /* literal/length symbols */
+static struct code lit[288];		 /* literal/length symbols */
 static uint32_t len_bits[MAX_MATCH + 1]; /* length 3..258: its code and extra bits */
 static uint8_t len_nbits[MAX_MATCH + 1];
 static uint16_t dist_bits[NEAR]; /* distance 1..NEAR: its code and extra bits */
@@ -67,8 +70,8 @@ static uint32_t dist_code(unsigned dist, unsigned *nbits)
 
 static void init(void)
 {
-	static const uint16_t base[29] = { 3,  4,  5,  6,  7,  8,  9,  10,  11,	 13,
-					   15, 17, 19, 23, 27, 31, 35, 43,  51,	 59,
+	static const uint16_t base[29] = { 3,  4,  5,  6,   7,	 8,   9,   10,	11, 13,
+					   15, 17, 19, 23,  27,	 31,  35,  43,	51, 59,
 					   67, 83, 99, 115, 131, 163, 195, 227, 258 };
 
 	for (unsigned s = 0; s < 288; s++) {
@@ -112,7 +115,7 @@ struct out {
 	unsigned char *p;
 };
 
-/* Up to 56 - 7 bits. */
+/* At most 57 bits (up to 7 are pending). */
 static inline void put(struct out *o, uint64_t v, unsigned n)
 {
 	o->acc |= v << o->n;
@@ -296,12 +299,12 @@ size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *
 	while (h.bits < DEFLATE_HASH_BITS && (1u << h.bits) < n)
 		h.bits++; /* a table no larger than the input needs */
 	memset(h.tab, 0, sizeof(h.tab[0]) << h.bits);
-	out[0] = 0x78; /* deflate, 32 KB window */
-	out[1] = 0x01; /* no dictionary, fastest; 0x7801 is a multiple of 31 */
+	out[0] = 0x78;	 /* deflate, 32 KB window */
+	out[1] = 0x01;	 /* no dictionary, fastest; 0x7801 is a multiple of 31 */
 	put(&h.o, 3, 3); /* the last block, fixed codes */
 	bytes(&h, in);
 	put(&h.o, lit[256].bits, lit[256].len); /* end of block */
-	if (h.o.n) /* the last bits, to the byte (put() stored them) */
+	if (h.o.n)				/* the last bits, to the byte (put() stored them) */
 		h.o.p++;
 	sum = adler32(in, n);
 	h.o.p[0] = (unsigned char)(sum >> 24);
