@@ -79,8 +79,8 @@
 #include <sys/types.h>
 
 #include "tscope.h"
-#include "deflate.h"
 #include "export.h"
+#include "perfetto-out.h"
 
 #define BUF_SIZE   (256u << 10)
 #define STAGE_MAX  (16u << 20) /* default perfetto_opts.stage_max */
@@ -164,14 +164,12 @@ struct perfetto {
 	/*
 	 * The output buffer: packets, written out compressed when lim bytes are used:
 	 * BUF_SIZE, so that it stays in the cache, or, while a thread's output is held
-	 * (staging), up to stage_max bytes from mark (it grows).  off: the output's size.
+	 * (staging), up to stage_max bytes from mark (it grows).  pf compresses and writes
+	 * what is handed over, beside the encoding; buf is one of its buffers.
 	 */
 	unsigned char *buf;
 	size_t pos, lim, cap;
-	int64_t off;
-	struct deflate *z;
-	unsigned char *zbuf; /* a packet of compressed packets */
-	size_t zcap;
+	struct pfout *pf;
 	int seekable; /* a regular file: a thread's output can be written again */
 
 	/* the trace being added, and its thread being written */
@@ -190,7 +188,7 @@ struct perfetto {
 	uint32_t next_iid;
 	int staging; /* its output stays in memory from buf[mark] (not seekable) */
 	size_t mark;
-	int64_t thread_off; /* where its output starts in the file (seekable) */
+	uint64_t thread_runs; /* pf's runs before it: none since, its output is all in buf */
 	int64_t pad_to;	    /* the end of a first reading that was taken back (seekable) */
 	int ignore;	    /* events are skipped: a second reading that cannot replace the first,
 		       or no memory */
@@ -366,51 +364,33 @@ static void set_lim(struct perfetto *x)
 		x->lim = x->o.stage_max < x->cap - x->mark ? x->mark + x->o.stage_max : x->cap;
 }
 
-/* Write n bytes out as they are.  After a failure nothing is written, and the reading
+/* What pf met so far: after a write failure nothing is written, and the reading
  * stops. */
-static void put_out(struct perfetto *x, const unsigned char *p, size_t n)
+static void check(struct perfetto *x)
 {
-	if (n && !x->failed && fwrite(p, 1, n, x->out) != n)
+	int e = pfout_status(x->pf);
+
+	if (e == TSCOPE_ENOMEM) {
+		nomem(x);
+	} else if (e) {
 		x->failed = 1;
-	if (x->failed && x->sp)
-		spans_stop(x->sp);
-	x->off += (int64_t)n;
-}
-
-/* Write n bytes of packets out as one packet of compressed_packets: a zlib stream of
- * them, which holds the same packets (see the top). */
-static void put_packets(struct perfetto *x, const unsigned char *b, size_t n)
-{
-	size_t want = deflate_bound(n) + 16, zn, in;
-	unsigned char *p;
-
-	if (want > x->zcap) {
-		p = realloc(x->zbuf, want);
-		if (!p) {
-			nomem(x);
-			return;
-		}
-		x->zbuf = p;
-		x->zcap = want;
+		if (x->sp)
+			spans_stop(x->sp);
 	}
-	/* the stream at zbuf + 16, its field's head and the packet's just before it */
-	zn = deflate_zlib(x->z, x->zbuf + 16, b, n);
-	in = field_len(TAG_LEN(PACKET_COMPRESSED), zn);
-	p = x->zbuf + 16 - head_len(TAG_LEN(TRACE_PACKET), in) -
-	    head_len(TAG_LEN(PACKET_COMPRESSED), zn);
-	put_head(put_head(p, TAG_LEN(TRACE_PACKET), in), TAG_LEN(PACKET_COMPRESSED), zn);
-	put_out(x, p, (size_t)(x->zbuf + 16 + zn - p));
 }
 
-/* Write the buffer out, but for a thread's output held in memory (staging). */
+/* Write the buffer out, but for a thread's output held in memory (staging): one packet
+ * of compressed_packets, a zlib stream of the packets (see the top), which pf makes. */
 static void flush(struct perfetto *x)
 {
 	size_t keep = x->staging ? x->pos - x->mark : 0, n = x->pos - keep;
 
-	if (n)
-		put_packets(x, x->buf, n);
-	if (keep && n)
-		memmove(x->buf, x->buf + n, keep);
+	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, keep, 0) != 0) {
+		nomem(x);
+		keep = 0;
+	} else if (n) {
+		check(x);
+	}
 	x->pos = keep;
 	x->mark = 0;
 	set_lim(x);
@@ -908,15 +888,21 @@ static int on_reset(void *ctx)
 
 	if (x->failed || x->err)
 		return x->err;
-	if (x->seekable && x->thread_off < x->off) {
-		if (fflush(x->out) != 0 || fseeko(x->out, (off_t)x->thread_off, SEEK_SET) != 0) {
+	if (x->seekable && pfout_runs(x->pf) > x->thread_runs) {
+		int64_t start, off = pfout_drain(x->pf, &start);
+
+		check(x);
+		if (x->failed || x->err)
+			return x->err;
+		if (pfout_seek(x->pf, start) != 0) {
 			x->ignore = 1; /* the first reading stays, whole */
 			x->kept = 1;
 			return 0;
 		}
-		if (x->pad_to < x->off)
-			x->pad_to = x->off;
-		x->off = x->thread_off;
+		if (x->pad_to < off)
+			x->pad_to = off;
+		pfout_mark(x->pf); /* where the thread starts still */
+		x->thread_runs = pfout_runs(x->pf);
 		x->pos = 0;
 	} else if (x->seekable) {
 		x->pos = 0; /* the thread's output is all in the buffer */
@@ -962,7 +948,8 @@ static int add_thread(struct perfetto *x, size_t i)
 	x->clamped = 0;
 	x->pad_to = -1;
 	flush(x); /* (nothing is left: a thread's output ends with a flush) */
-	x->thread_off = x->off;
+	pfout_mark(x->pf);
+	x->thread_runs = pfout_runs(x->pf);
 	x->staging = !x->seekable;
 	x->mark = 0;
 	set_lim(x);
@@ -971,18 +958,21 @@ static int add_thread(struct perfetto *x, size_t i)
 	x->staging = 0;
 	set_lim(x);
 	flush(x);
-	if (x->pad_to > x->off) {
+	if (x->pad_to >= 0) {
 		/* the second reading is shorter: empty packets, not compressed, up to the
 		 * first one's end (one byte more when the gap is odd) */
-		size_t gap = (size_t)(x->pad_to - x->off);
-		unsigned char *q = room(x, gap + 1);
+		int64_t off = pfout_drain(x->pf, NULL);
+		size_t gap = x->pad_to > off ? (size_t)(x->pad_to - off) : 0;
+		unsigned char *q = gap ? room(x, gap + 1) : NULL;
 
 		if (q) {
 			for (size_t k = 0; k < gap; k += 2) {
 				*q++ = TAG_LEN(TRACE_PACKET);
 				*q++ = 0;
 			}
-			put_out(x, x->buf, (size_t)(q - x->buf));
+			if (pfout_put(x->pf, &x->buf, &x->cap, (size_t)(q - x->buf), 0, 1) != 0)
+				nomem(x);
+			check(x);
 		}
 	}
 	x->npend = 0;
@@ -1019,6 +1009,8 @@ static int perfetto_add(struct perfetto *x, struct spans *sp)
 			break;
 	}
 	flush(x);
+	pfout_drain(x->pf, NULL); /* so that ferror(out) tells all (export.h) */
+	check(x);
 	x->sp = NULL;
 	return rc ? rc : x->err;
 }
@@ -1028,26 +1020,12 @@ static int perfetto_open(struct perfetto **xp, FILE *out, const struct perfetto_
 {
 	struct perfetto *x = calloc(1, sizeof(*x));
 	struct stat st;
+	int64_t off;
 	int fl;
 
 	*xp = NULL;
 	if (!x)
 		return TSCOPE_ENOMEM;
-	x->buf = malloc(BUF_SIZE);
-	if (!x->buf) {
-		free(x);
-		return TSCOPE_ENOMEM;
-	}
-	x->z = malloc(sizeof(*x->z));
-	x->zcap = deflate_bound(BUF_SIZE) + 16;
-	x->zbuf = malloc(x->zcap);
-	if (!x->z || !x->zbuf) {
-		free(x->z);
-		free(x->zbuf);
-		free(x->buf);
-		free(x);
-		return TSCOPE_ENOMEM;
-	}
 	x->cap = BUF_SIZE;
 	x->lim = BUF_SIZE;
 	x->out = out;
@@ -1057,11 +1035,14 @@ static int perfetto_open(struct perfetto **xp, FILE *out, const struct perfetto_
 	x->names = names;
 	/* a regular file, not appended to, whose position is known: it can go back */
 	fl = fcntl(fileno(out), F_GETFL);
-	x->off = ftello(out);
+	off = ftello(out);
 	x->seekable = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 &&
-		      !(fl & O_APPEND) && x->off >= 0;
-	if (!x->seekable)
-		x->off = 0;
+		      !(fl & O_APPEND) && off >= 0;
+	x->pf = pfout_open(out, x->seekable ? off : 0, BUF_SIZE, &x->buf);
+	if (!x->pf) {
+		free(x);
+		return TSCOPE_ENOMEM;
+	}
 	*xp = x;
 	return 0;
 }
@@ -1071,10 +1052,11 @@ static int perfetto_finish(struct perfetto *x)
 	int rc;
 
 	flush(x);
+	pfout_drain(x->pf, NULL);
+	check(x);
 	rc = x->err;
+	pfout_close(x->pf);
 	free(x->buf);
-	free(x->z);
-	free(x->zbuf);
 	free(x->tracks);
 	free(x->pend);
 	free(x->iids);
