@@ -71,6 +71,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1049,18 +1050,20 @@ static int perfetto_open(struct perfetto **xp, FILE *out, const struct perfetto_
 
 static int perfetto_finish(struct perfetto *x)
 {
-	int rc;
+	int rc, e;
 
 	flush(x);
 	pfout_drain(x->pf, NULL);
 	check(x);
 	rc = x->err;
+	e = errno; /* the failed write's (check) */
 	pfout_close(x->pf);
 	free(x->buf);
 	free(x->tracks);
 	free(x->pend);
 	free(x->iids);
 	free(x);
+	errno = e;
 	return rc;
 }
 

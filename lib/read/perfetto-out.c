@@ -15,6 +15,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -57,6 +58,7 @@ struct pfout {
 	int64_t mark_off;
 	int64_t off;
 	int failed, err;
+	int werrno; /* errno of the failed write, which was the thread's */
 
 	/* the compressor's: the zlib stream, after room for the heads */
 	unsigned char *zbuf;
@@ -90,7 +92,7 @@ static size_t vlen(uint64_t v)
  * the output, -1 when there is no memory to compress it (it is dropped).  After a
  * failed write (*failed) nothing more is written, nor compressed.
  */
-static int64_t write_run(struct pfout *o, const struct run *r, int *failed)
+static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int *werrno)
 {
 	const unsigned char *p = r->buf;
 	size_t len = r->n;
@@ -118,14 +120,18 @@ static int64_t write_run(struct pfout *o, const struct run *r, int *failed)
 		put_v(put_v(s, TAG_COMPRESSED), zn);
 		len = (size_t)(o->zbuf + HEAD_ROOM + zn - p);
 	}
-	if (len && fwrite(p, 1, len, o->out) != len)
+	if (len && fwrite(p, 1, len, o->out) != len) {
 		*failed = 1;
+		*werrno = errno;
+	}
 	return (int64_t)len;
 }
 
 /* A run is written: account for it (under mu when threaded). */
-static void account(struct pfout *o, int64_t len, int failed)
+static void account(struct pfout *o, int64_t len, int failed, int werrno)
 {
+	if (failed && !o->failed)
+		o->werrno = werrno;
 	if (len < 0)
 		o->err = TSCOPE_ENOMEM;
 	else
@@ -143,7 +149,7 @@ static void *compressor(void *arg)
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
 		struct run r;
-		int failed;
+		int failed, werrno = 0;
 		int64_t len;
 
 		while (!o->count && !o->stop)
@@ -154,7 +160,7 @@ static void *compressor(void *arg)
 		failed = o->failed;
 		pthread_mutex_unlock(&o->mu);
 
-		len = write_run(o, &r, &failed);
+		len = write_run(o, &r, &failed, &werrno);
 		if (r.cap > o->size) {
 			unsigned char *b = realloc(r.buf, o->size);
 
@@ -165,7 +171,7 @@ static void *compressor(void *arg)
 		}
 
 		pthread_mutex_lock(&o->mu);
-		account(o, len, failed);
+		account(o, len, failed, werrno);
 		o->spare[o->nspare++] = r;
 		o->head = (o->head + 1) % PFOUT_QUEUE;
 		o->count--;
@@ -259,13 +265,13 @@ struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **bu
 int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep, int raw)
 {
 	struct run r = { *buf, *cap, n, raw }, s;
-	int failed;
+	int failed, werrno = 0;
 
 	if (!n)
 		return 0;
 	if (!o->threaded) {
 		failed = o->failed;
-		account(o, write_run(o, &r, &failed), failed);
+		account(o, write_run(o, &r, &failed, &werrno), failed, werrno);
 		o->put++;
 		if (keep)
 			memmove(*buf, *buf + n, keep);
@@ -352,6 +358,8 @@ int pfout_status(struct pfout *o)
 	if (o->threaded)
 		pthread_mutex_lock(&o->mu);
 	s = o->err ? o->err : o->failed;
+	if (o->failed)
+		errno = o->werrno;
 	if (o->threaded)
 		pthread_mutex_unlock(&o->mu);
 	return s;

@@ -59,7 +59,8 @@ int pfout_seek(struct pfout *o, int64_t off);
 /*
  * What went wrong so far, without waiting: 0, 1 when a write failed (ferror(out) tells
  * it once drained), or TSCOPE_ENOMEM when a run could not be compressed for lack of
- * memory (it was dropped).
+ * memory (it was dropped).  After a failed write errno is set to the write's, as if
+ * the caller had made it (the tools name the cause from errno).
  */
 int pfout_status(struct pfout *o);
 
