@@ -20,7 +20,10 @@
  *
  * and those packets are not in the file as they are: each run of them (the buffer's
  * worth, at most a thread's) is the compressed_packets of one packet, a zlib stream
- * (deflate.c), and trace_processor reads the packets it holds in its place.
+ * (deflate.c), and trace_processor reads the packets it holds in its place.  The
+ * compression runs beside the encoding, on a thread of perfetto-out.c, which writes
+ * the runs in order: the output's position is known once it has written them all
+ * (pfout_drain), which only taking a thread back and padding need.
  *
  * What trace_processor does with each mechanism, and why it accepts this use of it
  * (src/trace_processor/importers/proto/proto_trace_reader.cc in google/perfetto; the
