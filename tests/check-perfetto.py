@@ -4,16 +4,20 @@
 # check-perfetto.py - check a `tscope perfetto` file against the `tscope chrome` file
 # of the same traces.
 #
-#   protoc --decode=perfetto.protos.Trace tests/perfetto-subset.proto < T.pftrace > T.txt
+#   python3 tests/check-perfetto.py --inflate T.pftrace T.flat
+#   protoc --decode=perfetto.protos.Trace tests/perfetto-subset.proto < T.flat > T.txt
 #   python3 tests/check-perfetto.py T.txt T.json T.pftrace [--max-ratio R]
 #                                   [--max-event-bytes B]
 #
-# Reads the packets as protoc decoded them (its text format) and checks, as Perfetto's
-# importer would read them:
+# --inflate writes the file's packets with each packet of compressed_packets replaced
+# by the packets its zlib stream holds, as Perfetto's importer reads them (zlib checks
+# each stream's Adler-32; a stream must hold whole packets).  The check reads the
+# packets of that file as protoc decoded them (its text format) and checks, as
+# Perfetto's importer would read them:
 #   - every packet sequence (trusted_packet_sequence_id) starts with a packet that has
 #     SEQ_INCREMENTAL_STATE_CLEARED, sets clock 64 as its timestamps' clock and defines
-#     that clock as incremental from 0; every later packet of it has
-#     SEQ_NEEDS_INCREMENTAL_STATE;
+#     that clock as incremental from 0; the timestamps of its packets are summed from
+#     there (so that a wrong delta moves every later event of the thread);
 #   - every interned name id is defined on its sequence before it is used (the packet
 #     that uses it may define it), and never redefined;
 #   - every SLICE_BEGIN has its SLICE_END on the same track, and time never runs
@@ -21,8 +25,9 @@
 # and then that the file shows what the JSON shows: per thread the same slices (name,
 # start and duration to the nanosecond: as many as the JSON's "X" events), the same
 # instants, per process the same counter samples, the same thread and process names.
-# Last, the sizes: the file is at most R times the JSON's size, and the packets of the
-# events take at most B bytes per event on average (descriptors and names excluded).
+# Last, the sizes: the file (compressed) is at most R times the JSON's size, and the
+# packets of the events take at most B bytes per event on average before compression
+# (descriptors and names excluded).
 #
 # Prints one line of figures and exits 0; at a failure, says what it is on stderr and
 # exits 1.
@@ -31,6 +36,7 @@ import collections
 import decimal
 import json
 import sys
+import zlib
 
 
 class Bad(Exception):
@@ -162,6 +168,45 @@ def field_numbers(msg):
         raise Bad("a field runs past its message")
 
 
+def inflate(data):
+    """The packets of a Trace with every packet of compressed_packets (field 50) replaced
+    by the packets of its zlib stream, and how many such packets there were.  A packet
+    that compresses others must hold nothing else, and its stream must hold whole
+    packets (zlib checks the stream's Adler-32)."""
+    out = bytearray()
+    at, nz = 0, 0
+    while at < len(data):
+        tag, at = varint(data, at)
+        if tag != 0x0a:
+            raise Bad("byte %d: not a packet field" % at)
+        n, body = varint(data, at)
+        at = body + n
+        if at > len(data):
+            raise Bad("byte %d: a packet runs past the end" % body)
+        pkt = data[body:at]
+        if 50 not in set(field_numbers(pkt)):
+            out += data[body - len(varint_bytes(n)) - 1:at]
+            continue
+        ftag, fat = varint(pkt, 0)
+        zn, zat = varint(pkt, fat)
+        if ftag != (50 << 3 | 2) or zat + zn != len(pkt):
+            raise Bad("byte %d: a packet of compressed_packets holds more" % body)
+        try:
+            inner = zlib.decompress(pkt[zat:])
+        except zlib.error as e:
+            raise Bad("byte %d: compressed_packets: %s" % (body, e))
+        i = 0
+        while i < len(inner):
+            t, i = varint(inner, i)
+            m, i = varint(inner, i)
+            if t != 0x0a or i + m > len(inner):
+                raise Bad("byte %d: compressed_packets holds a broken packet" % body)
+            i += m
+        out += inner
+        nz += 1
+    return bytes(out), nz
+
+
 def one(node, key, default=None):
     v = node.get(key)
     if v is None:
@@ -218,9 +263,6 @@ class Check:
             if not flags & 1:
                 raise Bad("packet %d: the first of sequence %d lacks "
                           "SEQ_INCREMENTAL_STATE_CLEARED" % (self.n, seq))
-        elif not flags & 2 and not flags & 1:
-            raise Bad("packet %d: sequence %d, no SEQ_NEEDS_INCREMENTAL_STATE"
-                      % (self.n, seq))
         if flags & 1:
             defaults = one(p, "trace_packet_defaults")
             clocks = one(p, "clock_snapshot")
@@ -358,9 +400,20 @@ def main(argv):
         else:
             args.append(argv[i])
             i += 1
+    if len(args) == 3 and args[0] == "--inflate":
+        try:
+            with open(args[1], "rb") as f:
+                flat, _ = inflate(f.read())
+            with open(args[2], "wb") as f:
+                f.write(flat)
+        except (Bad, OSError) as e:
+            sys.stderr.write("check-perfetto: %s\n" % e)
+            return 1
+        return 0
     if len(args) != 3:
         sys.stderr.write("usage: check-perfetto.py DECODED.txt CHROME.json FILE.pftrace "
-                         "[--max-ratio R] [--max-event-bytes B]\n")
+                         "[--max-ratio R] [--max-event-bytes B]\n"
+                         "       check-perfetto.py --inflate FILE.pftrace OUT\n")
         return 2
     decoded, json_path, pf_path = args
     try:
@@ -380,9 +433,10 @@ def main(argv):
         with open(pf_path, "rb") as f:
             data = f.read()
         pf_size = len(data)
+        data, nz = inflate(data)
         event_bytes = 0
         at = 0
-        while at < pf_size:  # Trace: packets, each a field 1, length-delimited
+        while at < len(data):  # Trace: packets, each a field 1, length-delimited
             tag, at = varint(data, at)
             if tag != 0x0a:
                 raise Bad("byte %d: not a packet field" % at)
@@ -398,10 +452,11 @@ def main(argv):
     nslices = sum(sum(v.values()) for v in c.slices.values())
     ratio = pf_size / json_size if json_size else 0
     per_event = event_bytes / c.events if c.events else 0
-    print("%d threads, %d slices, %d events in %d packets, %d sequences; %d bytes, "
-          "%.3f of the JSON's %d; %.2f bytes per event packet"
-          % (len(c.slices), nslices, c.events, c.n, len(c.seqs), pf_size, ratio,
-             json_size, per_event))
+    print("%d threads, %d slices, %d events in %d packets, %d sequences, %d compressed "
+          "runs; %d bytes (%d inflated), %.3f of the JSON's %d; %.2f bytes per event "
+          "packet before compression"
+          % (len(c.slices), nslices, c.events, c.n, len(c.seqs), nz, pf_size, len(data),
+             ratio, json_size, per_event))
     if ratio > opts["--max-ratio"]:
         sys.stderr.write("check-perfetto: %.3f of the JSON's size, more than %g\n"
                          % (ratio, opts["--max-ratio"]))

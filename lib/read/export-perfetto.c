@@ -16,28 +16,57 @@
  *	  timestamp DT  track_event { SLICE_END }
  *	  timestamp DT  track_event { INSTANT  name_iid I }
  *	  timestamp DT  track_event { COUNTER  track_uuid C  counter_value V }
- *	  ...                                    every packet: sequence_flags NEEDS_STATE
+ *	  ...                                          every packet: its sequence id S
+ *
+ * and those packets are not in the file as they are: each run of them (the buffer's
+ * worth, at most a thread's) is the compressed_packets of one packet, a zlib stream
+ * (deflate.c), and trace_processor reads the packets it holds in its place.  The
+ * compression runs beside the encoding, on a thread of perfetto-out.c, which writes
+ * the runs in order: the output's position is known once it has written them all
+ * (pfout_drain), which only taking a thread back and padding need.
+ *
+ * What trace_processor does with each mechanism, and why it accepts this use of it
+ * (src/trace_processor/importers/proto/proto_trace_reader.cc in google/perfetto; the
+ * docs on TrackEvent, interning and incremental timestamps):
+ *   - a sequence's incremental state (defaults, interned names, its clocks) is kept
+ *     per trusted_packet_sequence_id, so every packet carries its own, and the first
+ *     packet of each clears the state (SEQ_INCREMENTAL_STATE_CLEARED).  The other
+ *     packets do not set SEQ_NEEDS_INCREMENTAL_STATE: that flag only lets the reader
+ *     drop packets whose state was lost with a packet before them, which cannot
+ *     happen in a file written in one go;
+ *   - TracePacketDefaults: a packet without a timestamp_clock_id of its own is on
+ *     the default's, and a TrackEvent without a track_uuid on track_event_defaults',
+ *     the thread's track; counters name their own track;
+ *   - clock 64 is the sequence's own (ids 64 to 127), declared incremental by the
+ *     ClockSnapshot: a packet's timestamp is the time since the packet before it on
+ *     the sequence, and clock 64 at 0 is BOOTTIME at 0, the trace's clock;
+ *   - interned names: an InternedData's event_names are kept by the sequence until
+ *     it is cleared, and a name_iid refers to them; a packet may use the name it
+ *     defines; an END needs no name (it closes the track's last BEGIN);
+ *   - compressed_packets: inflated (zlib or gzip) and each packet of it parsed as if
+ *     it were in the file, with its own sequence id (the Perfetto service writes them
+ *     when a trace config asks for deflate compression).
  *
  * Timestamps are nanoseconds from the same time 0 as `tscope chrome` (the earliest
- * recording start of the traces), on clock 64, a clock of the sequence defined as
- * incremental: each packet's timestamp is the time since the packet before it, so
- * that most take one byte (an event before time 0, in a damaged trace, is put at 0).
- * Names are interned per sequence: the packet that first uses one defines it.  So a
- * BEGIN takes 14 bytes and an END 12 when the time since the event before is under
- * 128 ns, where the Chrome JSON spends some 80 bytes on the span.  Counters have a
- * track each, per process and name (as a Chrome "C" event is), described the first
- * time a thread uses it.  The field numbers are those of protos/perfetto/trace/ in
- * google/perfetto; tests/perfetto-subset.proto declares the subset written here.
+ * recording start of the traces): most deltas take one byte (an event before time 0,
+ * in a damaged trace, is put at 0).  So a BEGIN takes 12 bytes and an END 10 when the
+ * time since the event before is under 128 ns, before compression; repeated packets
+ * compress several times over, where the Chrome JSON spends some 80 bytes on the
+ * span.  Counters have a track each, per process and name (as a Chrome "C" event is),
+ * described the first time a thread uses it.  The field numbers are those of
+ * protos/perfetto/trace/ in google/perfetto; tests/perfetto-subset.proto declares
+ * the subset written here.
  *
  * Slices are written as they open and close, in the order of the thread's events, so
  * the output streams.  One repair of the spans layer needs more: a call that returns
  * with nothing open began before the thread's events, and only then is it known to
  * contain what was already written (spans.h, exit_early).  spans_run() then reads the
  * thread again with those calls open from the start (spans_ops.reset), and what was
- * written of the thread must be taken back.  When the output is a regular file, it
- * is: the writing goes back to where the thread began (a shorter second reading is
- * padded with empty packets).  Otherwise a thread's output is held in memory until
- * it is complete, up to perfetto_opts.stage_max bytes; past that it is written, and a
+ * written of the thread must be taken back.  A thread's output starts a compressed
+ * packet of its own, so when the output is a regular file, the writing goes back to
+ * where the thread began (a shorter second reading is padded with empty packets).
+ * Otherwise a thread's output is held in memory until it is complete, up to
+ * perfetto_opts.stage_max bytes before compression; past that it is written, and a
  * later call of that kind starts where the output had got to rather than at the
  * thread's first event (counted, for export.h's warning).
  */
@@ -45,6 +74,7 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +84,7 @@
 
 #include "tscope.h"
 #include "export.h"
+#include "perfetto-out.h"
 
 #define BUF_SIZE   (256u << 10)
 #define STAGE_MAX  (16u << 20) /* default perfetto_opts.stage_max */
@@ -73,10 +104,10 @@
 #define PACKET_INTERNED_DATA	      12
 #define PACKET_FLAGS		      13 /* sequence_flags */
 #define PACKET_CLOCKS		      6	 /* clock_snapshot */
+#define PACKET_COMPRESSED	      50 /* compressed_packets */
 #define PACKET_DEFAULTS		      59 /* trace_packet_defaults */
 #define PACKET_TRACK		      60 /* track_descriptor */
 #define SEQ_INCREMENTAL_STATE_CLEARED 1
-#define SEQ_NEEDS_INCREMENTAL_STATE   2
 /* TrackEvent */
 #define EVENT_TYPE		      9
 #define EVENT_NAME_IID		      10
@@ -135,13 +166,14 @@ struct perfetto {
 	uint64_t threads;
 
 	/*
-	 * The output buffer; off is the output's offset of buf[0].  It is written out when
-	 * lim bytes are used: BUF_SIZE, so that it stays in the cache, or, while a thread's
-	 * output is held (staging), up to stage_max bytes from mark (it grows).
+	 * The output buffer: packets, written out compressed when lim bytes are used:
+	 * BUF_SIZE, so that it stays in the cache, or, while a thread's output is held
+	 * (staging), up to stage_max bytes from mark (it grows).  pf compresses and writes
+	 * what is handed over, beside the encoding; buf is one of its buffers.
 	 */
 	unsigned char *buf;
 	size_t pos, lim, cap;
-	int64_t off;
+	struct pfout *pf;
 	int seekable; /* a regular file: a thread's output can be written again */
 
 	/* the trace being added, and its thread being written */
@@ -153,14 +185,14 @@ struct perfetto {
 	int first;	       /* the first thread of its trace: it names the process */
 	uint64_t uuid;	       /* its track */
 	uint32_t seq;	       /* its packet sequence */
-	unsigned char tail[8]; /* sequence id and flags, ending every event packet */
+	unsigned char tail[8]; /* the sequence id, ending every event packet */
 	size_t tail_len;
 	uint64_t last; /* the timestamp of its last packet: ns from base_ns */
 	uint32_t gen;  /* interning generation: one per sequence written */
 	uint32_t next_iid;
 	int staging; /* its output stays in memory from buf[mark] (not seekable) */
 	size_t mark;
-	int64_t thread_off; /* where its output starts (seekable) */
+	uint64_t thread_runs; /* pf's runs before it: none since, its output is all in buf */
 	int64_t pad_to;	    /* the end of a first reading that was taken back (seekable) */
 	int ignore;	    /* events are skipped: a second reading that cannot replace the first,
 		       or no memory */
@@ -336,21 +368,33 @@ static void set_lim(struct perfetto *x)
 		x->lim = x->o.stage_max < x->cap - x->mark ? x->mark + x->o.stage_max : x->cap;
 }
 
-/*
- * Write the buffer out, but for a thread's output held in memory (staging).  After a
- * failure nothing is written, and the reading stops.
- */
+/* What pf met so far: after a write failure nothing is written, and the reading
+ * stops. */
+static void check(struct perfetto *x)
+{
+	int e = pfout_status(x->pf);
+
+	if (e == TSCOPE_ENOMEM) {
+		nomem(x);
+	} else if (e) {
+		x->failed = 1;
+		if (x->sp)
+			spans_stop(x->sp);
+	}
+}
+
+/* Write the buffer out, but for a thread's output held in memory (staging): one packet
+ * of compressed_packets, a zlib stream of the packets (see the top), which pf makes. */
 static void flush(struct perfetto *x)
 {
 	size_t keep = x->staging ? x->pos - x->mark : 0, n = x->pos - keep;
 
-	if (n && !x->failed && fwrite(x->buf, 1, n, x->out) != n)
-		x->failed = 1;
-	if (x->failed && x->sp)
-		spans_stop(x->sp);
-	x->off += (int64_t)n;
-	if (keep && n)
-		memmove(x->buf, x->buf + n, keep);
+	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, keep, 0) != 0) {
+		nomem(x);
+		keep = 0;
+	} else if (n) {
+		check(x);
+	}
 	x->pos = keep;
 	x->mark = 0;
 	set_lim(x);
@@ -848,19 +892,24 @@ static int on_reset(void *ctx)
 
 	if (x->failed || x->err)
 		return x->err;
-	if (x->seekable && x->thread_off < x->off) {
-		int64_t end = x->off + (int64_t)x->pos;
+	if (x->seekable && pfout_runs(x->pf) > x->thread_runs) {
+		int64_t start, off = pfout_drain(x->pf, &start);
 
-		flush(x);
-		if (fflush(x->out) != 0 || fseeko(x->out, (off_t)x->thread_off, SEEK_SET) != 0) {
+		check(x);
+		if (x->failed || x->err)
+			return x->err;
+		if (pfout_seek(x->pf, start) != 0) {
 			x->ignore = 1; /* the first reading stays, whole */
 			x->kept = 1;
 			return 0;
 		}
-		x->off = x->thread_off;
-		x->pad_to = end;
+		if (x->pad_to < off)
+			x->pad_to = off;
+		pfout_mark(x->pf); /* where the thread starts still */
+		x->thread_runs = pfout_runs(x->pf);
+		x->pos = 0;
 	} else if (x->seekable) {
-		x->pos = (size_t)(x->thread_off - x->off);
+		x->pos = 0; /* the thread's output is all in the buffer */
 	} else if (x->staging) {
 		x->pos = x->mark;
 	} else {
@@ -898,35 +947,38 @@ static int add_thread(struct perfetto *x, size_t i)
 	x->seq = ++x->next_seq;
 	*p++ = TAG_VARINT(PACKET_SEQUENCE_ID);
 	p = put_v(p, x->seq);
-	*p++ = TAG_VARINT(PACKET_FLAGS);
-	*p++ = SEQ_NEEDS_INCREMENTAL_STATE;
 	x->tail_len = (size_t)(p - x->tail);
 	x->ignore = 0;
 	x->clamped = 0;
 	x->pad_to = -1;
-	x->thread_off = x->off + (int64_t)x->pos;
+	flush(x); /* (nothing is left: a thread's output ends with a flush) */
+	pfout_mark(x->pf);
+	x->thread_runs = pfout_runs(x->pf);
 	x->staging = !x->seekable;
-	x->mark = x->pos;
+	x->mark = 0;
 	set_lim(x);
 	thread_head(x);
 	rc = spans_run(x->sp, i, &perfetto_ops, x);
-	if (x->pad_to > x->off + (int64_t)x->pos) {
-		/* the second reading is shorter: empty packets up to the first one's end */
-		size_t gap = (size_t)(x->pad_to - x->off - (int64_t)x->pos);
-		unsigned char *q = room(x, gap + 1);
+	x->staging = 0;
+	set_lim(x);
+	flush(x);
+	if (x->pad_to >= 0) {
+		/* the second reading is shorter: empty packets, not compressed, up to the
+		 * first one's end (one byte more when the gap is odd) */
+		int64_t off = pfout_drain(x->pf, NULL);
+		size_t gap = x->pad_to > off ? (size_t)(x->pad_to - off) : 0;
+		unsigned char *q = gap ? room(x, gap + 1) : NULL;
 
 		if (q) {
 			for (size_t k = 0; k < gap; k += 2) {
 				*q++ = TAG_LEN(TRACE_PACKET);
 				*q++ = 0;
 			}
-			done(x, q);
+			if (pfout_put(x->pf, &x->buf, &x->cap, (size_t)(q - x->buf), 0, 1) != 0)
+				nomem(x);
+			check(x);
 		}
 	}
-	x->staging = 0;
-	set_lim(x);
-	if (x->pos >= x->lim)
-		flush(x);
 	x->npend = 0;
 	x->trace_clamped += x->clamped;
 	return rc;
@@ -961,6 +1013,8 @@ static int perfetto_add(struct perfetto *x, struct spans *sp)
 			break;
 	}
 	flush(x);
+	pfout_drain(x->pf, NULL); /* so that ferror(out) tells all (export.h) */
+	check(x);
 	x->sp = NULL;
 	return rc ? rc : x->err;
 }
@@ -970,16 +1024,12 @@ static int perfetto_open(struct perfetto **xp, FILE *out, const struct perfetto_
 {
 	struct perfetto *x = calloc(1, sizeof(*x));
 	struct stat st;
+	int64_t off;
 	int fl;
 
 	*xp = NULL;
 	if (!x)
 		return TSCOPE_ENOMEM;
-	x->buf = malloc(BUF_SIZE);
-	if (!x->buf) {
-		free(x);
-		return TSCOPE_ENOMEM;
-	}
 	x->cap = BUF_SIZE;
 	x->lim = BUF_SIZE;
 	x->out = out;
@@ -989,26 +1039,34 @@ static int perfetto_open(struct perfetto **xp, FILE *out, const struct perfetto_
 	x->names = names;
 	/* a regular file, not appended to, whose position is known: it can go back */
 	fl = fcntl(fileno(out), F_GETFL);
-	x->off = ftello(out);
+	off = ftello(out);
 	x->seekable = fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 &&
-		      !(fl & O_APPEND) && x->off >= 0;
-	if (!x->seekable)
-		x->off = 0;
+		      !(fl & O_APPEND) && off >= 0;
+	x->pf = pfout_open(out, x->seekable ? off : 0, BUF_SIZE, &x->buf);
+	if (!x->pf) {
+		free(x);
+		return TSCOPE_ENOMEM;
+	}
 	*xp = x;
 	return 0;
 }
 
 static int perfetto_finish(struct perfetto *x)
 {
-	int rc;
+	int rc, e;
 
 	flush(x);
+	pfout_drain(x->pf, NULL);
+	check(x);
 	rc = x->err;
+	e = errno; /* the failed write's (check) */
+	pfout_close(x->pf);
 	free(x->buf);
 	free(x->tracks);
 	free(x->pend);
 	free(x->iids);
 	free(x);
+	errno = e;
 	return rc;
 }
 

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * deflate.c - a zlib stream of one fixed-Huffman block (see deflate.h).
+ *
+ * The stream: the zlib header 78 01, then the block (BFINAL 1, BTYPE 01: the fixed
+ * codes of RFC 1951 3.2.6, so no code table is written), then the Adler-32 of the
+ * input, big-endian.  Matches are greedy: at each position the last position with
+ * the same 4 bytes (a hash table, filled as the input is read, not inside matches) is
+ * tried, and the match is extended 8 bytes at a time; a literal otherwise.  Each
+ * symbol, with its extra bits, is one write into a 64-bit accumulator, which stores
+ * its 8 bytes every time and moves on by the whole ones (no branch).  About 1 GB/s of
+ * a converter's packets, which shrink some 8 times (the measure is in the report of
+ * the change, bench/run-convert.sh gives the whole conversion's).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "compiler.h"
+#include "deflate.h"
+
+#define WINDOW	  32768u
+#define MIN_MATCH 4u /* what the hash covers; deflate allows 3 */
+#define MAX_MATCH 258u
+#define NEAR	  512u /* distances whose codes are in a table */
+#define ADLER_MOD 65521u
+/* bytes whose sums cannot overflow 32 bits before the modulo (5552), down to a
+ * multiple of 32 */
+#define ADLER_RUN 5536u
+
+/* Bit-reversed fixed codes (Huffman codes go most significant bit first, the rest
+ * of the stream least significant first), with their lengths. */
+struct code {
+	uint16_t bits, len;
+};
+
+static struct code lit[288];		 /* literal/length symbols */
+static uint32_t len_bits[MAX_MATCH + 1]; /* length 3..258: its code and extra bits */
+static uint8_t len_nbits[MAX_MATCH + 1];
+static uint16_t dist_bits[NEAR]; /* distance 1..NEAR: its code and extra bits */
+static uint8_t dist_nbits[NEAR];
+static int ready;
+
+static unsigned reverse(unsigned v, unsigned n)
+{
+	unsigned r = 0;
+
+	for (unsigned i = 0; i < n; i++, v >>= 1)
+		r = r << 1 | (v & 1);
+	return r;
+}
+
+/* Distance dist's code (5 bits, reversed) and extra bits, and their number. */
+static uint32_t dist_code(unsigned dist, unsigned *nbits)
+{
+	unsigned x = dist - 1, code = x, extra = 0, ev = 0;
+
+	if (x >= 4) {
+		unsigned top = 31u - (unsigned)__builtin_clz(x); /* >= 2 */
+
+		extra = top - 1;
+		code = 2 * top + ((x >> extra) & 1);
+		ev = x & ((1u << extra) - 1);
+	}
+	*nbits = 5 + extra;
+	return reverse(code, 5) | ev << 5;
+}
+
+static void init(void)
+{
+	static const uint16_t base[29] = { 3,  4,  5,  6,   7,	 8,   9,   10,	11, 13,
+					   15, 17, 19, 23,  27,	 31,  35,  43,	51, 59,
+					   67, 83, 99, 115, 131, 163, 195, 227, 258 };
+
+	for (unsigned s = 0; s < 288; s++) {
+		unsigned c, n;
+
+		if (s < 144)
+			c = 0x30 + s, n = 8;
+		else if (s < 256)
+			c = 0x190 + s - 144, n = 9;
+		else if (s < 280)
+			c = s - 256, n = 7;
+		else
+			c = 0xc0 + s - 280, n = 8;
+		lit[s].bits = (uint16_t)reverse(c, n);
+		lit[s].len = (uint16_t)n;
+	}
+	for (unsigned i = 0; i < 29; i++) {
+		unsigned extra = i < 8 || i == 28 ? 0 : (i - 4) / 4;
+		unsigned end = i == 28 ? 259 : base[i] + (1u << extra);
+		const struct code *c = &lit[257 + i];
+
+		for (unsigned l = base[i]; l < end && l <= MAX_MATCH; l++) {
+			len_bits[l] = c->bits | (l - base[i]) << c->len;
+			len_nbits[l] = (uint8_t)(c->len + extra);
+		}
+	}
+	for (unsigned d = 1; d <= NEAR; d++) {
+		unsigned n;
+
+		dist_bits[d - 1] = (uint16_t)dist_code(d, &n);
+		dist_nbits[d - 1] = (uint8_t)n;
+	}
+	ready = 1;
+}
+
+/* Bits go into acc from the least significant end; each put() stores its 8 bytes at
+ * p, then moves p past the whole bytes (no branch: the store is always made). */
+struct out {
+	uint64_t acc;
+	unsigned n;
+	unsigned char *p;
+};
+
+/* At most 57 bits (up to 7 are pending). */
+static inline void put(struct out *o, uint64_t v, unsigned n)
+{
+	o->acc |= v << o->n;
+	o->n += n;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(o->p, &o->acc, 8);
+#else
+	for (unsigned i = 0; i < 8; i++)
+		o->p[i] = (unsigned char)(o->acc >> 8 * i);
+#endif
+	o->p += o->n >> 3;
+	o->acc >>= o->n & ~7u;
+	o->n &= 7;
+}
+
+static inline void put_lit(struct out *o, unsigned char c)
+{
+	put(o, lit[c].bits, lit[c].len);
+}
+
+/* A match of len bytes, dist back: the length's symbol and extra bits, then the
+ * distance's code and extra bits: at most 31 bits in all. */
+static inline void put_match(struct out *o, unsigned len, unsigned dist)
+{
+	uint32_t d;
+	unsigned dn;
+
+	if (TS_LIKELY(dist <= NEAR)) {
+		d = dist_bits[dist - 1];
+		dn = dist_nbits[dist - 1];
+	} else {
+		d = dist_code(dist, &dn);
+	}
+	put(o, len_bits[len] | (uint64_t)d << len_nbits[len], len_nbits[len] + dn);
+}
+
+static inline uint32_t load32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* How far a (earlier) and b agree, from min up to max bytes. */
+static unsigned agree(const unsigned char *a, const unsigned char *b, unsigned min, unsigned max)
+{
+	unsigned n = min;
+
+	while (n + 8 <= max) {
+		uint64_t d = load64(a + n) ^ load64(b + n);
+
+		if (d) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return n + (unsigned)__builtin_ctzll(d) / 8;
+#else
+			break;
+#endif
+		}
+		n += 8;
+	}
+	while (n < max && a[n] == b[n])
+		n++;
+	return n;
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The bytes two words agree on, 0 to 8. */
+static inline unsigned same(uint64_t x, uint64_t y)
+{
+	uint64_t d = x ^ y;
+
+	return d ? (unsigned)__builtin_ctzll(d) / 8 : 8;
+}
+
+/* agree() from 4 bytes, when 28 can be read at a and b: the first 24 bytes after those
+ * 4 without a branch (most matches end there), then agree(). */
+static inline unsigned agree4(const unsigned char *a, const unsigned char *b, unsigned max)
+{
+	unsigned n0 = same(load64(a + 4), load64(b + 4));
+	unsigned n1 = same(load64(a + 12), load64(b + 12));
+	unsigned n2 = same(load64(a + 20), load64(b + 20));
+	unsigned n = 4 + n0 + (n0 == 8 ? n1 + (n1 == 8 ? n2 : 0) : 0);
+
+	return n == 28 ? agree(a, b, 28, max) : n;
+}
+#endif
+
+/*
+ * Adler-32: a, 1 + the sum of the bytes, and b, the sum of the a's.  32 bytes at a
+ * step, b gains 32 a and the bytes weighted 32 to 1: a loop of fixed length without a
+ * chain from byte to byte, which compilers turn into vector code.
+ */
+static uint32_t adler32(const unsigned char *p, size_t n)
+{
+	uint32_t a = 1, b = 0;
+
+	while (n) {
+		size_t k = n < ADLER_RUN ? n : ADLER_RUN;
+
+		n -= k;
+		for (; k >= 32; k -= 32, p += 32) {
+			uint32_t s = 0, w = 0;
+
+			for (unsigned i = 0; i < 32; i++) {
+				s += p[i];
+				w += (32 - i) * (uint32_t)p[i];
+			}
+			b += 32 * a + w;
+			a += s;
+		}
+		for (; k; k--) {
+			a += *p++;
+			b += a;
+		}
+		a %= ADLER_MOD;
+		b %= ADLER_MOD;
+	}
+	return b << 16 | a;
+}
+
+/* The input being compressed: the table, the position and the output. */
+struct zin {
+	uint32_t *tab; /* 4 bytes -> the last position + 1 they were at (0: none) */
+	unsigned bits;
+	size_t i, end; /* end: the input's */
+	struct out o;
+};
+
+/* One symbol (a literal or a match) at h->i, whose 4 bytes can be read. */
+static inline void step(struct zin *h, const unsigned char *in)
+{
+	size_t i = h->i;
+	uint32_t v = load32(in + i);
+	uint32_t k = (v * 2654435761u) >> (32 - h->bits);
+	uint32_t c = h->tab[k];
+
+	h->tab[k] = (uint32_t)i + 1;
+	if (c && i - (c - 1) <= WINDOW && load32(in + c - 1) == v) {
+		size_t max = h->end - i < MAX_MATCH ? h->end - i : MAX_MATCH;
+		unsigned len;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (TS_LIKELY(max >= 28))
+			len = agree4(in + c - 1, in + i, (unsigned)max);
+		else
+#endif
+			len = agree(in + c - 1, in + i, MIN_MATCH, (unsigned)max);
+		put_match(&h->o, len, (unsigned)(i - (c - 1)));
+		h->i = i + len;
+	} else {
+		put_lit(&h->o, in[i]);
+		h->i = i + 1;
+	}
+}
+
+/* Bytes from h->i to the end, by step(). */
+static void bytes(struct zin *h, const unsigned char *in)
+{
+	while (h->i + MIN_MATCH <= h->end)
+		step(h, in);
+	while (h->i < h->end)
+		put_lit(&h->o, in[h->i++]);
+}
+
+size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *in, size_t n)
+{
+	struct zin h = { d->tab, 8, 0, n, { 0, 0, out + 2 } };
+	uint32_t sum;
+
+	if (!ready)
+		init();
+	while (h.bits < DEFLATE_HASH_BITS && (1u << h.bits) < n)
+		h.bits++; /* a table no larger than the input needs */
+	memset(h.tab, 0, sizeof(h.tab[0]) << h.bits);
+	out[0] = 0x78;	 /* deflate, 32 KB window */
+	out[1] = 0x01;	 /* no dictionary, fastest; 0x7801 is a multiple of 31 */
+	put(&h.o, 3, 3); /* the last block, fixed codes */
+	bytes(&h, in);
+	put(&h.o, lit[256].bits, lit[256].len); /* end of block */
+	if (h.o.n)				/* the last bits, to the byte (put() stored them) */
+		h.o.p++;
+	sum = adler32(in, n);
+	h.o.p[0] = (unsigned char)(sum >> 24);
+	h.o.p[1] = (unsigned char)(sum >> 16);
+	h.o.p[2] = (unsigned char)(sum >> 8);
+	h.o.p[3] = (unsigned char)sum;
+	return (size_t)(h.o.p + 4 - out);
+}

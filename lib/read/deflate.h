@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * deflate.h - a small, fast zlib stream writer (RFC 1950/1951): one final block of
+ * fixed Huffman codes, greedy LZ77 matches found through a hash of 4 bytes.  It
+ * compresses less than zlib's own levels do, but it is fast, and the repetitive
+ * output of a converter (the same few packets again and again) shrinks several times.
+ */
+#ifndef TSCOPE_DEFLATE_H
+#define TSCOPE_DEFLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEFLATE_HASH_BITS 14
+
+/* The matcher's tables: no state is carried from one stream to the next. */
+struct deflate {
+	uint32_t tab[1u << DEFLATE_HASH_BITS];
+};
+
+/* The most bytes one block of fixed codes takes for n bytes: 9 bits a byte, and the
+ * 8 bytes that each write stores. */
+static inline size_t deflate_bound(size_t n)
+{
+	return n + n / 8 + 32;
+}
+
+/* Write n bytes of in as one zlib stream to out (deflate_bound(n) bytes of room);
+ * returns its length. */
+size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *in, size_t n);
+
+#endif

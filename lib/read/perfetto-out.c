@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perfetto-out.c - runs of packets compressed beside the encoding and written in
+ * order (see perfetto-out.h).
+ *
+ * The queue is a ring of PFOUT_QUEUE runs; the one being compressed stays in it until
+ * it is written, so that the ring's size bounds the buffers: PFOUT_QUEUE + 1 of them,
+ * the encoder's and one per run, the spare ones on a free list.  When the encoder
+ * hands a run over, the ring has room, so a spare buffer is there to give it back.
+ * A buffer grown past the usual size (a thread's output held whole) is shrunk back
+ * once written.  One mutex guards all but the FILE, which only the thread writes to
+ * while runs are queued, and the compressor's own tables.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tscope.h"
+#include "deflate.h"
+#include "perfetto-out.h"
+
+/* The packet of compressed_packets: TracePacket (field 1 of Trace) whose field 50 holds
+ * the zlib stream, both length-delimited. */
+#define TAG_TRACE_PACKET 0x0a
+#define TAG_COMPRESSED	 (50u << 3 | 2)
+#define HEAD_ROOM	 16 /* the most both heads take: 2 tags, 2 varint lengths */
+
+struct run {
+	unsigned char *buf;
+	size_t cap, n;
+	int raw;
+};
+
+struct pfout {
+	FILE *out;
+	size_t size; /* of a buffer */
+	int threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more; /* a run was queued, or stop is set */
+	pthread_cond_t room; /* a run was written */
+
+	struct run q[PFOUT_QUEUE]; /* from head, count of them */
+	unsigned head, count;
+	struct run spare[PFOUT_QUEUE];
+	unsigned nspare;
+	int stop;
+
+	uint64_t put, written; /* runs */
+	uint64_t mark_at;      /* the output's position after this many runs is mark_off */
+	int64_t mark_off;
+	int64_t off;
+	int failed, err;
+	int werrno; /* errno of the failed write, which was the thread's */
+
+	/* the compressor's: the zlib stream, after room for the heads */
+	unsigned char *zbuf;
+	size_t zcap;
+	struct deflate z;
+};
+
+static unsigned char *put_v(unsigned char *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+static size_t vlen(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Write a run out: compressed into one packet, or raw.  Returns the bytes it takes in
+ * the output, -1 when there is no memory to compress it (it is dropped).  After a
+ * failed write (*failed) nothing more is written, nor compressed.
+ */
+static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int *werrno)
+{
+	const unsigned char *p = r->buf;
+	size_t len = r->n;
+
+	if (*failed)
+		return (int64_t)len;
+	if (!r->raw) {
+		size_t want = deflate_bound(r->n) + HEAD_ROOM, zn, in;
+		unsigned char *s;
+
+		if (want > o->zcap) {
+			s = realloc(o->zbuf, want);
+			if (!s)
+				return -1;
+			o->zbuf = s;
+			o->zcap = want;
+		}
+		/* the stream at zbuf + HEAD_ROOM, the two heads just before it */
+		zn = deflate_zlib(&o->z, o->zbuf + HEAD_ROOM, r->buf, r->n);
+		in = vlen(TAG_COMPRESSED) + vlen(zn) + zn;
+		s = o->zbuf + HEAD_ROOM - vlen(TAG_TRACE_PACKET) - vlen(in) - vlen(TAG_COMPRESSED) -
+		    vlen(zn);
+		p = s;
+		s = put_v(put_v(s, TAG_TRACE_PACKET), in);
+		put_v(put_v(s, TAG_COMPRESSED), zn);
+		len = (size_t)(o->zbuf + HEAD_ROOM + zn - p);
+	}
+	if (len && fwrite(p, 1, len, o->out) != len) {
+		*failed = 1;
+		*werrno = errno;
+	}
+	return (int64_t)len;
+}
+
+/* A run is written: account for it (under mu when threaded). */
+static void account(struct pfout *o, int64_t len, int failed, int werrno)
+{
+	if (failed && !o->failed)
+		o->werrno = werrno;
+	if (len < 0)
+		o->err = TSCOPE_ENOMEM;
+	else
+		o->off += len;
+	o->failed = failed;
+	o->written++;
+	if (o->written == o->mark_at)
+		o->mark_off = o->off;
+}
+
+static void *compressor(void *arg)
+{
+	struct pfout *o = arg;
+
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		struct run r;
+		int failed, werrno = 0;
+		int64_t len;
+
+		while (!o->count && !o->stop)
+			pthread_cond_wait(&o->more, &o->mu);
+		if (!o->count)
+			break; /* stopped, and all is written */
+		r = o->q[o->head];
+		failed = o->failed;
+		pthread_mutex_unlock(&o->mu);
+
+		len = write_run(o, &r, &failed, &werrno);
+		if (r.cap > o->size) {
+			unsigned char *b = realloc(r.buf, o->size);
+
+			if (b) {
+				r.buf = b;
+				r.cap = o->size;
+			}
+		}
+
+		pthread_mutex_lock(&o->mu);
+		account(o, len, failed, werrno);
+		o->spare[o->nspare++] = r;
+		o->head = (o->head + 1) % PFOUT_QUEUE;
+		o->count--;
+		pthread_cond_broadcast(&o->room);
+	}
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+/* Whether a thread of its own is worth it: more than one CPU to run on, and not
+ * TSCOPE_THREADS=1. */
+static int want_thread(void)
+{
+	const char *env = getenv("TSCOPE_THREADS");
+	cpu_set_t set;
+
+	if (env && strtol(env, NULL, 10) == 1)
+		return 0;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return 1;
+	return CPU_COUNT(&set) > 1;
+}
+
+/* Start the thread with every signal blocked, so that they go to the caller's. */
+static int start(struct pfout *o)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&o->thread, NULL, compressor, o);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void free_spares(struct pfout *o)
+{
+	for (unsigned i = 0; i < o->nspare; i++)
+		free(o->spare[i].buf);
+	free(o->zbuf);
+}
+
+struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **buf)
+{
+	struct pfout *o = calloc(1, sizeof(*o));
+	unsigned i;
+
+	*buf = NULL;
+	if (!o)
+		return NULL;
+	o->out = out;
+	o->size = size;
+	o->off = off;
+	o->mark_off = off;
+	o->zcap = deflate_bound(size) + HEAD_ROOM;
+	o->zbuf = malloc(o->zcap);
+	*buf = malloc(size);
+	for (i = 0; i < PFOUT_QUEUE && o->zbuf && *buf; i++) {
+		o->spare[i].buf = malloc(size);
+		o->spare[i].cap = size;
+		o->nspare = i + 1;
+		if (!o->spare[i].buf)
+			break;
+	}
+	if (i < PFOUT_QUEUE) {
+		free_spares(o);
+		free(*buf);
+		free(o);
+		*buf = NULL;
+		return NULL;
+	}
+	if (want_thread()) {
+		if (pthread_mutex_init(&o->mu, NULL) == 0) {
+			if (pthread_cond_init(&o->more, NULL) == 0) {
+				if (pthread_cond_init(&o->room, NULL) == 0) {
+					if (start(o) == 0) {
+						o->threaded = 1;
+						return o;
+					}
+					pthread_cond_destroy(&o->room);
+				}
+				pthread_cond_destroy(&o->more);
+			}
+			pthread_mutex_destroy(&o->mu);
+		}
+	}
+	return o; /* each run written by pfout_put() */
+}
+
+int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep, int raw)
+{
+	struct run r = { *buf, *cap, n, raw }, s;
+	int failed, werrno = 0;
+
+	if (!n)
+		return 0;
+	if (!o->threaded) {
+		failed = o->failed;
+		account(o, write_run(o, &r, &failed, &werrno), failed, werrno);
+		o->put++;
+		if (keep)
+			memmove(*buf, *buf + n, keep);
+		return 0;
+	}
+	pthread_mutex_lock(&o->mu);
+	while (o->count == PFOUT_QUEUE)
+		pthread_cond_wait(&o->room, &o->mu);
+	s = o->spare[o->nspare - 1]; /* there is one: the ring has room */
+	if (keep > s.cap) {
+		unsigned char *b = realloc(s.buf, keep);
+
+		if (!b) {
+			pthread_mutex_unlock(&o->mu);
+			return TSCOPE_ENOMEM;
+		}
+		s.buf = b;
+		s.cap = keep;
+	}
+	o->nspare--;
+	if (keep)
+		memcpy(s.buf, *buf + n, keep);
+	o->q[(o->head + o->count) % PFOUT_QUEUE] = r;
+	o->count++;
+	o->put++;
+	pthread_cond_signal(&o->more);
+	pthread_mutex_unlock(&o->mu);
+	*buf = s.buf;
+	*cap = s.cap;
+	return 0;
+}
+
+void pfout_mark(struct pfout *o)
+{
+	if (o->threaded)
+		pthread_mutex_lock(&o->mu);
+	o->mark_at = o->put;
+	if (o->written == o->put)
+		o->mark_off = o->off;
+	if (o->threaded)
+		pthread_mutex_unlock(&o->mu);
+}
+
+uint64_t pfout_runs(const struct pfout *o)
+{
+	return o->put; /* only the caller's thread changes it */
+}
+
+int64_t pfout_drain(struct pfout *o, int64_t *mark)
+{
+	int64_t off;
+
+	if (o->threaded) {
+		pthread_mutex_lock(&o->mu);
+		while (o->count)
+			pthread_cond_wait(&o->room, &o->mu);
+	}
+	off = o->off;
+	if (mark)
+		*mark = o->mark_off;
+	if (o->threaded)
+		pthread_mutex_unlock(&o->mu);
+	return off;
+}
+
+int pfout_seek(struct pfout *o, int64_t off)
+{
+	pfout_drain(o, NULL);
+	/* the thread waits for a run: the FILE is the caller's until the next one */
+	if (fflush(o->out) != 0 || fseeko(o->out, (off_t)off, SEEK_SET) != 0)
+		return -1;
+	if (o->threaded)
+		pthread_mutex_lock(&o->mu);
+	o->off = off;
+	if (o->threaded)
+		pthread_mutex_unlock(&o->mu);
+	return 0;
+}
+
+int pfout_status(struct pfout *o)
+{
+	int s;
+
+	if (o->threaded)
+		pthread_mutex_lock(&o->mu);
+	s = o->err ? o->err : o->failed;
+	if (o->failed)
+		errno = o->werrno;
+	if (o->threaded)
+		pthread_mutex_unlock(&o->mu);
+	return s;
+}
+
+void pfout_close(struct pfout *o)
+{
+	if (!o)
+		return;
+	if (o->threaded) {
+		pthread_mutex_lock(&o->mu);
+		o->stop = 1;
+		pthread_cond_signal(&o->more);
+		pthread_mutex_unlock(&o->mu);
+		pthread_join(o->thread, NULL);
+		pthread_cond_destroy(&o->room);
+		pthread_cond_destroy(&o->more);
+		pthread_mutex_destroy(&o->mu);
+	}
+	free_spares(o);
+	free(o);
+}
