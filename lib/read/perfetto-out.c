@@ -181,14 +181,15 @@ static void *compressor(void *arg)
 	return NULL;
 }
 
-/* Whether a thread of its own is worth it: more than one CPU to run on, and not
- * TSCOPE_THREADS=1. */
+/* Whether to compress on a thread of its own: only when asked (TSCOPE_THREADS=2 or
+ * more) and there is more than one CPU to run on.  Measured on fib(30), 5.4 M events to
+ * a file, 2 CPUs: 0.17 s with the thread, 0.12 s without, so it is not the default. */
 static int want_thread(void)
 {
 	const char *env = getenv("TSCOPE_THREADS");
 	cpu_set_t set;
 
-	if (env && strtol(env, NULL, 10) == 1)
+	if (!env || strtol(env, NULL, 10) < 2)
 		return 0;
 	if (sched_getaffinity(0, sizeof(set), &set) != 0)
 		return 1;
