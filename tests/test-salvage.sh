@@ -5,7 +5,8 @@
 # tests/prog-adverse-plain (under record) run busy() once and leaf() 2000 times, print
 # "ready" and wait to be killed.  Checked, with exact counts: a trace never opened (its
 # events all in one buffer), one opened and half written (1 KiB buffers), record with
-# its program killed, a live process's trace left alone, TSCOPE_SALVAGE=0 (nothing in
+# its program killed, a live process's trace left alone, memory readable by others not
+# trusted, TSCOPE_SALVAGE=0 (nothing in
 # /dev/shm), a /dev/shm too small for the buffers (anonymous memory: the program runs
 # as ever), and no file left in /dev/shm by a process that ends normally.
 #
@@ -78,6 +79,16 @@ check_counts "$tmp/never.trace" "SIGKILL, 256 KiB buffer: the reader makes the t
 "$tscope" folded "$tmp/never.trace" > "$tmp/never.folded" 2>&1 || problem "folded failed"
 grep -q '^[^ ]*;leaf 2000$\|leaf' "$tmp/never.folded" || problem "folded names no leaf"
 point "SIGKILL, 256 KiB buffer: the memory removed, the functions named"
+
+# ---- memory another user could have written: not trusted ---------------------------------
+killed_static foreign 256k
+kill -9 "$pid"
+wait "$pid" 2> /dev/null
+chmod 644 "/dev/shm/tscope-$pid"
+"$tscope" info "$tmp/foreign.trace" > /dev/null 2>&1 && problem "foreign.trace was made"
+[ -e "/dev/shm/tscope-$pid" ] || problem "/dev/shm/tscope-$pid was removed"
+chmod 600 "/dev/shm/tscope-$pid"
+check_counts "$tmp/foreign.trace" "memory readable by others is left alone; once private, read as ever"
 
 # ---- a trace opened and half written ------------------------------------------------
 killed_static half 1k

@@ -343,7 +343,7 @@ static int salvage_one(const char *name, const char *base, const char *target,
 	const struct tsf_salvage *h;
 	struct stat st;
 	char *map;
-	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0, gone;
+	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK), rc = 0, gone;
 
 	path[0] = 0;
 	if (fd < 0)
@@ -352,8 +352,10 @@ static int salvage_one(const char *name, const char *base, const char *target,
 		close(fd);
 		return -1;
 	}
-	if (lk.l_type != F_UNLCK || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size < TSF_SALVAGE_HEAD) {
+	/* /dev/shm is everyone's: only memory this user's own process left is trusted
+	 * (another user's file could name any of ours as its trace) */
+	if (lk.l_type != F_UNLCK || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) || (uint64_t)st.st_size < TSF_SALVAGE_HEAD) {
 		close(fd);
 		return 0; /* alive, or not ours */
 	}
