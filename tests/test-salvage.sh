@@ -1,14 +1,14 @@
 #!/bin/sh
 # test-salvage.sh - a process killed with SIGKILL loses no event: its buffers live in
 # /dev/shm (lib/salvage.h), and the next reader of its trace, or `tscope record`,
-# finishes the trace from there; memory whose trace was since replaced is removed.  tests/prog-adverse (libtscope.a) and
-# tests/prog-adverse-plain (under record) run busy() once and leaf() 2000 times, print
-# "ready" and wait to be killed.  Checked, with exact counts: a trace never opened (its
-# events all in one buffer), one opened and half written (1 KiB buffers), record with
-# its program killed, a live process's trace left alone, memory readable by others not
-# trusted, TSCOPE_SALVAGE=0 (nothing in
-# /dev/shm), a /dev/shm too small for the buffers (anonymous memory: the program runs
-# as ever), and no file left in /dev/shm by a process that ends normally.
+# finishes the trace from there; memory whose trace was since replaced is removed.
+# tests/prog-adverse (libtscope.a) and tests/prog-adverse-plain (under record) run
+# busy() once and leaf() 2000 times, print "ready" and wait to be killed.  Checked,
+# with exact counts: a trace never opened (its events all in one buffer), one opened
+# and half written (1 KiB buffers), record with its program killed, a live process's
+# trace left alone, memory readable by others not trusted, TSCOPE_SALVAGE=0 (nothing
+# in /dev/shm), a /dev/shm too small for the buffers (anonymous memory: the program
+# runs as ever), and no file left in /dev/shm by a process that ends normally.
 #
 # Needs top_builddir and top_srcdir (set by `make check`).  Works in
 # tests/tmp-salvage.PID, removed when everything passed.
