@@ -22,6 +22,15 @@
 
 static volatile int sink;
 
+/* global, so that --trigger finds them in the symbol table */
+void phase1(void);
+void phase2(void);
+void phase3(void);
+void phase4(void);
+void leaf(void);
+void inner(void);
+void work(int d);
+
 __attribute__((noinline)) void phase1(void)
 {
 	sink++;
