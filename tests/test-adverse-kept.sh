@@ -13,7 +13,7 @@
 cases="segv-longjmp cancel-deferred pthread-exit fail-uninstrumented short-exit
 	fd-close-loop fd-dup2 wrap-sh wrap-taskset wrap-system abrupt-exit abrupt-kill abrupt-daemon short-kill"
 if ! nm "$top_builddir/tests/prog-adverse" 2> /dev/null | grep -q -E ' (__asan|__tsan|__ubsan)_'; then
-	cases="$cases big-256M big-1G timer-real-64M timer-prof-4k timer-prof-64M oom-threads
+	cases="$cases big-256M big-1G timer-real-64M timer-prof-4k timer-prof-64M
 		fd-close-range fail-dev-full fail-unwritable cancel-async"
 fi
 exec "$top_builddir/tests/test-adverse" $cases

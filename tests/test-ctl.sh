@@ -131,18 +131,18 @@ point "stream mode: snapshot flushes; after two flushes every call once"
 "$tscope" record -o "$tmp/t.trace" --trigger work --count 2 -- "$prog" trigger 5 > "$tmp/out" 2>&1
 ok $? "record --trigger work --count 2"
 expect "calls" "$(calls "$tmp/t.trace")" "inner=4 leaf=4008 work=4 "
-"$tscope" report -t 0 --ns "$tmp/t.trace" 2> /dev/null |
+"$tscope" report -t 0 --ns -s name "$tmp/t.trace" 2> /dev/null |
 	awk 'NR > 4 { print $3, substr($0, index($0, "%  ") + 3) }' \
 	> "$tmp/tree"
 cat > "$tmp/want" << EOF
 2 work
-2   work
-2000     leaf
-2     inner
-4       leaf
-2000   leaf
 2   inner
 4     leaf
+2000   leaf
+2   work
+2     inner
+4       leaf
+2000     leaf
 EOF
 cmp -s "$tmp/tree" "$tmp/want" || problem "tree: $(cat "$tmp/tree")"
 point "exactly two work subtrees, each complete: leaf 1000 + 1000, inner 1 + 1, nothing else"

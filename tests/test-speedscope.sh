@@ -90,7 +90,11 @@ convert fib "$tmp/fib.trace"
 if [ $have_python = 0 ]; then
 	skip "fib: the format's rules; each function's calls are report --flat's" "$no_python"
 else
-	want fib "calls fib_naive|21891"
+	# clang makes fib_naive's second recursive call a loop (a tail call): F(21) calls
+	case ${CC:-gcc} in
+	*clang*) want fib "calls fib_naive|10946" ;;
+	*) want fib "calls fib_naive|21891" ;;
+	esac
 	want fib "calls fib_memo|39"
 	want fib "calls main|1"
 	calls_of "$tmp/fib.trace" > "$tmp/fib.want"
