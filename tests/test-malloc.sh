@@ -181,7 +181,7 @@ fi
 if [ -f "$libdir/libtscope-malloc.a" ] && [ -f "$libdir/libtscope.a" ]; then
 	lz4=""
 	nm "$libdir/libtscope.a" 2> /dev/null | grep -q ' U LZ4_' && lz4=-llz4
-	${CC:-cc} -O1 -finstrument-functions -pthread -o "$tmp/prog-static" \
+	${CC:-cc} -O1 -fno-builtin -finstrument-functions -pthread -o "$tmp/prog-static" \
 		"$top_srcdir/tests/prog-malloc.c" "$libdir/libtscope-malloc.a" "$libdir/libtscope.a" \
 		$lz4 -ldl > "$tmp/out" 2>&1 || problem "link: $(cat "$tmp/out")"
 	TSCOPE_MALLOC=1 TSCOPE_OUTPUT=$tmp/s.trace "$tmp/prog-static" mmap || problem "static run failed"
