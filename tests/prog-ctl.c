@@ -101,7 +101,8 @@ static NOINSTR int phases(const char *in, const char *out, int k, int p)
 NOINSTR int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "phases") == 0)
-		return phases(argv[2], argv[3], (int)strtol(argv[4], NULL, 10), (int)strtol(argv[5], NULL, 10));
+		return phases(argv[2], argv[3], (int)strtol(argv[4], NULL, 10),
+			      (int)strtol(argv[5], NULL, 10));
 	if (argc == 3 && strcmp(argv[1], "trigger") == 0) {
 		for (int n = (int)strtol(argv[2], NULL, 10); n > 0; n--) {
 			work(1);
