@@ -402,7 +402,7 @@ NOINSTR static int run_oom(int n, long calls, long margin_mb)
 	char *stacks;
 	struct rlimit rl;
 	size_t used;
-	void *big;
+	void *volatile big; /* kept: clang may drop an allocation only compared with NULL */
 
 	if (n > MAXT)
 		n = MAXT;

@@ -53,10 +53,15 @@ TS_NOINSTR size_t tscope__retire(struct tscope__thread *t)
 	return (pos - base < size ? pos - base : size) / sizeof(struct tsf_event);
 }
 
-/* Make b t's current buffer, closed to the hooks until tscope__open_fast_path().
- * Caller owns t, whose buffer is retired. */
+/*
+ * Make b t's current buffer, closed to the hooks until tscope__open_fast_path().  The
+ * events that handlers left in the nest meanwhile go first.  Until pos points into b,
+ * it points nowhere a reservation could be taken for b (b may be a recycled buffer
+ * that a stale pos pointed into).  Caller owns t, whose buffer is retired.
+ */
 TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 {
+	TS_STORE(t->pos, 0);
 	b->t0 = tscope__clock_slow(); /* before any event's time: see hook.c */
 	b->trusted = 0;
 	b->first = 0;
@@ -68,7 +73,8 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 	TS_STORE(t->base, (uintptr_t)b->ev);
 	TS_STORE(t->base_neg, -(uintptr_t)b->ev);
 	TS_STORE(t->size, tscope__buf_bytes(b));
-	TS_STORE(t->pos, (uintptr_t)b->ev);
+	b->trusted = tscope__nest_install(t, b);
+	TS_STORE(t->pos, (uintptr_t)(b->ev + b->trusted));
 }
 
 /*

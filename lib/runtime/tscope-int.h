@@ -248,6 +248,7 @@ void tscope__pad(struct tscope__thread *t, struct tsf_event *p, unsigned n);
 unsigned tscope__slots_of(const struct tsf_event *e);
 void tscope__nest_record(struct tscope__thread *t, const struct tsf_event *ev, unsigned n);
 void tscope__nest_flush(struct tscope__thread *t, uintptr_t keep);
+uint32_t tscope__nest_install(struct tscope__thread *t, struct tscope__buf *b);
 
 /* thread.c */
 int tscope__own_self(struct tscope__thread *t, uintptr_t sp);
