@@ -17,6 +17,7 @@
 #endif
 
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -94,8 +95,14 @@ TS_NOINSTR void tscope__pool_reset(size_t bytes)
 TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 {
 	struct tscope__buf *b = NULL;
+	int held = 0;
+	sigset_t old;
 
-	pthread_mutex_lock(&pool.lock);
+	if (pthread_mutex_trylock(&pool.lock) != 0) {
+		tscope__signals_hold(&old);
+		held = 1;
+		pthread_mutex_lock(&pool.lock);
+	}
 	while (pool.free && !b) {
 		b = pool.free;
 		pool.free = b->next;
@@ -105,9 +112,15 @@ TS_NOINSTR struct tscope__buf *tscope__pool_get(void)
 			b = NULL;
 		}
 	}
-	if (!b)
+	if (!b) {
+		if (!held)
+			tscope__signals_hold(&old);
+		held = 1;
 		b = map_buffers(pool.bytes);
+	}
 	pthread_mutex_unlock(&pool.lock);
+	if (held)
+		tscope__signals_release(&old);
 	if (!b) {
 		if (!__atomic_exchange_n(&pool.said, 1, __ATOMIC_RELAXED))
 			tscope__say("no memory for a trace buffer: ",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * signal.c - the signals the runtime handles: those that would end the process (write
- * everything first, then end as untraced) and the snapshot signal of ring mode.
+ * everything first, then end as untraced) and the snapshot signal of ring mode; and
+ * the program's signals held while a cold path may sleep.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -77,4 +78,31 @@ TS_NOINSTR void tscope__signal_install(const struct tscope__config *c, void (*on
 		    !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL)
 			sigaction(fatal_signals[i], &sa, NULL);
 	}
+}
+
+/*
+ * Hold the program's asynchronous signals while a cold path may sleep (a contended
+ * lock, memory being mapped, a writer far behind): a handler that ran then would find
+ * the thread's cold path busy and only its nest (TS_NEST slots) for its events, which
+ * a long sleep at a high signal rate would overflow.  They are delivered when the
+ * cold path releases them.  Synchronous signals cannot come from the runtime's code,
+ * and are never held.
+ */
+TS_NOINSTR void tscope__signals_hold(sigset_t *old)
+{
+	sigset_t held;
+
+	sigfillset(&held);
+	sigdelset(&held, SIGSEGV);
+	sigdelset(&held, SIGBUS);
+	sigdelset(&held, SIGILL);
+	sigdelset(&held, SIGFPE);
+	sigdelset(&held, SIGTRAP);
+	sigdelset(&held, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &held, old);
+}
+
+TS_NOINSTR void tscope__signals_release(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }

@@ -44,6 +44,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -210,6 +211,9 @@ void tscope__exec_failed(int stopped);
 
 /* signal.c: on_fatal is called, once, before the process dies of a signal */
 void tscope__signal_install(const struct tscope__config *c, void (*on_fatal)(void));
+/* ... and the program's asynchronous signals held while a cold path may sleep */
+void tscope__signals_hold(sigset_t *old);
+void tscope__signals_release(const sigset_t *old);
 
 /* buffer.c: the cold path of every event (see hook.c); ev[0].time is filled in here */
 void tscope__slow(const struct tsf_event *ev, unsigned n, struct tsf_event *p);

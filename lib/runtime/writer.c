@@ -203,25 +203,14 @@ static TS_NOINSTR uint64_t queue_push(struct tscope__buf *b)
 		sem_post(&w.wake);
 	if (queued > QUEUE_MAX && !pthread_equal(w.thread, pthread_self())) {
 		uint64_t t0 = tscope__mono_ns(), waited;
-		sigset_t held, old;
+		sigset_t old;
 
-		/* The program's signals wait too: a handler that ran now would find the
-		 * thread's cold path busy and only the nest for its events, which a
-		 * long wait at a high signal rate would overflow.  Synchronous signals
-		 * cannot come from here, and are not held. */
-		sigfillset(&held);
-		sigdelset(&held, SIGSEGV);
-		sigdelset(&held, SIGBUS);
-		sigdelset(&held, SIGILL);
-		sigdelset(&held, SIGFPE);
-		sigdelset(&held, SIGTRAP);
-		sigdelset(&held, SIGSYS);
-		pthread_sigmask(SIG_BLOCK, &held, &old);
+		tscope__signals_hold(&old);
 		pthread_mutex_lock(&w.queue_lock);
 		while (__atomic_load_n(&w.queued, __ATOMIC_ACQUIRE) > QUEUE_MAX / 2)
 			pthread_cond_wait(&w.drained, &w.queue_lock);
 		pthread_mutex_unlock(&w.queue_lock);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		tscope__signals_release(&old);
 		waited = tscope__mono_ns() - t0;
 		__atomic_add_fetch(&w.waited_ns, waited, __ATOMIC_RELAXED);
 		return waited;
