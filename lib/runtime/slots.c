@@ -76,9 +76,8 @@ TS_NOINSTR unsigned tscope__slots_of(const struct tsf_event *e)
  * is what does not fit.  The slots hold whole events: each handler that reserved them
  * has returned.  Returns the slots of dst now used.
  */
-static TS_NOINSTR uintptr_t nest_copy(struct tscope__thread *t, struct tsf_event *dst,
-				      uintptr_t o, uintptr_t cap, uintptr_t i, uintptr_t hi,
-				      int old)
+static TS_NOINSTR uintptr_t nest_copy(struct tscope__thread *t, struct tsf_event *dst, uintptr_t o,
+				      uintptr_t cap, uintptr_t i, uintptr_t hi, int old)
 {
 	while (i < hi) {
 		unsigned n = tscope__slots_of(&t->nest[i]);
