@@ -57,7 +57,7 @@ struct tsf_salvage {
 	/* offsets in a buffer of the fields record reads */
 	uint32_t off_state, off_tid, off_seq, off_at, off_t0, off_trusted, off_cap;
 	uint32_t off_chunk; /* struct tsf_chunk, struct tsf_events, then the slots */
-	uint32_t off_name, off_name_changed; /* TSF_SB_QUEUED: a THREAD chunk goes first */
+	uint32_t off_name, off_name_changed; /* queued or filling: a THREAD chunk goes first */
 	uint32_t name_max;
 	uint32_t off_first; /* TSF_SB_FILLING: the slots before first went out (a flush) */
 	uint32_t reserved;

@@ -4,7 +4,8 @@
 # finishes the trace from there; memory whose trace was since replaced is removed.
 # tests/prog-adverse (libtscope.a) and tests/prog-adverse-plain (under record) run
 # busy() once and leaf() 2000 times, print "ready" and wait to be killed.  Checked,
-# with exact counts: a trace never opened (its events all in one buffer), one opened
+# with exact counts: a trace never opened (its events all in one buffer, its thread
+# named), one opened
 # and half written (1 KiB buffers), record with its program killed, a live process's
 # trace left alone, memory readable by others not trusted, TSCOPE_SALVAGE=0 (nothing
 # in /dev/shm), a /dev/shm too small for the buffers (anonymous memory: the program
@@ -79,6 +80,10 @@ check_counts "$tmp/never.trace" "SIGKILL, 256 KiB buffer: the reader makes the t
 "$tscope" folded "$tmp/never.trace" > "$tmp/never.folded" 2>&1 || problem "folded failed"
 grep -q '^[^ ]*;leaf 2000$\|leaf' "$tmp/never.folded" || problem "folded names no leaf"
 point "SIGKILL, 256 KiB buffer: the memory removed, the functions named"
+"$tscope" info "$tmp/never.trace" > "$tmp/info" 2>&1
+awk -v p="$pid" '$1 == p && $4 == "prog-adverse"' "$tmp/info" | grep -q . ||
+	problem "thread $pid not named prog-adverse: $(awk -v p="$pid" '$1 == p' "$tmp/info")"
+point "SIGKILL, 256 KiB buffer: the thread named, from the buffer it was filling"
 
 # ---- memory another user could have written: not trusted ---------------------------------
 killed_static foreign 256k

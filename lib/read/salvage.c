@@ -7,8 +7,8 @@
  * For each file PREFIX-PID whose lock is free (its process is gone) and whose trace is
  * not done: the trace is cut back to its whole chunks (or made anew: header, the first
  * sync point, and the parent's objects for a forked child that never wrote), then every
- * buffer not in it yet is added as an EVENTS chunk (a queued one with its THREAD
- * chunk; a thread's current one up to its first unwritten slot), then a sync point
+ * buffer not in it yet is added as an EVENTS chunk after its THREAD chunk (a thread's
+ * current one up to its first unwritten slot, named as at its install), then a sync point
  * read now (the same counter: the machine is the same) and the END chunk.  The file
  * is removed.  A live process's file is left alone: it finishes its own trace.
  */
@@ -202,7 +202,7 @@ static void add_buffer(struct out *o, const struct tsf_salvage *h, const char *b
 	for (uint64_t i = 0; i < k; i += tsf_slots(ev[i].word)) /* memory events: say so */
 		if ((unsigned)(ev[i].word >> TSF_KIND_SHIFT) == TSF_KIND_EXT)
 			head.flags |= TSF_EF_EXT;
-	if (state != TSF_SB_FILLING && h->name_max <= 256 && b[h->off_name_changed]) {
+	if (h->name_max <= 256 && b[h->off_name_changed] && b[h->off_name]) {
 		struct tsf_thread th = { head.tid, h->pid, u64_at(b, h->off_t0) };
 		const char *name = b + h->off_name;
 

@@ -67,6 +67,10 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 	b->first = 0;
 	b->salvage_tid = t->tid;
 	b->salvage_seq = t->seq;
+	/* the name a salvage of this buffer gives its thread (see lib/read/salvage.c);
+	 * writer_submit sets both anew */
+	memcpy(b->name, t->name, sizeof(b->name));
+	b->name_changed = 1;
 	tscope__buf_state(b, TSF_SB_FILLING);
 	t->buf = b;
 	t->trig_scan = 0;
