@@ -69,7 +69,7 @@ static const char help_text[] =
 
 int cmd_report(int argc, char **argv)
 {
-	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS, OPT_COMPENSATE };
+	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS, OPT_COMPENSATE, OPT_IO };
 	static const struct option opts[] = {
 		{ "flat", no_argument, NULL, OPT_FLAT },
 		{ "depth", required_argument, NULL, 'd' },
@@ -78,6 +78,7 @@ int cmd_report(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "ns", no_argument, NULL, OPT_NS },
 		{ "compensate", no_argument, NULL, OPT_COMPENSATE },
+		{ "io", no_argument, NULL, OPT_IO },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS_NO_DEPTH,
@@ -149,6 +150,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case OPT_COMPENSATE:
 			o.compensate = 1;
+			break;
+		case OPT_IO:
+			o.io = 1;
 			break;
 		case 'o':
 			job.output = optarg;

@@ -241,7 +241,7 @@ enum reader_kind {
 	READER_EV_INSTANT = TSF_KIND_INSTANT, /* addr: name pointer */
 	READER_EV_COUNTER = TSF_KIND_COUNTER, /* addr: name pointer; value: the sample */
 	READER_EV_EXT = TSF_KIND_EXT,	/* a library call: len its subtype (TSF_EXT_*), arg its
-					 argument, addr and value its first two payload
+					 argument, addr, value and more its payload
 					 values (0 where it has fewer) */
 	READER_EV_EXIT = TSF_KIND_EXIT, /* addr: function */
 	READER_EV_END = TSF_KIND_END,	/* the innermost BEGIN or COPY scope ends */
@@ -271,6 +271,7 @@ struct reader_event {
 	int64_t value;
 	const char *text; /* COPY: NUL-terminated, valid until the next reader_next() */
 	uint64_t arg;	  /* EXT: the argument in its first slot */
+	uint64_t more;	  /* EXT: its third payload value */
 	uint32_t len;	  /* COPY: bytes of text (it may hold NULs of its own); EXT: subtype */
 	uint32_t kind;	  /* enum reader_kind */
 };
