@@ -182,9 +182,9 @@ TSCOPE_API void tscope_memory(int event, int origin, const void *p, size_t size)
  * tscope_io_start() returns the counter now, or 0 when the calling thread records
  * nothing (a thread of the runtime, the runtime's own work, before it is initialized):
  * the call need then not be measured.  tscope_io() records a call of op (TSCOPE_IO_*)
- * on fd that began at start and returned result (bytes, an fd, 0, or -errno), with
- * cpu_ns of the thread's CPU time during it (UINT64_MAX: not measured), and for an
- * open the path (else NULL).  tscope_wait() records a call of op that waited.  They
+ * on fd that ran from start to end (tscope_io_start() values) and returned result
+ * (bytes, an fd, 0, or -errno), with cpu_ns of the thread's CPU time, read just outside
+ * [start, end] (UINT64_MAX: not measured), and for an open the path (else NULL).  tscope_wait() records a call of op that waited.  They
  * are events of the calling thread, inside the function running.
  */
 enum {
@@ -224,8 +224,8 @@ enum {
 	TSCOPE_IO_JOIN
 };
 TSCOPE_API uint64_t tscope_io_start(void);
-TSCOPE_API void tscope_io(int op, int fd, uint64_t start, int64_t result, uint64_t cpu_ns,
-			  const char *path);
+TSCOPE_API void tscope_io(int op, int fd, uint64_t start, uint64_t end, int64_t result,
+			  uint64_t cpu_ns, const char *path);
 TSCOPE_API void tscope_wait(int op, uint64_t start, int64_t result);
 
 #define TSCOPE__CAT2(a, b) a##b

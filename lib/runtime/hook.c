@@ -278,12 +278,12 @@ TSCOPE_API TS_NOINSTR uint64_t tscope_io_start(void)
 /* A value of a payload slot: 60 bits, negative ones in two's complement. */
 #define IO_VALUE(v) ((uint64_t)(v)&TSF_ADDR_MASK)
 
-TSCOPE_API TS_NOINSTR void tscope_io(int op, int fd, uint64_t start, int64_t result,
-				     uint64_t cpu_ns, const char *path)
+TSCOPE_API TS_NOINSTR void tscope_io(int op, int fd, uint64_t start, uint64_t end,
+				     int64_t result, uint64_t cpu_ns, const char *path)
 {
-	uint64_t end, arg = ((uint64_t)(uint32_t)fd << 8) | ((unsigned)op & 0xffu);
+	uint64_t arg = ((uint64_t)(uint32_t)fd << 8) | ((unsigned)op & 0xffu);
 
-	if (!start || TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
+	if (!start || !end || TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
 		return;
 	if (path) { /* before the open event: the reader gives it to the next one */
 		size_t len = strnlen(path, TSF_COPY_MAX);
@@ -300,7 +300,6 @@ TSCOPE_API TS_NOINSTR void tscope_io(int op, int fd, uint64_t start, int64_t res
 				    v[0], v[1], v[2]);
 		}
 	}
-	end = io_now();
 	record_ext3(TSF_EXT_WORD(TSF_EXT_IO, arg), end > start ? end - start : 0, IO_VALUE(result),
 		    cpu_ns >= TSF_IO_NO_CPU ? TSF_IO_NO_CPU : cpu_ns);
 }

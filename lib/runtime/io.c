@@ -13,8 +13,9 @@
  * own (stdio's writes, sleep()'s nanosleep) go to its internal names.
  *
  * An I/O call is measured in wall time and in the thread's CPU time
- * (CLOCK_THREAD_CPUTIME_ID: two more system calls per I/O call); the reader counts the
- * difference, the time off the CPU, as waiting (a read that blocked).  A waiting call
+ * (CLOCK_THREAD_CPUTIME_ID: two more system calls per I/O call), read just outside the
+ * wall time's span so that a call that never left the CPU shows no time off it; the
+ * reader counts the difference, the time off the CPU, as waiting (a read that blocked).  A waiting call
  * is waiting for its whole time.  pthread_mutex_lock() first tries the lock: only a
  * lock that was taken, and waited for, is an event.
  */
@@ -100,17 +101,19 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
 /* Pass the call on; when recording, as an I/O event of op on fd (path: an open's). */
 #define IO_CALL(type, op, fd, path, call)                                                          \
 	do {                                                                                       \
-		uint64_t s_ = start(), c_;                                                         \
+		uint64_t s_, t_, c_;                                                               \
 		type r_;                                                                           \
 		int e_;                                                                            \
                                                                                                    \
-		if (TS_LIKELY(!s_))                                                                \
+		if (TS_LIKELY(!start()))                                                           \
 			return call;                                                               \
 		c_ = cpu_now();                                                                    \
+		s_ = tscope_io_start();                                                            \
 		r_ = call;                                                                         \
 		e_ = errno;                                                                        \
+		t_ = tscope_io_start();                                                            \
 		c_ = cpu_since(c_);                                                                \
-		tscope_io(op, (fd), s_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, c_, (path));          \
+		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, c_, (path));      \
 		errno = e_;                                                                        \
 		return r_;                                                                         \
 	} while (0)
@@ -236,8 +239,9 @@ WRAP int close(int fd)
 static inline TS_NOINSTR int open_done(int op, uint64_t s, const char *path, int fd, uint64_t c)
 {
 	int e = errno;
+	uint64_t t = tscope_io_start();
 
-	tscope_io(op, fd, s, fd < 0 ? -(int64_t)e : fd, cpu_since(c), path);
+	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, cpu_since(c), path);
 	errno = e;
 	return fd;
 }
@@ -252,6 +256,7 @@ WRAP int open(const char *path, int flags, ...)
 	if (TS_LIKELY(!s))
 		return REAL(open)(path, flags, mode);
 	c = cpu_now();
+	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
 }
 
@@ -265,6 +270,7 @@ WRAP int open64(const char *path, int flags, ...)
 	if (TS_LIKELY(!s))
 		return REAL(open)(path, flags, mode);
 	c = cpu_now();
+	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
 }
 
@@ -278,6 +284,7 @@ WRAP int openat(int dir, const char *path, int flags, ...)
 	if (TS_LIKELY(!s))
 		return REAL(openat)(dir, path, flags, mode);
 	c = cpu_now();
+	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
 }
 
@@ -291,6 +298,7 @@ WRAP int openat64(int dir, const char *path, int flags, ...)
 	if (TS_LIKELY(!s))
 		return REAL(openat)(dir, path, flags, mode);
 	c = cpu_now();
+	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
 }
 
