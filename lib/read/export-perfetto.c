@@ -114,7 +114,7 @@
 #define EVENT_NAME_IID		      10
 #define EVENT_TRACK_UUID	      11
 #define EVENT_COUNTER_VALUE	      30
-#define EVENT_ANNOTATIONS	      4	 /* debug_annotations */
+#define EVENT_ANNOTATIONS	      4 /* debug_annotations */
 #define EVENT_CATEGORIES	      22
 #define EVENT_NAME		      23 /* a name not interned */
 #define ANN_INT			      4	 /* DebugAnnotation.int_value */
@@ -934,7 +934,8 @@ static int on_reset(void *ctx)
 static size_t annotation(unsigned char *p, const char *name, int64_t v)
 {
 	size_t n = strlen(name);
-	size_t body = field_len(TAG_LEN(ANN_NAME), n) + vfield_len(TAG_VARINT(ANN_INT), (uint64_t)v);
+	size_t body =
+	    field_len(TAG_LEN(ANN_NAME), n) + vfield_len(TAG_VARINT(ANN_INT), (uint64_t)v);
 
 	if (p) {
 		p = put_head(p, TAG_LEN(EVENT_ANNOTATIONS), body);
@@ -974,8 +975,9 @@ static void on_io(void *ctx, struct spans_frame *stack, size_t depth, const stru
 		pn = strnlen(e->path, TSF_COPY_MAX);
 		pc = clean_len(e->path, pn);
 		/* name "path", string_value */
-		ann += field_len(TAG_LEN(EVENT_ANNOTATIONS),
-				 field_len(TAG_LEN(ANN_NAME), 4) + field_len(TAG_LEN(ANN_STRING), pc));
+		ann +=
+		    field_len(TAG_LEN(EVENT_ANNOTATIONS),
+			      field_len(TAG_LEN(ANN_NAME), 4) + field_len(TAG_LEN(ANN_STRING), pc));
 	}
 	te = vfield_len(TAG_VARINT(EVENT_TYPE), TYPE_SLICE_BEGIN) +
 	     field_len(TAG_LEN(EVENT_NAME), on) + field_len(TAG_LEN(EVENT_CATEGORIES), cn) + ann;

@@ -441,9 +441,8 @@ static void print_flat(struct report *rep)
 	fprintf(rep->out, "%*s  %6s  ", wt, "self", "self%");
 	if (rep->wait)
 		fprintf(rep->out, "%*s  ", wt, "wait");
-	fprintf(rep->out, "%*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ",
-		wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt,
-		"max");
+	fprintf(rep->out, "%*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wc, "calls", wt, "incl", wt,
+		"avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt, "max");
 	if (rep->mem)
 		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
 	fputs("function\n", rep->out);

@@ -884,8 +884,9 @@ static void io_event(struct run *u, const struct reader_event *ev, uint64_t t)
 	uint64_t dur = ev->addr, ticks0 = ev->ticks > dur ? ev->ticks - dur : 0;
 	uint64_t ns = reader_ns(sp->r, ev->ticks) - reader_ns(sp->r, ticks0);
 	int64_t result = (int64_t)((uint64_t)ev->value << 4) >> 4; /* 60 bits, signed */
-	struct spans_io e = { t > ns ? t - ns : 0, t, ev->len, (uint32_t)ev->arg & 0xff, -1,
-			      result, 0, ns, NULL };
+	struct spans_io e = {
+		t > ns ? t - ns : 0, t, ev->len, (uint32_t)ev->arg & 0xff, -1, result, 0, ns, NULL
+	};
 
 	if (u->depth && e.start < sp->stack[u->depth - 1].start)
 		e.start = sp->stack[u->depth - 1].start;

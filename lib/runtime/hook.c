@@ -257,7 +257,7 @@ _Static_assert((int)TSCOPE_IO_CLOSE == (int)TSF_IO_CLOSE &&
 static inline TS_NOINSTR uint64_t io_now(void)
 {
 	return TS_LIKELY(tscope__clock_source == TS_CLOCK_NATIVE) ? tscope__clock_read()
-								   : tscope__clock_slow();
+								  : tscope__clock_slow();
 }
 
 /*
@@ -275,31 +275,40 @@ TSCOPE_API TS_NOINSTR uint64_t tscope_io_start(void)
 	return io_now() | 1; /* never 0 */
 }
 
+/* Up to 7 bytes of s[at, len), the first in the low byte. */
+static inline TS_NOINSTR uint64_t bytes7(const char *s, size_t at, size_t len)
+{
+	uint64_t v = 0;
+
+	for (size_t k = 0; k < 7 && at + k < len; k++)
+		v |= (uint64_t)(unsigned char)s[at + k] << (8 * k);
+	return v;
+}
+
+/* The path fd was opened with, as PATH events of TSF_IO_PATH_PIECE bytes each. */
+static TS_NOINSTR void record_path(int fd, const char *path)
+{
+	size_t len = strnlen(path, TSF_COPY_MAX);
+	uint64_t arg = (uint32_t)fd | (uint64_t)len << 40;
+
+	for (size_t at = 0, piece = 0; at < len; at += TSF_IO_PATH_PIECE, piece++)
+		record_ext3(TSF_EXT_WORD(TSF_EXT_PATH, arg | piece << 32), bytes7(path, at, len),
+			    bytes7(path, at + 7, len), bytes7(path, at + 14, len));
+}
+
 /* A value of a payload slot: 60 bits, negative ones in two's complement. */
 #define IO_VALUE(v) ((uint64_t)(v)&TSF_ADDR_MASK)
 
-TSCOPE_API TS_NOINSTR void tscope_io(int op, int fd, uint64_t start, uint64_t end,
-				     int64_t result, uint64_t cpu_ns, const char *path)
+TSCOPE_API TS_NOINSTR void tscope_io(int op, int fd, uint64_t start, uint64_t end, int64_t result,
+				     uint64_t cpu_ns, const char *path)
 {
 	uint64_t arg = ((uint64_t)(uint32_t)fd << 8) | ((unsigned)op & 0xffu);
 
-	if (!start || !end || TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
+	if (!start || !end ||
+	    TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
 		return;
-	if (path) { /* before the open event: the reader gives it to the next one */
-		size_t len = strnlen(path, TSF_COPY_MAX);
-		uint64_t v[3];
-
-		for (size_t at = 0, piece = 0; at < len; at += TSF_IO_PATH_PIECE, piece++) {
-			for (size_t j = 0; j < 3; j++) {
-				v[j] = 0;
-				for (size_t k = 0; k < 7 && at + 7 * j + k < len; k++)
-					v[j] |= (uint64_t)(unsigned char)path[at + 7 * j + k] << (8 * k);
-			}
-			record_ext3(TSF_EXT_WORD(TSF_EXT_PATH, (uint64_t)(uint32_t)fd | piece << 32 |
-							   (uint64_t)len << 40),
-				    v[0], v[1], v[2]);
-		}
-	}
+	if (path) /* before the open event: the reader gives it to the next one */
+		record_path(fd, path);
 	record_ext3(TSF_EXT_WORD(TSF_EXT_IO, arg), end > start ? end - start : 0, IO_VALUE(result),
 		    cpu_ns >= TSF_IO_NO_CPU ? TSF_IO_NO_CPU : cpu_ns);
 }
@@ -308,7 +317,8 @@ TSCOPE_API TS_NOINSTR void tscope_wait(int op, uint64_t start, int64_t result)
 {
 	uint64_t end;
 
-	if (!start || TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
+	if (!start ||
+	    TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
 		return;
 	end = io_now();
 	record_ext(TSF_EXT_WORD(TSF_EXT_WAIT, (unsigned)op & 0xffu), end > start ? end - start : 0,
