@@ -193,9 +193,12 @@ point "--io: raw, LZ4-compressed and small-buffer traces hold the same I/O event
 
 # ---- linked statically: libtscope-io.a with libtscope.a ---------------------------------------
 if [ -f "$libdir/libtscope-io.a" ] && [ -f "$libdir/libtscope.a" ]; then
-	lz4=""
+	lz4="" san=""
 	nm "$libdir/libtscope.a" 2> /dev/null | grep -q ' U LZ4_' && lz4=-llz4
-	${CC:-cc} -O1 -fno-builtin -finstrument-functions -pthread -o "$tmp/prog-static" \
+	# a sanitizer build's libraries need its run-time
+	nm "$libdir/libtscope.a" 2> /dev/null | grep -q ' U __asan_' && san="-fsanitize=address,undefined"
+	nm "$libdir/libtscope.a" 2> /dev/null | grep -q ' U __tsan_' && san="-fsanitize=thread"
+	${CC:-cc} -O1 -fno-builtin -finstrument-functions -pthread $san -o "$tmp/prog-static" \
 		"$top_srcdir/tests/prog-io.c" "$libdir/libtscope-io.a" "$libdir/libtscope.a" \
 		$lz4 -ldl > "$tmp/out" 2>&1 || problem "link: $(cat "$tmp/out")"
 	TSCOPE_IO=1 TSCOPE_OUTPUT=$tmp/s.trace "$tmp/prog-static" "$tmp/dir" || problem "static run failed"
