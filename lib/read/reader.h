@@ -87,7 +87,7 @@ struct reader_info {
 	uint64_t file_size;	 /* bytes */
 	uint64_t chunks;	 /* chunks read, END excluded, malformed and unknown included */
 	uint64_t event_chunks;	 /* EVENTS chunks indexed */
-	uint64_t ext_chunks;	 /* of them, with EXT events (TSF_EF_EXT): memory events */
+	uint64_t ext_chunks;	 /* of them, with EXT events (TSF_EF_EXT): memory, I/O, waits */
 	uint64_t slots;		 /* 16-byte event slots in them (multi-slot events count each) */
 	uint64_t lost;		 /* events the runtime dropped: sum of the EVENTS lost fields, or
 				    the END total when that is larger (chunks it failed to write) */
