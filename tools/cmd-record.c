@@ -102,8 +102,8 @@ static void help(void)
 	      "trace holds every recorded window, in order, with nothing in between.\n"
 	      "--malloc preloads libtscope-malloc.so from the same directory, and sets\n"
 	      "TSCOPE_MALLOC=1; --io preloads libtscope-io.so and sets TSCOPE_IO=1.  Only\n"
-	      "calls through the libraries' exported names are seen: stdio's writes and\n"
-	      "libc's calls to itself are not.\n",
+	      "calls through the libraries' exported names are seen: stdio's opens, reads and\n"
+	      "writes, and libc's other calls to itself, are not.\n",
 	      stdout);
 }
 

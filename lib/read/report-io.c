@@ -179,8 +179,8 @@ static void put_bytes(FILE *out, int ns, uint64_t v)
 	fprintf(out, "%10s  ", buf);
 }
 
-static int table(struct report_io *rep, FILE *out, int ns, const struct row *rows, size_t n,
-		 const struct names *names, int files)
+static int table(FILE *out, int ns, const struct row *rows, size_t n, const struct names *names,
+		 int files)
 {
 	struct item *it = calloc(n ? n : 1, sizeof(*it));
 	size_t k = 0;
@@ -216,7 +216,6 @@ static int table(struct report_io *rep, FILE *out, int ns, const struct row *row
 		fputc('\n', out);
 	}
 	free(it);
-	(void)rep;
 	return 0;
 }
 
@@ -228,11 +227,11 @@ int report_io_finish(struct report_io *rep, FILE *out, int ns)
 		fputs("I/O and waiting by function (time: in I/O calls; wait: off the CPU, in "
 		      "wait calls and blocked I/O calls)\n",
 		      out);
-		rc = table(rep, out, ns, rep->func, rep->func_cap, rep->names, 0);
+		rc = table(out, ns, rep->func, rep->func_cap, rep->names, 0);
 	}
 	if (!rc) {
 		fputs("\nI/O by file\n", out);
-		rc = table(rep, out, ns, rep->file, rep->file_cap, rep->files, 1);
+		rc = table(out, ns, rep->file, rep->file_cap, rep->files, 1);
 	}
 	names_free(rep->files);
 	free(rep->func);
