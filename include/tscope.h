@@ -177,6 +177,57 @@ enum {
 };
 TSCOPE_API void tscope_memory(int event, int origin, const void *p, size_t size);
 
+/*
+ * I/O and waiting: what libtscope-io (`tscope record --io`) records, through these.
+ * tscope_io_start() returns the counter now, or 0 when the calling thread records
+ * nothing (a thread of the runtime, the runtime's own work, before it is initialized):
+ * the call need then not be measured.  tscope_io() records a call of op (TSCOPE_IO_*)
+ * on fd that ran from start to end (tscope_io_start() values) and returned result
+ * (bytes, an fd, 0, or -errno), with cpu_ns of the thread's CPU time, read just outside
+ * [start, end] (UINT64_MAX: not measured), and for an open the path (else NULL).  tscope_wait() records a call of op that waited.  They
+ * are events of the calling thread, inside the function running.
+ */
+enum {
+	TSCOPE_IO_READ = 1,
+	TSCOPE_IO_WRITE,
+	TSCOPE_IO_PREAD,
+	TSCOPE_IO_PWRITE,
+	TSCOPE_IO_READV,
+	TSCOPE_IO_WRITEV,
+	TSCOPE_IO_SEND,
+	TSCOPE_IO_RECV,
+	TSCOPE_IO_SENDTO,
+	TSCOPE_IO_RECVFROM,
+	TSCOPE_IO_SENDMSG,
+	TSCOPE_IO_RECVMSG,
+	TSCOPE_IO_FSYNC,
+	TSCOPE_IO_FDATASYNC,
+	TSCOPE_IO_OPEN,
+	TSCOPE_IO_OPENAT,
+	TSCOPE_IO_CLOSE,
+	TSCOPE_IO_MUTEX_LOCK = 32,
+	TSCOPE_IO_COND_WAIT,
+	TSCOPE_IO_COND_TIMEDWAIT,
+	TSCOPE_IO_SEM_WAIT,
+	TSCOPE_IO_SEM_TIMEDWAIT,
+	TSCOPE_IO_POLL,
+	TSCOPE_IO_PPOLL,
+	TSCOPE_IO_SELECT,
+	TSCOPE_IO_PSELECT,
+	TSCOPE_IO_EPOLL_WAIT,
+	TSCOPE_IO_NANOSLEEP,
+	TSCOPE_IO_CLOCK_NANOSLEEP,
+	TSCOPE_IO_SLEEP,
+	TSCOPE_IO_USLEEP,
+	TSCOPE_IO_WAITPID,
+	TSCOPE_IO_WAIT,
+	TSCOPE_IO_JOIN
+};
+TSCOPE_API uint64_t tscope_io_start(void);
+TSCOPE_API void tscope_io(int op, int fd, uint64_t start, uint64_t end, int64_t result,
+			  uint64_t cpu_ns, const char *path);
+TSCOPE_API void tscope_wait(int op, uint64_t start, int64_t result);
+
 #define TSCOPE__CAT2(a, b) a##b
 #define TSCOPE__CAT(a, b)  TSCOPE__CAT2(a, b)
 

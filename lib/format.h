@@ -40,6 +40,7 @@
 #define TSF_ENV_PAUSED	 "TSCOPE_START_PAUSED"	 /* 1: start paused, until `tscope ctl start` */
 #define TSF_ENV_TRIGGER	 "TSCOPE_TRIGGER"	 /* FUNC[:N]: record FUNC's first N calls */
 #define TSF_ENV_MALLOC	 "TSCOPE_MALLOC" /* 1: libtscope-malloc records (record --malloc) */
+#define TSF_ENV_IO	 "TSCOPE_IO"	 /* 1: libtscope-io records (record --io) */
 #define TSF_DEFAULT_PATH "tscope.trace"
 
 struct tsf_header {
@@ -196,9 +197,9 @@ struct tsf_events {
  *	INSTANT (0x3) word = address of a static name string
  *	COUNTER (0x4) word = address of a static name string; the next slot holds the
  *	              value: time = (uint64_t)int64 value, word = 0
- *	EXT   (0x5)   a library call (memory: malloc & co): bits 59..52 the subtype, its top
- *	              two bits the number of payload slots that follow (0 to 3); bits
- *	              51..0 the argument.  A payload slot: time = the event's time (a copy,
+ *	EXT   (0x5)   a library call (memory: malloc & co; I/O and waiting): bits 59..52
+ *	              the subtype, its top two bits the number of payload slots that
+ *	              follow (0 to 3); bits 51..0 the argument.  A payload slot: time = the event's time (a copy,
  *	              so that packing stays cheap), word = TSF_WORD(EXT, value).  A reader
  *	              skips subtypes it does not know, by their payload count
  *	PAD   (0x7)   word = 0 | kind: a slot that holds no event (reserved by a hook
@@ -265,6 +266,66 @@ enum tsf_mem_origin {
 	TSF_MEM_FREE,
 	TSF_MEM_MUNMAP,
 	TSF_MEM_ORIGINS
+};
+
+/*
+ * I/O and waiting subtypes (libtscope-io), each recorded when the call has returned,
+ * so that the event's time is the call's end and nothing of the thread lies between
+ * its start and its end.  IO: a call of op (argument bits 7..0, TSF_IO_*) on the fd in
+ * argument bits 39..8; payload[0] its duration in counter ticks, payload[1] its result
+ * (bytes, a new fd, 0, or -errno; 60-bit two's complement), payload[2] the thread's
+ * CPU time during it in ns (TSF_IO_NO_CPU: not measured).  WAIT: a call of op that
+ * waits (argument bits 7..0, TSF_IO_*); payload[0] its duration in ticks, payload[1]
+ * its result.  PATH: bytes of the path that the next IO event of the thread (an open)
+ * opened: argument bits 31..0 the fd, bits 39..32 the piece (0 first), bits 47..40 the
+ * path's whole length (at most TSF_COPY_MAX); each of the three payload values holds 7
+ * bytes of the path, the first in its low byte (NUL-padded).
+ */
+#define TSF_EXT_IO   0xc5u
+#define TSF_EXT_WAIT 0x86u
+#define TSF_EXT_PATH 0xc7u
+
+#define TSF_IO_NO_CPU	  ((UINT64_C(1) << TSF_KIND_SHIFT) - 1)
+#define TSF_IO_PATH_PIECE 21 /* path bytes per PATH event */
+
+/* The calls (the same numbers as TSCOPE_IO_* in tscope.h). */
+enum tsf_io_op {
+	TSF_IO_READ = 1,
+	TSF_IO_WRITE,
+	TSF_IO_PREAD,
+	TSF_IO_PWRITE,
+	TSF_IO_READV,
+	TSF_IO_WRITEV,
+	TSF_IO_SEND,
+	TSF_IO_RECV,
+	TSF_IO_SENDTO,
+	TSF_IO_RECVFROM,
+	TSF_IO_SENDMSG,
+	TSF_IO_RECVMSG,
+	TSF_IO_FSYNC,
+	TSF_IO_FDATASYNC,
+	TSF_IO_OPEN,
+	TSF_IO_OPENAT,
+	TSF_IO_CLOSE,
+	/* waiting */
+	TSF_IO_MUTEX_LOCK = 32, /* only when pthread_mutex_trylock() failed */
+	TSF_IO_COND_WAIT,
+	TSF_IO_COND_TIMEDWAIT,
+	TSF_IO_SEM_WAIT,
+	TSF_IO_SEM_TIMEDWAIT,
+	TSF_IO_POLL,
+	TSF_IO_PPOLL,
+	TSF_IO_SELECT,
+	TSF_IO_PSELECT,
+	TSF_IO_EPOLL_WAIT,
+	TSF_IO_NANOSLEEP,
+	TSF_IO_CLOCK_NANOSLEEP,
+	TSF_IO_SLEEP,
+	TSF_IO_USLEEP,
+	TSF_IO_WAITPID,
+	TSF_IO_WAIT,
+	TSF_IO_JOIN,
+	TSF_IO_OPS
 };
 
 /* The slots of the event whose first slot holds word (payload slots included). */

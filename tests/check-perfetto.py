@@ -311,7 +311,9 @@ class Check:
             raise Bad("packet %d: time runs backwards on track %d" % (self.n, track))
         self.last[track] = now
         name = None
-        if kind in ("TYPE_SLICE_BEGIN", "TYPE_INSTANT"):
+        if kind == "TYPE_SLICE_BEGIN" and one(te, "name", None) is not None:
+            name = one(te, "name")  # an I/O or wait call: its name is not interned
+        elif kind in ("TYPE_SLICE_BEGIN", "TYPE_INSTANT"):
             iid = one(te, "name_iid")
             if iid not in st["names"]:
                 raise Bad("packet %d: name iid %r used before it is defined"

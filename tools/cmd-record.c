@@ -66,6 +66,14 @@ static void help(void)
 	      "                       through them) and anonymous mmap/munmap, with sizes and\n"
 	      "                       addresses, in the function that called them: see\n"
 	      "                       tscope leaks, and tscope report's memory columns\n"
+	      "      --io             also record read, write, pread, pwrite, readv, writev,\n"
+	      "                       send, recv, sendto, recvfrom, sendmsg, recvmsg, fsync,\n"
+	      "                       fdatasync, open, openat (with the path) and close (fd,\n"
+	      "                       bytes, result, time on and off the CPU), and the calls\n"
+	      "                       that wait: a contended pthread_mutex_lock,\n"
+	      "                       pthread_cond_wait/timedwait, sem_wait, poll, select,\n"
+	      "                       epoll_wait, nanosleep, clock_nanosleep, sleep, usleep,\n"
+	      "                       waitpid, wait, pthread_join: see tscope report --io\n"
 	      "      --start-paused   record nothing until `tscope ctl PID start`\n"
 	      "      --trigger FUNC   record only FUNC's calls, each with everything it calls,\n"
 	      "                       from its enter to its return, in any thread (FUNC is a\n"
@@ -93,7 +101,9 @@ static void help(void)
 	      "of process PID.  Stopped and started again, it records on into the same FILE: the\n"
 	      "trace holds every recorded window, in order, with nothing in between.\n"
 	      "--malloc preloads libtscope-malloc.so from the same directory, and sets\n"
-	      "TSCOPE_MALLOC=1.\n",
+	      "TSCOPE_MALLOC=1; --io preloads libtscope-io.so and sets TSCOPE_IO=1.  Only\n"
+	      "calls through the libraries' exported names are seen: stdio's opens, reads and\n"
+	      "writes, and libc's other calls to itself, are not.\n",
 	      stdout);
 }
 
@@ -209,6 +219,23 @@ static void preload(const char *lib)
 	sprintf(v, "%s %s", lib, old);
 	setenv("LD_PRELOAD", v, 1);
 	free(v);
+}
+
+/* Preload name, from the directory of lib (before what is preloaded already).  Returns
+ * 0, or -1 when it is not there (said). */
+static int preload_beside(const char *lib, const char *name, const char *option)
+{
+	char path[PATH_MAX + 32];
+	const char *slash = strrchr(lib, '/');
+	int dir = slash ? (int)(slash - lib) + 1 : 0;
+
+	snprintf(path, sizeof(path), "%.*s%s", dir, lib, name);
+	if (access(path, R_OK) < 0) {
+		util_error(path, "cannot preload for %s: %s", option, strerror(errno));
+		return -1;
+	}
+	preload(path);
+	return 0;
 }
 
 /* Whether program, found as execvp() finds it, is an ELF file without an interpreter:
@@ -352,6 +379,7 @@ int cmd_record(int argc, char **argv)
 		{ "count", required_argument, NULL, 'C' },
 		{ "control-signal", required_argument, NULL, 'S' },
 		{ "malloc", no_argument, NULL, 'm' },
+		{ "io", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -365,7 +393,7 @@ int cmd_record(int argc, char **argv)
 	char salvage[64];
 	uint64_t size;
 	const char *encoding = NULL, *trigger = NULL, *count = NULL, *ctlsig = NULL;
-	int opt, st, hint = 1, paused = 0, ctl_sig, mem = 0;
+	int opt, st, hint = 1, paused = 0, ctl_sig, mem = 0, io = 0;
 	char num[64];
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
@@ -406,6 +434,9 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'm':
 			mem = 1;
+			break;
+		case 'i':
+			io = 1;
 			break;
 		case 'h':
 			help();
@@ -469,25 +500,21 @@ int cmd_record(int argc, char **argv)
 			}
 		}
 	}
-	if (mem) {
-		/* libtscope-malloc.so beside libtscope.so, preloaded first: its malloc must
-		 * come before libc's, and it needs libtscope.so, preloaded after it */
-		char mlib[PATH_MAX + 32];
-		const char *slash = strrchr(lib, '/');
-		int dir = slash ? (int)(slash - lib) + 1 : 0;
-
-		snprintf(mlib, sizeof(mlib), "%.*slibtscope-malloc.so", dir, lib);
-		if (access(mlib, R_OK) < 0) {
-			util_error(mlib, "cannot preload for --malloc: %s", strerror(errno));
-			return EXIT_BAD;
-		}
-		preload(lib);
-		preload(mlib);
+	/* the wrapper libraries beside libtscope.so, preloaded first: their functions must
+	 * come before libc's, and they need libtscope.so, preloaded after them */
+	preload(lib);
+	if (mem && preload_beside(lib, "libtscope-malloc.so", "--malloc") < 0)
+		return EXIT_BAD;
+	if (io && preload_beside(lib, "libtscope-io.so", "--io") < 0)
+		return EXIT_BAD;
+	if (mem)
 		setenv(TSF_ENV_MALLOC, "1", 1);
-	} else {
-		preload(lib);
+	else
 		unsetenv(TSF_ENV_MALLOC);
-	}
+	if (io)
+		setenv(TSF_ENV_IO, "1", 1);
+	else
+		unsetenv(TSF_ENV_IO);
 	setenv(TSF_ENV_OUTPUT, path, 1);
 	setenv(TSF_ENV_RECORD, "1", 1);
 	unsetenv(TSF_ENV_ENABLE);

@@ -39,6 +39,9 @@ static const char help_text[] =
     "(allocations), bytes (their bytes) and net (what the heap in use changed by: a free\n"
     "counts minus its block's size, wherever it was allocated), and a line of the\n"
     "process's heap: allocations, peak in use, never freed.\n"
+    "A trace recorded with --io adds a wait column: the time the function's own I/O and\n"
+    "wait calls spent off the CPU (an I/O call: its wall time minus the thread's CPU\n"
+    "time in it; a wait call: all of it), which self then leaves out.\n"
     "Calls left open by longjmp, exceptions, exit() or a crash are closed (stderr says\n"
     "how many were repaired).\n"
     "\n"
@@ -53,6 +56,10 @@ static const char help_text[] =
     "                        --flat); numbers sort largest first, ties by name; bytes:\n"
     "                        bytes allocated (inclusive; self with --flat)\n"
     "      --ns              times as integer nanoseconds, sizes as bytes, for scripts\n"
+    "      --io              instead, for a trace recorded with --io: per function and\n"
+    "                        per file (the path its open was given, else \"fd N\"), the\n"
+    "                        I/O calls, their time, bytes read and written, time\n"
+    "                        waiting, and wait calls\n"
     "      --compensate      subtract the recorder's own cost, measured when the program\n"
     "                        started and stored in the trace: per call, its enter and\n"
     "                        exit from self, and every enter and exit of its subtree from\n"
@@ -69,7 +76,7 @@ static const char help_text[] =
 
 int cmd_report(int argc, char **argv)
 {
-	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS, OPT_COMPENSATE };
+	enum { OPT_FLAT = 256, OPT_THREAD, OPT_NS, OPT_COMPENSATE, OPT_IO };
 	static const struct option opts[] = {
 		{ "flat", no_argument, NULL, OPT_FLAT },
 		{ "depth", required_argument, NULL, 'd' },
@@ -78,6 +85,7 @@ int cmd_report(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "ns", no_argument, NULL, OPT_NS },
 		{ "compensate", no_argument, NULL, OPT_COMPENSATE },
+		{ "io", no_argument, NULL, OPT_IO },
 		{ "output", required_argument, NULL, 'o' },
 		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS_NO_DEPTH,
@@ -149,6 +157,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case OPT_COMPENSATE:
 			o.compensate = 1;
+			break;
+		case OPT_IO:
+			o.io = 1;
 			break;
 		case 'o':
 			job.output = optarg;

@@ -178,6 +178,15 @@ void calltree_memory(void *ctx, struct spans_frame *stack, size_t depth, const s
 	n->net += m->change;
 }
 
+void calltree_io(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_io *e)
+{
+	struct calltree *t = ctx;
+	struct calltree_node *n = &t->nodes[depth ? stack[depth - 1].user : 0];
+
+	n->wait += e->wait;
+	n->io++;
+}
+
 int calltree_mem_incl(const struct calltree *t, struct calltree_mem **out, size_t *cap)
 {
 	struct calltree_mem *m;
@@ -225,6 +234,8 @@ static void add_node(struct calltree_node *d, const struct calltree_node *s)
 	d->allocs += s->allocs;
 	d->bytes += s->bytes;
 	d->net += s->net;
+	d->wait += s->wait;
+	d->io += s->io;
 	if (s->min < d->min)
 		d->min = s->min;
 	if (s->max > d->max)

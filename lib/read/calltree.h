@@ -38,6 +38,8 @@ struct calltree_node {
 	uint64_t allocs; /* memory events while this path was innermost: allocations, */
 	uint64_t bytes;	 /* their bytes, */
 	int64_t net;	 /* and what all its memory events changed the heap by */
+	uint64_t wait;	 /* ns off the CPU in I/O and wait calls while it was innermost */
+	uint64_t io;	 /* I/O and wait events while it was innermost */
 	uint32_t parent; /* node index (the root is its own parent) */
 	uint32_t child;	 /* first child, 0 for none */
 	uint32_t next;	 /* next sibling, 0 for none */
@@ -64,6 +66,9 @@ extern const struct spans_ops calltree_ops;
 
 /* Memory events to the node of the innermost frame (spans_set_memory()); the same ctx. */
 void calltree_memory(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_mem *m);
+
+/* I/O and wait events to the node of the innermost frame (spans_set_io()); the same ctx. */
+void calltree_io(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_io *e);
 
 /* The memory of node i's subtree, the node included, for every node: (*out)[i]. */
 struct calltree_mem {

@@ -37,6 +37,7 @@ struct cut {
 	uint8_t *match; /* focus: by name id, 0 not looked at, 1 the function, 2 another */
 	size_t match_cap;
 	int err;
+	spans_io_fn io; /* the exporter's */
 };
 
 int spans_name_is(const char *name, size_t len, const char *func)
@@ -177,6 +178,17 @@ static void c_memory(void *ctx, struct spans_frame *stack, size_t depth, const s
 		k->memory(k->ctx, k->sh, k->n, m);
 }
 
+/* I/O and wait events: the same. */
+static void c_io(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_io *e)
+{
+	struct cut *k = ctx;
+
+	if (depth)
+		advance(k, stack, depth - 1, e->start);
+	if (keeps(k, e->start))
+		k->io(k->ctx, k->sh, k->n, e);
+}
+
 static int c_reset(void *ctx)
 {
 	struct cut *k = ctx;
@@ -206,14 +218,19 @@ int spans_cut_run(struct spans *sp, size_t i, const struct spans_ops *ops, void 
 			 0,
 			 NULL,
 			 0,
-			 0 };
+			 0,
+			 NULL };
 	int rc;
 
 	k.to = c->to == UINT64_MAX || c->to > UINT64_MAX - start ? UINT64_MAX : start + c->to;
+	k.io = spans_get_io(sp);
 	if (k.memory)
 		spans_set_memory(sp, c_memory);
+	if (k.io)
+		spans_set_io(sp, c_io);
 	rc = spans_run_whole(sp, i, &wrap, &k);
 	spans_set_memory(sp, k.memory);
+	spans_set_io(sp, k.io);
 	free(k.sh);
 	free(k.match);
 	return rc < 0 ? rc : k.err;

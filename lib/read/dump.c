@@ -20,6 +20,7 @@
 #include "tscope.h"
 #include "dump.h"
 #include "heap.h"
+#include "iomap.h"
 #include "units.h"
 
 /* ---- formatting helpers ------------------------------------------------------------- */
@@ -235,7 +236,7 @@ static void dump_name_ptr(struct reader *r, FILE *out, uint64_t ptr)
 	}
 }
 
-/* EXT: memory events by name, others by number. */
+/* EXT: memory, I/O and wait events by name, others by number. */
 static void dump_ext(const struct reader_event *ev, FILE *out)
 {
 	switch (ev->len) {
@@ -252,6 +253,22 @@ static void dump_ext(const struct reader_event *ev, FILE *out)
 		break;
 	case TSF_EXT_UNFREE:
 		fprintf(out, "UNFREE %s 0x%" PRIx64, heap_origin(ev->arg), ev->addr);
+		break;
+	case TSF_EXT_IO:
+		fprintf(out, "IO %s fd=%" PRId32 " ticks=%" PRIu64 " result=%" PRId64,
+			iomap_op_name((uint32_t)ev->arg & 0xff), (int32_t)(uint32_t)(ev->arg >> 8),
+			ev->addr, (int64_t)((uint64_t)ev->value << 4) >> 4);
+		if (ev->more < TSF_IO_NO_CPU)
+			fprintf(out, " cpu=%" PRIu64 "ns", ev->more);
+		break;
+	case TSF_EXT_WAIT:
+		fprintf(out, "WAIT %s ticks=%" PRIu64 " result=%" PRId64,
+			iomap_op_name((uint32_t)ev->arg & 0xff), ev->addr,
+			(int64_t)((uint64_t)ev->value << 4) >> 4);
+		break;
+	case TSF_EXT_PATH:
+		fprintf(out, "PATH fd=%" PRId32 " piece=%" PRIu64 " len=%" PRIu64,
+			(int32_t)(uint32_t)ev->arg, (ev->arg >> 32) & 0xff, (ev->arg >> 40) & 0xff);
 		break;
 	default:
 		fprintf(out, "EXT 0x%02" PRIx32 " arg=0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64,

@@ -28,6 +28,7 @@
 
 #include "tscope.h"
 #include "export.h"
+#include "iomap.h"
 
 #define BUF_SIZE  (256u << 10)
 #define EVENT_MAX 192  /* bytes of one event besides its name */
@@ -499,6 +500,51 @@ static void on_counter(void *ctx, uint64_t ns, uint32_t id, int64_t value)
 	c->pos = (size_t)(p - c->buf);
 }
 
+/* An I/O or wait call: a slice in its caller, named by the call, with its arguments. */
+static void on_io(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_io *e)
+{
+	struct chrome *c = ctx;
+	const char *op = iomap_op_name(e->op);
+	char *p = room(c, EVENT_MAX + 64 + 6 * TSF_COPY_MAX);
+	int64_t r = e->result;
+
+	(void)stack;
+	(void)depth;
+	if (!p)
+		return;
+	p = event_head(c, p, 'X', e->start);
+	p = PUT(p, ",\"dur\":");
+	p = put_us(p, e->end - e->start);
+	p = PUT(p, ",\"cat\":");
+	p = e->sub == TSF_EXT_IO ? PUT(p, "\"io\"") : PUT(p, "\"wait\"");
+	p = PUT(p, ",\"name\":\"");
+	p = put_lit(p, op, strlen(op));
+	p = PUT(p, "\",\"args\":{\"result\":");
+	if (r < 0) {
+		*p++ = '-';
+		p = put_u64(p, (uint64_t)0 - (uint64_t)r);
+	} else {
+		p = put_u64(p, (uint64_t)r);
+	}
+	p = PUT(p, ",\"wait_us\":");
+	p = put_us(p, e->wait);
+	if (e->sub == TSF_EXT_IO) {
+		p = PUT(p, ",\"fd\":");
+		if (e->fd < 0)
+			p = PUT(p, "-1");
+		else
+			p = put_u64(p, (uint64_t)e->fd);
+		p = PUT(p, ",\"bytes\":");
+		p = put_u64(p, e->bytes);
+		if (e->path) {
+			p = PUT(p, ",\"path\":");
+			p += chrome_escape(p, e->path, strnlen(e->path, TSF_COPY_MAX));
+		}
+	}
+	p = PUT(p, "}}");
+	c->pos = (size_t)(p - c->buf);
+}
+
 /* No reset: a thread's spans are written as they close, and they nest in time anyway. */
 static const struct spans_ops chrome_ops = { NULL, on_close, on_instant, on_counter, NULL };
 
@@ -626,7 +672,9 @@ int chrome_add(struct chrome *c, struct spans *sp)
 		if (th->name)
 			meta(c, "thread_name", "name", th->name, strlen(th->name), 1);
 		meta(c, "thread_sort_index", "sort_index", num, (size_t)(put_u64(num, i) - num), 0);
+		spans_set_io(sp, on_io);
 		e = spans_run(sp, i, &chrome_ops, c);
+		spans_set_io(sp, NULL);
 		if (e < 0 && !rc)
 			rc = e;
 		c->threads++;

@@ -84,6 +84,7 @@
 
 #include "tscope.h"
 #include "export.h"
+#include "iomap.h"
 #include "perfetto-out.h"
 
 #define BUF_SIZE   (256u << 10)
@@ -113,6 +114,12 @@
 #define EVENT_NAME_IID		      10
 #define EVENT_TRACK_UUID	      11
 #define EVENT_COUNTER_VALUE	      30
+#define EVENT_ANNOTATIONS	      4 /* debug_annotations */
+#define EVENT_CATEGORIES	      22
+#define EVENT_NAME		      23 /* a name not interned */
+#define ANN_INT			      4	 /* DebugAnnotation.int_value */
+#define ANN_STRING		      6	 /* DebugAnnotation.string_value */
+#define ANN_NAME		      10 /* DebugAnnotation.name */
 #define TYPE_SLICE_BEGIN	      1
 #define TYPE_SLICE_END		      2
 #define TYPE_INSTANT		      3
@@ -923,6 +930,87 @@ static int on_reset(void *ctx)
 	return x->err;
 }
 
+/* A debug annotation name = v, at p (NULL: only its size). */
+static size_t annotation(unsigned char *p, const char *name, int64_t v)
+{
+	size_t n = strlen(name);
+	size_t body =
+	    field_len(TAG_LEN(ANN_NAME), n) + vfield_len(TAG_VARINT(ANN_INT), (uint64_t)v);
+
+	if (p) {
+		p = put_head(p, TAG_LEN(EVENT_ANNOTATIONS), body);
+		p = put_head(p, TAG_LEN(ANN_NAME), n);
+		memcpy(p, name, n);
+		put_vfield(p + n, TAG_VARINT(ANN_INT), (uint64_t)v);
+	}
+	return field_len(TAG_LEN(EVENT_ANNOTATIONS), body);
+}
+
+/*
+ * An I/O or wait call: a slice of its own in its caller (BEGIN, END), named by the call
+ * (not interned: there are few), its category "io" or "wait", its arguments as debug
+ * annotations.  It comes at its end, after everything before its start.
+ */
+static void on_io(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_io *e)
+{
+	struct perfetto *x = ctx;
+	const char *op = iomap_op_name(e->op), *cat = e->sub == TSF_EXT_IO ? "io" : "wait";
+	size_t on = strlen(op), cn = strlen(cat), pn = 0, pc = 0, ann = 0, te, pkt;
+	unsigned char buf[6 * 48], *p, *a;
+	uint64_t t;
+
+	(void)stack;
+	(void)depth;
+	if (x->ignore)
+		return;
+	a = buf;
+	a += annotation(a, "result", e->result);
+	a += annotation(a, "wait_ns", (int64_t)e->wait);
+	if (e->sub == TSF_EXT_IO) {
+		a += annotation(a, "fd", e->fd);
+		a += annotation(a, "bytes", (int64_t)e->bytes);
+	}
+	ann = (size_t)(a - buf);
+	if (e->path) {
+		pn = strnlen(e->path, TSF_COPY_MAX);
+		pc = clean_len(e->path, pn);
+		/* name "path", string_value */
+		ann +=
+		    field_len(TAG_LEN(EVENT_ANNOTATIONS),
+			      field_len(TAG_LEN(ANN_NAME), 4) + field_len(TAG_LEN(ANN_STRING), pc));
+	}
+	te = vfield_len(TAG_VARINT(EVENT_TYPE), TYPE_SLICE_BEGIN) +
+	     field_len(TAG_LEN(EVENT_NAME), on) + field_len(TAG_LEN(EVENT_CATEGORIES), cn) + ann;
+	t = event_time(x, e->start);
+	pkt = vfield_len(TAG_VARINT(PACKET_TIMESTAMP), t - x->last) +
+	      field_len(TAG_LEN(PACKET_TRACK_EVENT), te) + x->tail_len;
+	p = room(x, field_len(TAG_LEN(TRACE_PACKET), pkt));
+	if (!p)
+		return;
+	p = put_head(p, TAG_LEN(TRACE_PACKET), pkt);
+	p = put_time(x, p, t);
+	p = put_head(p, TAG_LEN(PACKET_TRACK_EVENT), te);
+	p = put_vfield(p, TAG_VARINT(EVENT_TYPE), TYPE_SLICE_BEGIN);
+	p = put_head(p, TAG_LEN(EVENT_NAME), on);
+	memcpy(p, op, on);
+	p = put_head(p + on, TAG_LEN(EVENT_CATEGORIES), cn);
+	memcpy(p, cat, cn);
+	p += cn;
+	memcpy(p, buf, (size_t)(a - buf));
+	p += a - buf;
+	if (e->path) {
+		p = put_head(p, TAG_LEN(EVENT_ANNOTATIONS),
+			     field_len(TAG_LEN(ANN_NAME), 4) + field_len(TAG_LEN(ANN_STRING), pc));
+		p = put_head(p, TAG_LEN(ANN_NAME), 4);
+		memcpy(p, "path", 4);
+		p = put_head(p + 4, TAG_LEN(ANN_STRING), pc);
+		p = put_clean(p, e->path, pn);
+	}
+	memcpy(p, x->tail, x->tail_len);
+	done(x, p + x->tail_len);
+	on_close(x, NULL, 0, e->end);
+}
+
 static const struct spans_ops perfetto_ops = { on_open, on_close, on_instant, on_counter,
 					       on_reset };
 
@@ -958,7 +1046,9 @@ static int add_thread(struct perfetto *x, size_t i)
 	x->mark = 0;
 	set_lim(x);
 	thread_head(x);
+	spans_set_io(x->sp, on_io);
 	rc = spans_run(x->sp, i, &perfetto_ops, x);
+	spans_set_io(x->sp, NULL);
 	x->staging = 0;
 	set_lim(x);
 	flush(x);

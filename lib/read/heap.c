@@ -380,6 +380,7 @@ int heap_build(struct heap **hp, struct reader *r)
 	size_t n = reader_thread_count(r), live = 0;
 	struct src *s = NULL, **q = NULL;
 	struct heap *h;
+	uint64_t events = 0;
 	int rc = 0;
 
 	*hp = NULL;
@@ -413,6 +414,7 @@ int heap_build(struct heap **hp, struct reader *r)
 		rc = apply(h, top->thread, &top->ev);
 		if (rc < 0)
 			goto out;
+		events++;
 		rc = advance(top);
 		if (rc < 0)
 			goto out;
@@ -428,9 +430,9 @@ out:
 		reader_cursor_fini(&s[i].c);
 	free(s);
 	free(q);
-	if (rc < 0) {
+	if (rc < 0 || !events) { /* EXT events, none of memory (I/O only): no heap */
 		heap_free(h);
-		return rc;
+		return rc < 0 ? rc : 0;
 	}
 	free(h->tab); /* what the threads need is in their notes and leaks now */
 	h->tab = NULL;

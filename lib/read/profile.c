@@ -86,6 +86,13 @@ static void p_memory(void *ctx, struct spans_frame *stack, size_t depth, const s
 	calltree_memory(&p->tree, stack, depth, m);
 }
 
+static void p_io(void *ctx, struct spans_frame *stack, size_t depth, const struct spans_io *e)
+{
+	struct profile *p = ctx;
+
+	calltree_io(&p->tree, stack, depth, e);
+}
+
 int profile_thread(struct profile *p, struct spans *sp, size_t i)
 {
 	int rc;
@@ -94,8 +101,10 @@ int profile_thread(struct profile *p, struct spans *sp, size_t i)
 		return TSCOPE_ENOMEM;
 	p->sp = sp;
 	spans_set_memory(sp, p_memory);
+	spans_set_io(sp, p_io);
 	rc = spans_run(sp, i, &profile_ops, p);
 	spans_set_memory(sp, NULL);
+	spans_set_io(sp, NULL);
 	if (p->tree.err || p->err)
 		return TSCOPE_ENOMEM;
 	if (p->compensate &&
@@ -130,6 +139,8 @@ static int row_node(void *ctx, uint32_t node, uint32_t depth)
 		return TSCOPE_ENOMEM;
 	row->calls += nd->calls;
 	row->self += nd->self;
+	row->wait += nd->wait;
+	row->io += nd->io;
 	row->mem_self.allocs += nd->allocs;
 	row->mem_self.bytes += nd->bytes;
 	row->mem_self.net += nd->net;
@@ -157,7 +168,7 @@ int profile_rows(struct profile *p, size_t nnames)
 		return TSCOPE_ENOMEM;
 	for (size_t i = 0; i < nnames; i++)
 		p->rows[i] =
-		    (struct profile_row){ 0, 0, 0, UINT64_MAX, 0, { 0, 0, 0 }, { 0, 0, 0 } };
+		    (struct profile_row){ 0, 0, 0, UINT64_MAX, 0, { 0, 0, 0 }, { 0, 0, 0 }, 0, 0 };
 	memset(p->active, 0, nnames * sizeof(*p->active));
 	p->rows_n = nnames;
 	p->path_n = 0;

@@ -24,6 +24,7 @@
 struct profile_row {
 	uint64_t calls, incl, self, min, max; /* ns; min is UINT64_MAX without calls */
 	struct calltree_mem mem_self, mem_incl; /* memory events, as times are counted */
+	uint64_t wait, io; /* ns off the CPU in I/O and wait calls, and those calls, as self */
 };
 
 struct profile {

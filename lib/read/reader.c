@@ -1641,6 +1641,7 @@ int reader__next(struct reader_cursor *c, struct reader_event *ev)
 			ev->arg = w & TSF_EXT_ARG_MASK;
 			ev->addr = n > 0 ? le64toh(e[1].word) & TSF_ADDR_MASK : 0;
 			ev->value = n > 1 ? (int64_t)(le64toh(e[2].word) & TSF_ADDR_MASK) : 0;
+			ev->more = n > 2 ? le64toh(e[3].word) & TSF_ADDR_MASK : 0;
 			c->pos = e + 1 + n;
 			return 1;
 		default:

@@ -87,7 +87,7 @@ struct reader_info {
 	uint64_t file_size;	 /* bytes */
 	uint64_t chunks;	 /* chunks read, END excluded, malformed and unknown included */
 	uint64_t event_chunks;	 /* EVENTS chunks indexed */
-	uint64_t ext_chunks;	 /* of them, with EXT events (TSF_EF_EXT): memory events */
+	uint64_t ext_chunks;	 /* of them, with EXT events (TSF_EF_EXT): memory, I/O, waits */
 	uint64_t slots;		 /* 16-byte event slots in them (multi-slot events count each) */
 	uint64_t lost;		 /* events the runtime dropped: sum of the EVENTS lost fields, or
 				    the END total when that is larger (chunks it failed to write) */
@@ -241,7 +241,7 @@ enum reader_kind {
 	READER_EV_INSTANT = TSF_KIND_INSTANT, /* addr: name pointer */
 	READER_EV_COUNTER = TSF_KIND_COUNTER, /* addr: name pointer; value: the sample */
 	READER_EV_EXT = TSF_KIND_EXT,	/* a library call: len its subtype (TSF_EXT_*), arg its
-					 argument, addr and value its first two payload
+					 argument, addr, value and more its payload
 					 values (0 where it has fewer) */
 	READER_EV_EXIT = TSF_KIND_EXIT, /* addr: function */
 	READER_EV_END = TSF_KIND_END,	/* the innermost BEGIN or COPY scope ends */
@@ -271,6 +271,7 @@ struct reader_event {
 	int64_t value;
 	const char *text; /* COPY: NUL-terminated, valid until the next reader_next() */
 	uint64_t arg;	  /* EXT: the argument in its first slot */
+	uint64_t more;	  /* EXT: its third payload value */
 	uint32_t len;	  /* COPY: bytes of text (it may hold NULs of its own); EXT: subtype */
 	uint32_t kind;	  /* enum reader_kind */
 };

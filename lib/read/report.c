@@ -29,6 +29,7 @@
 #include "calltree.h"
 #include "profile.h"
 #include "heap.h"
+#include "report-io.h"
 #include "units.h"
 
 /* ---- formatting ----------------------------------------------------------------------- */
@@ -72,6 +73,7 @@ struct report {
 	uint32_t *depth; /* of each node */
 	size_t depth_cap;
 	int mem;		   /* memory columns */
+	int wait;		   /* the wait column (the trace has I/O or wait events) */
 	struct calltree_mem *incl; /* tree: each node's with its subtree */
 	size_t incl_cap;
 
@@ -79,6 +81,8 @@ struct report {
 	struct profile prof;
 	struct item *items;
 	size_t items_cap;
+
+	struct report_io *io; /* --io */
 
 	/* --compensate, flat: the costs per event of the traces, and traces without one */
 	double cost_lo, cost_hi;
@@ -92,7 +96,9 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 	*rp = NULL;
 	if (!rep)
 		return TSCOPE_ENOMEM;
-	if (o->flat && profile_reset(&rep->prof) < 0) {
+	if ((o->flat && profile_reset(&rep->prof) < 0) ||
+	    (o->io && report_io_open(&rep->io, names) < 0)) {
+		profile_fini(&rep->prof);
 		free(rep);
 		return TSCOPE_ENOMEM;
 	}
@@ -228,15 +234,21 @@ static void put_indented(struct report *rep, uint32_t depth, uint32_t name)
 	fputc('\n', rep->out);
 }
 
+/* Self time on the CPU: without the time waiting (never below 0). */
+static uint64_t on_cpu(uint64_t self, uint64_t wait)
+{
+	return self > wait ? self - wait : 0;
+}
+
 /* Siblings of the tree in the order of --sort: see item_cmp(). */
 static int tree_cmp(void *ctx, uint32_t a, uint32_t b)
 {
 	const struct report *rep = ctx;
 	const struct calltree_node *na = &rep->tree.nodes[a], *nb = &rep->tree.nodes[b];
-	uint64_t ka =
-	    sort_key(rep->o.sort, na->incl, na->self, na->calls, rep->mem ? rep->incl[a].bytes : 0);
-	uint64_t kb =
-	    sort_key(rep->o.sort, nb->incl, nb->self, nb->calls, rep->mem ? rep->incl[b].bytes : 0);
+	uint64_t ka = sort_key(rep->o.sort, na->incl, on_cpu(na->self, na->wait), na->calls,
+			       rep->mem ? rep->incl[a].bytes : 0);
+	uint64_t kb = sort_key(rep->o.sort, nb->incl, on_cpu(nb->self, nb->wait), nb->calls,
+			       rep->mem ? rep->incl[b].bytes : 0);
 	const char *sa, *sb;
 	size_t la, lb;
 	int c;
@@ -264,7 +276,11 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 		return 0;
 	put_time(rep, nd->incl, rep->wt);
 	fputs("  ", rep->out);
-	put_time(rep, nd->self, rep->wt);
+	put_time(rep, on_cpu(nd->self, nd->wait), rep->wt);
+	if (rep->wait) {
+		fputs("  ", rep->out);
+		put_time(rep, nd->wait, rep->wt);
+	}
 	fprintf(rep->out, "  %*" PRIu64 "  ", rep->wc, nd->calls);
 	put_time(rep, nd->calls ? nd->incl / nd->calls : 0, rep->wt);
 	fputs("  ", rep->out);
@@ -351,8 +367,10 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	rep->wc = digits(max_calls);
 	if (rep->wc < 5)
 		rep->wc = 5;
-	fprintf(rep->out, "%*s  %*s  %*s  %*s  %7s  ", rep->wt, "incl", rep->wt, "self", rep->wc,
-		"calls", rep->wt, "avg", "thread");
+	fprintf(rep->out, "%*s  %*s  ", rep->wt, "incl", rep->wt, "self");
+	if (rep->wait)
+		fprintf(rep->out, "%*s  ", rep->wt, "wait");
+	fprintf(rep->out, "%*s  %*s  %7s  ", rep->wc, "calls", rep->wt, "avg", "thread");
 	if (rep->mem)
 		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
 	fputs("function\n", rep->out);
@@ -384,13 +402,13 @@ static void print_flat(struct report *rep)
 		}
 		it = &rep->items[n++];
 		it->incl = row->incl;
-		it->self = row->self;
+		it->self = on_cpu(row->self, row->wait);
 		it->calls = row->calls;
 		it->bytes = row->mem_self.bytes;
 		it->name = names_str(rep->names, (uint32_t)i, &it->len);
 		it->key = i;
 		it->idx = (uint32_t)i;
-		total_self += row->self;
+		total_self += it->self;
 		if (row->calls > max_calls)
 			max_calls = row->calls;
 		if (row->incl > max_t)
@@ -420,9 +438,11 @@ static void print_flat(struct report *rep)
 					   : "");
 	} else if (rep->o.compensate)
 		fputs("not compensated: the traces hold no measured cost per event\n", rep->out);
-	fprintf(rep->out, "%*s  %6s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wt, "self", "self%",
-		wc, "calls", wt, "incl", wt, "avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt,
-		"max");
+	fprintf(rep->out, "%*s  %6s  ", wt, "self", "self%");
+	if (rep->wait)
+		fprintf(rep->out, "%*s  ", wt, "wait");
+	fprintf(rep->out, "%*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wc, "calls", wt, "incl", wt,
+		"avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt, "max");
 	if (rep->mem)
 		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
 	fputs("function\n", rep->out);
@@ -430,9 +450,13 @@ static void print_flat(struct report *rep)
 		const struct item *it = &rep->items[i];
 		const struct profile_row *row = &rep->prof.rows[it->idx];
 
-		put_time(rep, row->self, wt);
+		put_time(rep, it->self, wt);
 		fputs(" ", rep->out);
-		put_pct(rep->out, row->self, total_self);
+		put_pct(rep->out, it->self, total_self);
+		if (rep->wait) {
+			fputs("  ", rep->out);
+			put_time(rep, row->wait, wt);
+		}
 		fprintf(rep->out, "  %*" PRIu64 "  ", wc, row->calls);
 		put_time(rep, row->incl, wt);
 		fputs("  ", rep->out);
@@ -497,6 +521,8 @@ int report_add(struct report *rep, struct spans *sp)
 	const struct heap_totals *heap;
 	int rc = 0, shown = 0;
 
+	if (rep->io)
+		return report_io_add(rep->io, sp, rep->o.has_tid, rep->o.tid, &rep->threads);
 	if (rep->o.flat && rep->o.compensate) {
 		double c = reader_event_cost_ns(r);
 
@@ -515,6 +541,13 @@ int report_add(struct report *rep, struct spans *sp)
 	else if (!rep->o.flat)
 		rep->mem = 0;
 	spans_set_memory(sp, rep->mem ? calltree_memory : NULL);
+	if (spans_io_events(sp, &rc) > 0)
+		rep->wait = 1;
+	else if (!rep->o.flat)
+		rep->wait = 0;
+	if (rc < 0)
+		return rc;
+	spans_set_io(sp, rep->wait ? calltree_io : NULL);
 
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
 		const struct reader_thread *th = reader_thread(r, i);
@@ -562,9 +595,15 @@ int report_finish(struct report *rep)
 {
 	int rc;
 
-	if (rep->o.flat && rep->threads)
+	if (rep->o.flat && rep->threads && !rep->io)
 		print_flat(rep);
 	rc = rep->err;
+	if (rep->io) {
+		int e = report_io_finish(rep->io, rep->out, rep->o.ns);
+
+		if (!rc)
+			rc = e;
+	}
 	calltree_fini(&rep->tree);
 	profile_fini(&rep->prof);
 	free(rep->node_name);

@@ -37,6 +37,7 @@ struct report_opts {
 	int ns;		       /* times as integer nanoseconds, sizes as integer bytes */
 	int compensate;	       /* take the recorder's measured cost per event out of the
 				  times (see calltree_compensate()) */
+	int io;		       /* the I/O and waiting tables instead (report-io.h) */
 };
 
 struct report; /* a report being written */

@@ -23,6 +23,7 @@
 #include "tscope.h"
 #include "spans.h"
 #include "heap.h"
+#include "iomap.h"
 #include "symtab.h"
 
 /* ---- spans ---------------------------------------------------------------------------- */
@@ -88,6 +89,9 @@ struct spans {
 	void (*progress)(void *ctx, uint64_t n);
 	void *progress_ctx;
 	spans_memory_fn memory;
+	spans_io_fn io;
+	struct iomap *iomap; /* built on the first run that delivers I/O events */
+	int iomap_rc;	     /* 1 once built (or failed: then negative) */
 	struct heap *heap; /* built on the first run of a trace with memory events */
 	int heap_rc;	   /* 1 once built (or failed: then negative) */
 	uint32_t heap_name;
@@ -456,6 +460,7 @@ void spans_close(struct spans *sp)
 		return;
 	symbolizer_free(sp->sym);
 	heap_free(sp->heap);
+	iomap_free(sp->iomap);
 	free(sp->contest);
 	free(sp->map_keys);
 	free(sp->map_vals);
@@ -481,6 +486,33 @@ void spans_set_progress(struct spans *sp, void (*progress)(void *ctx, uint64_t n
 {
 	sp->progress = progress;
 	sp->progress_ctx = ctx;
+}
+
+void spans_set_io(struct spans *sp, spans_io_fn io)
+{
+	sp->io = io;
+}
+
+/* The fd -> path map, built once. */
+static int io_map(struct spans *sp)
+{
+	if (!sp->iomap_rc) {
+		sp->iomap_rc = iomap_build(&sp->iomap, sp->r);
+		if (!sp->iomap_rc)
+			sp->iomap_rc = 1;
+	}
+	return sp->iomap_rc < 0 ? sp->iomap_rc : 0;
+}
+
+uint64_t spans_io_events(struct spans *sp, int *err)
+{
+	*err = io_map(sp);
+	return *err ? 0 : iomap_events(sp->iomap);
+}
+
+spans_io_fn spans_get_io(const struct spans *sp)
+{
+	return sp->io;
 }
 
 void spans_set_memory(struct spans *sp, spans_memory_fn memory)
@@ -845,6 +877,37 @@ static void memory_event(struct run *u, const struct reader_event *ev, uint64_t 
 	}
 }
 
+/* An I/O or wait event: its span ends at t, within the innermost frame. */
+static void io_event(struct run *u, const struct reader_event *ev, uint64_t t)
+{
+	struct spans *sp = u->sp;
+	uint64_t dur = ev->addr, ticks0 = ev->ticks > dur ? ev->ticks - dur : 0;
+	uint64_t ns = reader_ns(sp->r, ev->ticks) - reader_ns(sp->r, ticks0);
+	int64_t result = (int64_t)((uint64_t)ev->value << 4) >> 4; /* 60 bits, signed */
+	struct spans_io e = {
+		t > ns ? t - ns : 0, t, ev->len, (uint32_t)ev->arg & 0xff, -1, result, 0, ns, NULL
+	};
+
+	if (u->depth && e.start < sp->stack[u->depth - 1].start)
+		e.start = sp->stack[u->depth - 1].start;
+	if (ev->len == TSF_EXT_IO) {
+		e.fd = (int32_t)(uint32_t)(ev->arg >> 8);
+		e.bytes = iomap_op_dir(e.op) && result > 0 ? (uint64_t)result : 0;
+		if (ev->more >= TSF_IO_NO_CPU)
+			e.wait = 0;
+		else
+			e.wait = e.end - e.start > ev->more ? e.end - e.start - ev->more : 0;
+		if (e.op == TSF_IO_OPEN || e.op == TSF_IO_OPENAT)
+			e.fd = result >= 0 ? (int32_t)result : -1;
+		if (e.fd >= 0) /* a close's file is the one it closed */
+			e.path = iomap_path(sp->iomap, e.fd,
+					    e.op == TSF_IO_CLOSE ? ev->ticks - 1 : ev->ticks);
+	} else {
+		e.wait = e.end - e.start;
+	}
+	sp->io(u->ctx, sp->stack, u->depth, &e);
+}
+
 /* Everything but ENTER and an EXIT that matches the top frame. */
 static void slow_event(struct run *u, const struct reader_event *ev)
 {
@@ -901,6 +964,8 @@ static void slow_event(struct run *u, const struct reader_event *ev)
 	case READER_EV_EXT:
 		if (heap_is_memory(ev->len))
 			memory_event(u, ev, t);
+		else if (sp->io && iomap_is_io(ev->len))
+			io_event(u, ev, t);
 		break;
 	default:
 		break;
@@ -965,6 +1030,8 @@ run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int
 		return sp->heap_rc;
 	if (sp->heap)
 		heap_rewind(sp->heap, i);
+	if (sp->io && io_map(sp) < 0)
+		return sp->iomap_rc;
 	memset(&u, 0, sizeof(u));
 	memset(&sp->stats, 0, sizeof(sp->stats));
 	u.sp = sp;

@@ -168,6 +168,33 @@ spans_memory_fn spans_get_memory(const struct spans *sp);
 struct heap_totals;
 const struct heap_totals *spans_heap(struct spans *sp, int *err);
 
+/* ---- I/O and waiting ------------------------------------------------------------------ */
+
+/* An I/O or wait event (EXT IO or WAIT: format.h) of the thread being read. */
+struct spans_io {
+	uint64_t start, end; /* ns: the call's span, within the innermost frame */
+	uint32_t sub;	     /* TSF_EXT_IO or TSF_EXT_WAIT */
+	uint32_t op;	     /* TSF_IO_* (iomap_op_name()) */
+	int32_t fd;	     /* IO: the fd (an open's: the one it returned, or -1); WAIT: -1 */
+	int64_t result;	     /* bytes, an fd, 0, or -errno (WAIT: the call's return) */
+	uint64_t bytes;	     /* IO: bytes read or written (the result when positive) */
+	uint64_t wait;	     /* ns off the CPU: a WAIT's whole span; an IO's span minus its
+				CPU time (0 when that was not measured) */
+	const char *path;    /* IO: the file of fd, NULL when not known (iomap.h) */
+};
+
+/*
+ * io(ctx, stack, depth, e) is called for each I/O or wait event, like memory() above,
+ * after the events of its span (it is delivered at its end).  NULL: none delivered.
+ */
+typedef void (*spans_io_fn)(void *ctx, struct spans_frame *stack, size_t depth,
+			    const struct spans_io *e);
+void spans_set_io(struct spans *sp, spans_io_fn io);
+
+/* How many I/O and wait events the trace holds (0 on error: *err set). */
+uint64_t spans_io_events(struct spans *sp, int *err);
+spans_io_fn spans_get_io(const struct spans *sp);
+
 /*
  * Prepare to convert the trace r: a symbolizer is set up from its MODULE records (the
  * files are opened on first use).  Names go into names, which must outlive *sp.

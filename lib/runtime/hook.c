@@ -223,3 +223,104 @@ TSCOPE_API TS_NOINSTR void tscope_free(const void *p)
 {
 	tscope_memory(TSCOPE_MEM_FREE, TSCOPE_MEM_API, p, 0);
 }
+
+/* An EXT event with three payload values: record_ext()'s steps. */
+static inline TS_NOINSTR void record_ext3(uint64_t word, uint64_t a, uint64_t b, uint64_t c)
+{
+	struct tscope__thread *t = &tscope__self;
+	uintptr_t base_neg = TS_LOAD(t->base_neg), room = TS_LOAD(t->room);
+	uintptr_t bytes = 4 * sizeof(struct tsf_event);
+	uint64_t time = tscope__clock_read();
+	struct tsf_event *p = tscope__reserve(t, bytes);
+	uintptr_t off = (uintptr_t)p + base_neg;
+	struct tsf_event ev[4] = { { 0, word },
+				   { time, TSF_WORD(TSF_KIND_EXT, a & TSF_ADDR_MASK) },
+				   { time, TSF_WORD(TSF_KIND_EXT, b & TSF_ADDR_MASK) },
+				   { time, TSF_WORD(TSF_KIND_EXT, c & TSF_ADDR_MASK) } };
+
+	if (TS_UNLIKELY(off >= room || room - off < bytes)) {
+		tscope__slow(ev, 4, p);
+		return;
+	}
+	memcpy(p + 1, ev + 1, 3 * sizeof(*ev));
+	p->word = word;
+	__asm__ __volatile__("" ::: "memory");
+	p->time = time;
+}
+
+_Static_assert((int)TSCOPE_IO_CLOSE == (int)TSF_IO_CLOSE &&
+		   (int)TSCOPE_IO_MUTEX_LOCK == (int)TSF_IO_MUTEX_LOCK &&
+		   (int)TSCOPE_IO_JOIN + 1 == (int)TSF_IO_OPS,
+	       "tscope.h and format.h number the I/O calls alike");
+
+/* The counter as the events read it: the slow clock when the native one is not used. */
+static inline TS_NOINSTR uint64_t io_now(void)
+{
+	return TS_LIKELY(tscope__clock_source == TS_CLOCK_NATIVE) ? tscope__clock_read()
+								  : tscope__clock_slow();
+}
+
+/*
+ * I/O and waiting (libtscope-io).  Like tscope_memory(), nothing of the runtime's own:
+ * its threads, its cold path (whose writes and locks reach the wrappers too), before
+ * it is initialized, or with no session.
+ */
+TSCOPE_API TS_NOINSTR uint64_t tscope_io_start(void)
+{
+	struct tscope__thread *t = &tscope__self;
+
+	if (TS_UNLIKELY(t->ignore || TS_LOAD(t->busy) == TS_BUSY_SELF ||
+			!TS_LOAD(tscope__rt.inited) || TS_LOAD(tscope__rt.state) == TS_OFF))
+		return 0;
+	return io_now() | 1; /* never 0 */
+}
+
+/* Up to 7 bytes of s[at, len), the first in the low byte. */
+static inline TS_NOINSTR uint64_t bytes7(const char *s, size_t at, size_t len)
+{
+	uint64_t v = 0;
+
+	for (size_t k = 0; k < 7 && at + k < len; k++)
+		v |= (uint64_t)(unsigned char)s[at + k] << (8 * k);
+	return v;
+}
+
+/* The path fd was opened with, as PATH events of TSF_IO_PATH_PIECE bytes each. */
+static TS_NOINSTR void record_path(int fd, const char *path)
+{
+	size_t len = strnlen(path, TSF_COPY_MAX);
+	uint64_t arg = (uint32_t)fd | (uint64_t)len << 40;
+
+	for (size_t at = 0, piece = 0; at < len; at += TSF_IO_PATH_PIECE, piece++)
+		record_ext3(TSF_EXT_WORD(TSF_EXT_PATH, arg | piece << 32), bytes7(path, at, len),
+			    bytes7(path, at + 7, len), bytes7(path, at + 14, len));
+}
+
+/* A value of a payload slot: 60 bits, negative ones in two's complement. */
+#define IO_VALUE(v) ((uint64_t)(v)&TSF_ADDR_MASK)
+
+TSCOPE_API TS_NOINSTR void tscope_io(int op, int fd, uint64_t start, uint64_t end, int64_t result,
+				     uint64_t cpu_ns, const char *path)
+{
+	uint64_t arg = ((uint64_t)(uint32_t)fd << 8) | ((unsigned)op & 0xffu);
+
+	if (!start || !end ||
+	    TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
+		return;
+	if (path) /* before the open event: the reader gives it to the next one */
+		record_path(fd, path);
+	record_ext3(TSF_EXT_WORD(TSF_EXT_IO, arg), end > start ? end - start : 0, IO_VALUE(result),
+		    cpu_ns >= TSF_IO_NO_CPU ? TSF_IO_NO_CPU : cpu_ns);
+}
+
+TSCOPE_API TS_NOINSTR void tscope_wait(int op, uint64_t start, int64_t result)
+{
+	uint64_t end;
+
+	if (!start ||
+	    TS_UNLIKELY(tscope__self.ignore || TS_LOAD(tscope__self.busy) == TS_BUSY_SELF))
+		return;
+	end = io_now();
+	record_ext(TSF_EXT_WORD(TSF_EXT_WAIT, (unsigned)op & 0xffu), end > start ? end - start : 0,
+		   IO_VALUE(result), 2);
+}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io.c - libtscope-io: I/O calls and calls that wait, passed through to libc and
+ * recorded as I/O and wait events (tscope_io(), tscope_wait()).
+ *
+ * Its own library, like libtscope-malloc, so that a program recorded without `tscope
+ * record --io` pays nothing: record preloads it before libtscope.so and sets
+ * TSCOPE_IO=1; a program may instead link it (-ltscope-io before -ltscope) and run
+ * with TSCOPE_IO=1.  Without TSCOPE_IO=1 every wrapper only passes the call on.
+ *
+ * The real functions are found with dlsym(RTLD_NEXT) on first use (dlsym() allocates,
+ * it does not read or wait).  Only calls through the dynamic symbols are seen: libc's
+ * own (stdio's writes, sleep()'s nanosleep) go to its internal names.
+ *
+ * An I/O call is measured in wall time and in the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID: two more system calls per I/O call), read just outside the
+ * wall time's span so that a call that never left the CPU shows no time off it; the
+ * reader counts the difference, the time off the CPU, as waiting (a read that blocked).  A waiting call
+ * is waiting for its whole time.  pthread_mutex_lock() first tries the lock: only a
+ * lock that was taken, and waited for, is an event.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tscope.h"
+#include "compiler.h"
+
+#define WRAP __attribute__((visibility("default"), no_instrument_function))
+
+static int on; /* TSCOPE_IO=1 */
+
+static TS_NOINSTR __attribute__((constructor)) void io_init(void)
+{
+	const char *v = getenv("TSCOPE_IO");
+
+	__atomic_store_n(&on, v && strcmp(v, "1") == 0, __ATOMIC_RELEASE);
+}
+
+/* The next definition of name, found once.  Without one (a libc without it) nothing can
+ * be passed on: abort() rather than pretend. */
+static TS_NOINSTR void *real(const char *name, void **slot)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	if (TS_UNLIKELY(!f)) {
+		f = dlsym(RTLD_NEXT, name);
+		if (!f)
+			abort();
+		__atomic_store_n(slot, f, __ATOMIC_RELAXED);
+	}
+	return f;
+}
+
+#define REAL(name)                                                                                 \
+	({                                                                                         \
+		static void *next_;                                                                \
+		(__typeof__(&name))real(#name, &next_);                                            \
+	})
+
+/* The counter at the start, 0 when not recording (then the call is only passed on). */
+static inline TS_NOINSTR uint64_t start(void)
+{
+	return TS_UNLIKELY(__atomic_load_n(&on, __ATOMIC_RELAXED)) ? tscope_io_start() : 0;
+}
+
+static inline TS_NOINSTR uint64_t cpu_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return UINT64_MAX;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
+{
+	uint64_t c1 = cpu_now();
+
+	return c0 == UINT64_MAX || c1 == UINT64_MAX || c1 < c0 ? UINT64_MAX : c1 - c0;
+}
+
+/* Pass the call on; when recording, as an I/O event of op on fd (path: an open's). */
+#define IO_CALL(type, op, fd, path, call)                                                          \
+	do {                                                                                       \
+		uint64_t s_, t_, c_;                                                               \
+		type r_;                                                                           \
+		int e_;                                                                            \
+                                                                                                   \
+		if (TS_LIKELY(!start()))                                                           \
+			return call;                                                               \
+		c_ = cpu_now();                                                                    \
+		s_ = tscope_io_start();                                                            \
+		r_ = call;                                                                         \
+		e_ = errno;                                                                        \
+		t_ = tscope_io_start();                                                            \
+		c_ = cpu_since(c_);                                                                \
+		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, c_, (path));      \
+		errno = e_;                                                                        \
+		return r_;                                                                         \
+	} while (0)
+
+/* The same for a call that waits: its result, or -errno for -1. */
+#define WAIT_CALL(type, op, call)                                                                  \
+	do {                                                                                       \
+		uint64_t s_ = start();                                                             \
+		type r_;                                                                           \
+		int e_;                                                                            \
+                                                                                                   \
+		if (TS_LIKELY(!s_))                                                                \
+			return call;                                                               \
+		r_ = call;                                                                         \
+		e_ = errno;                                                                        \
+		tscope_wait(op, s_, (int64_t)r_ == -1 ? -(int64_t)e_ : (int64_t)r_);               \
+		errno = e_;                                                                        \
+		return r_;                                                                         \
+	} while (0)
+
+WRAP ssize_t read(int fd, void *buf, size_t n)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_READ, fd, NULL, REAL(read)(fd, buf, n));
+}
+
+WRAP ssize_t write(int fd, const void *buf, size_t n)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_WRITE, fd, NULL, REAL(write)(fd, buf, n));
+}
+
+WRAP ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_PREAD, fd, NULL, REAL(pread)(fd, buf, n, off));
+}
+
+WRAP ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_PWRITE, fd, NULL, REAL(pwrite)(fd, buf, n, off));
+}
+
+/* What a program built with _FILE_OFFSET_BITS=64 calls (the same functions on LP64). */
+WRAP ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_PREAD, fd, NULL, REAL(pread)(fd, buf, n, off));
+}
+
+WRAP ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_PWRITE, fd, NULL, REAL(pwrite)(fd, buf, n, off));
+}
+
+WRAP ssize_t readv(int fd, const struct iovec *iov, int n)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_READV, fd, NULL, REAL(readv)(fd, iov, n));
+}
+
+WRAP ssize_t writev(int fd, const struct iovec *iov, int n)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_WRITEV, fd, NULL, REAL(writev)(fd, iov, n));
+}
+
+WRAP ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_SEND, fd, NULL, REAL(send)(fd, buf, n, flags));
+}
+
+WRAP ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_RECV, fd, NULL, REAL(recv)(fd, buf, n, flags));
+}
+
+WRAP ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
+		    socklen_t tolen)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_SENDTO, fd, NULL, REAL(sendto)(fd, buf, n, flags, to, tolen));
+}
+
+WRAP ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
+		      socklen_t *fromlen)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_RECVFROM, fd, NULL,
+		REAL(recvfrom)(fd, buf, n, flags, from, fromlen));
+}
+
+WRAP ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_SENDMSG, fd, NULL, REAL(sendmsg)(fd, msg, flags));
+}
+
+WRAP ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	IO_CALL(ssize_t, TSCOPE_IO_RECVMSG, fd, NULL, REAL(recvmsg)(fd, msg, flags));
+}
+
+WRAP int fsync(int fd)
+{
+	IO_CALL(int, TSCOPE_IO_FSYNC, fd, NULL, REAL(fsync)(fd));
+}
+
+WRAP int fdatasync(int fd)
+{
+	IO_CALL(int, TSCOPE_IO_FDATASYNC, fd, NULL, REAL(fdatasync)(fd));
+}
+
+WRAP int close(int fd)
+{
+	IO_CALL(int, TSCOPE_IO_CLOSE, fd, NULL, REAL(close)(fd));
+}
+
+/* open()'s third argument, there only when the flags create a file. */
+#define MODE_ARG(flags, mode)                                                                      \
+	do {                                                                                       \
+		if ((flags)&O_CREAT || ((flags)&O_TMPFILE) == O_TMPFILE) {                         \
+			va_list ap_;                                                               \
+                                                                                                   \
+			va_start(ap_, flags);                                                      \
+			mode = va_arg(ap_, mode_t);                                                \
+			va_end(ap_);                                                               \
+		}                                                                                  \
+	} while (0)
+
+/* The fd of an open is its result. */
+static inline TS_NOINSTR int open_done(int op, uint64_t s, const char *path, int fd, uint64_t c)
+{
+	int e = errno;
+	uint64_t t = tscope_io_start();
+
+	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, cpu_since(c), path);
+	errno = e;
+	return fd;
+}
+
+WRAP int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	uint64_t s, c;
+
+	MODE_ARG(flags, mode);
+	s = start();
+	if (TS_LIKELY(!s))
+		return REAL(open)(path, flags, mode);
+	c = cpu_now();
+	s = tscope_io_start();
+	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
+}
+
+WRAP int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	uint64_t s, c;
+
+	MODE_ARG(flags, mode);
+	s = start();
+	if (TS_LIKELY(!s))
+		return REAL(open)(path, flags, mode);
+	c = cpu_now();
+	s = tscope_io_start();
+	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
+}
+
+WRAP int openat(int dir, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	uint64_t s, c;
+
+	MODE_ARG(flags, mode);
+	s = start();
+	if (TS_LIKELY(!s))
+		return REAL(openat)(dir, path, flags, mode);
+	c = cpu_now();
+	s = tscope_io_start();
+	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
+}
+
+WRAP int openat64(int dir, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	uint64_t s, c;
+
+	MODE_ARG(flags, mode);
+	s = start();
+	if (TS_LIKELY(!s))
+		return REAL(openat)(dir, path, flags, mode);
+	c = cpu_now();
+	s = tscope_io_start();
+	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
+}
+
+/* ---- waiting ---------------------------------------------------------------------------- */
+
+WRAP int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	int rc = REAL(pthread_mutex_trylock)(m);
+	uint64_t s;
+
+	/* taken, or an answer of its own (EOWNERDEAD, EINVAL): no wait */
+	if (TS_LIKELY(rc != EBUSY))
+		return rc;
+	s = start();
+	rc = REAL(pthread_mutex_lock)(m);
+	if (s)
+		tscope_wait(TSCOPE_IO_MUTEX_LOCK, s, rc);
+	return rc;
+}
+
+WRAP int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	WAIT_CALL(int, TSCOPE_IO_COND_WAIT, REAL(pthread_cond_wait)(c, m));
+}
+
+WRAP int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+{
+	WAIT_CALL(int, TSCOPE_IO_COND_TIMEDWAIT, REAL(pthread_cond_timedwait)(c, m, t));
+}
+
+WRAP int sem_wait(sem_t *s)
+{
+	WAIT_CALL(int, TSCOPE_IO_SEM_WAIT, REAL(sem_wait)(s));
+}
+
+WRAP int sem_timedwait(sem_t *s, const struct timespec *t)
+{
+	WAIT_CALL(int, TSCOPE_IO_SEM_TIMEDWAIT, REAL(sem_timedwait)(s, t));
+}
+
+WRAP int poll(struct pollfd *fds, nfds_t n, int ms)
+{
+	WAIT_CALL(int, TSCOPE_IO_POLL, REAL(poll)(fds, n, ms));
+}
+
+WRAP int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask)
+{
+	WAIT_CALL(int, TSCOPE_IO_PPOLL, REAL(ppoll)(fds, n, t, mask));
+}
+
+WRAP int select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *t)
+{
+	WAIT_CALL(int, TSCOPE_IO_SELECT, REAL(select)(n, r, w, x, t));
+}
+
+WRAP int pselect(int n, fd_set *r, fd_set *w, fd_set *x, const struct timespec *t,
+		 const sigset_t *mask)
+{
+	WAIT_CALL(int, TSCOPE_IO_PSELECT, REAL(pselect)(n, r, w, x, t, mask));
+}
+
+WRAP int epoll_wait(int ep, struct epoll_event *ev, int n, int ms)
+{
+	WAIT_CALL(int, TSCOPE_IO_EPOLL_WAIT, REAL(epoll_wait)(ep, ev, n, ms));
+}
+
+WRAP int nanosleep(const struct timespec *t, struct timespec *left)
+{
+	WAIT_CALL(int, TSCOPE_IO_NANOSLEEP, REAL(nanosleep)(t, left));
+}
+
+WRAP int clock_nanosleep(clockid_t clk, int flags, const struct timespec *t, struct timespec *left)
+{
+	WAIT_CALL(int, TSCOPE_IO_CLOCK_NANOSLEEP, REAL(clock_nanosleep)(clk, flags, t, left));
+}
+
+WRAP unsigned sleep(unsigned sec)
+{
+	uint64_t s = start();
+	unsigned left;
+	int e;
+
+	if (TS_LIKELY(!s))
+		return REAL(sleep)(sec);
+	left = REAL(sleep)(sec);
+	e = errno;
+	tscope_wait(TSCOPE_IO_SLEEP, s, left); /* the seconds left when interrupted */
+	errno = e;
+	return left;
+}
+
+WRAP int usleep(useconds_t us)
+{
+	WAIT_CALL(int, TSCOPE_IO_USLEEP, REAL(usleep)(us));
+}
+
+WRAP pid_t waitpid(pid_t pid, int *status, int flags)
+{
+	WAIT_CALL(pid_t, TSCOPE_IO_WAITPID, REAL(waitpid)(pid, status, flags));
+}
+
+WRAP pid_t wait(int *status)
+{
+	WAIT_CALL(pid_t, TSCOPE_IO_WAIT, REAL(wait)(status));
+}
+
+WRAP int pthread_join(pthread_t t, void **ret)
+{
+	WAIT_CALL(int, TSCOPE_IO_JOIN, REAL(pthread_join)(t, ret));
+}
