@@ -250,6 +250,7 @@ static TS_NOINSTR void session_reset(const struct tscope__config *cfg, int keep_
 	tscope__pool_reset(bytes);
 	tscope__shm_session(cfg);
 	tscope__file_reset(cfg, keep_start);
+	tscope__filter_reset(cfg);
 }
 
 /*
@@ -289,6 +290,8 @@ TS_NOINSTR void tscope__writer_modules(int after_dlclose)
 	tscope__file_lock();
 	if (w.active)
 		tscope__file_scan(after_dlclose ? TS_MAPS_EXACT : 0);
+	if (after_dlclose)
+		tscope__filter_forget(); /* what is at those addresses now is named anew */
 	/* meanwhile the writer's scans leave unloads to this one */
 	if (after_dlclose)
 		__atomic_sub_fetch(&w.in_dlclose, 1, __ATOMIC_RELEASE);
