@@ -45,6 +45,7 @@
 
 #define STACK_MAX 4096 /* calls followed per thread; deeper ones are kept */
 #define TOP_SAID  3    /* throttled functions named at the end */
+#define DROP_CHUNK 16384 /* entries per DROP chunk */
 
 enum { F_DECIDED = 1, F_EXCL = 2, F_INCL = 4, F_THROTTLED = 8 };
 
@@ -85,6 +86,7 @@ static struct {
 	double ticks_per_ns;	       /* 0: not known yet */
 	struct fn *fns;
 	size_t fns_n, fns_cap;
+	struct fn *last; /* the entry fn_get() found last: calls come in runs */
 	struct fthread *threads;
 	char *(*demangle)(const char *, char *, size_t *, int *);
 	int demangle_looked;
@@ -114,6 +116,7 @@ TS_NOINSTR void tscope__filter_reset(const struct tscope__config *c)
 	free(fl.fns);
 	fl.fns = NULL;
 	fl.fns_n = fl.fns_cap = 0;
+	fl.last = NULL;
 	memcpy(fl.exclude, c->exclude, sizeof(fl.exclude));
 	memcpy(fl.include, c->include, sizeof(fl.include));
 	fl.max_depth = c->max_depth;
@@ -186,13 +189,16 @@ static TS_NOINSTR struct fn *fn_get(uint64_t addr)
 {
 	size_t k;
 
+	if (fl.last && fl.last->addr == addr && (fl.last->flags & F_DECIDED))
+		return fl.last;
 	if (fl.fns_cap) {
 		for (k = slot_of(addr, fl.fns_cap); fl.fns[k].addr; k = (k + 1) & (fl.fns_cap - 1)) {
 			if (fl.fns[k].addr != addr)
 				continue;
 			if (TS_UNLIKELY(!(fl.fns[k].flags & F_DECIDED)))
 				decide(&fl.fns[k]); /* forgotten at a dlclose() */
-			return &fl.fns[k];
+			fl.last = &fl.fns[k];
+			return fl.last;
 		}
 	}
 	if ((fl.fns_n + 1) * 2 > fl.fns_cap) {
@@ -211,6 +217,7 @@ static TS_NOINSTR struct fn *fn_get(uint64_t addr)
 		free(old);
 		fl.fns = nw;
 		fl.fns_cap = cap;
+		fl.last = NULL;
 	}
 	for (k = slot_of(addr, fl.fns_cap); fl.fns[k].addr; k = (k + 1) & (fl.fns_cap - 1))
 		;
@@ -472,13 +479,13 @@ TS_NOINSTR void tscope__filter_write(tscope__emit_fn emit, void *ctx, int last)
 {
 	struct tsf_drop head = { tscope__clock_slow(), 0, 0 };
 	struct tsf_drop_fn *out;
-	size_t n = 0;
+	size_t n = 0, at;
 
 	if (!fl.on)
 		return;
 	for (size_t i = 0; i < fl.fns_cap; i++)
 		n += fl.fns[i].addr && (fl.fns[i].calls || fl.fns[i].hidden);
-	out = n ? calloc(n, sizeof(*out)) : NULL;
+	out = calloc(n ? n : 1, sizeof(*out));
 	if (out) {
 		n = 0;
 		for (size_t i = 0; i < fl.fns_cap; i++) {
@@ -489,13 +496,19 @@ TS_NOINSTR void tscope__filter_write(tscope__emit_fn emit, void *ctx, int last)
 			out[n++] = (struct tsf_drop_fn){ e->addr, e->calls, e->incl, e->self,
 							 e->hidden, e->reasons, 0 };
 		}
-		head.count = (uint32_t)n;
 		head.reasons = (fl.exclude[0] ? TSF_DROP_EXCLUDE : 0) |
 			       (fl.include[0] ? TSF_DROP_INCLUDE : 0) |
 			       (fl.max_depth ? TSF_DROP_DEPTH : 0) |
 			       (fl.min_ns ? TSF_DROP_MIN_DUR : 0) |
 			       (fl.throttle_calls ? TSF_DROP_THROTTLE : 0);
-		emit(ctx, TSF_CHUNK_DROP, &head, sizeof(head), out, n * sizeof(*out), NULL, 0);
+		/* chunks a reader takes whole: it accepts metadata up to 1 MiB */
+		at = 0;
+		do { /* one chunk at least, empty when nothing was dropped */
+			head.count = (uint32_t)(n - at < DROP_CHUNK ? n - at : DROP_CHUNK);
+			emit(ctx, TSF_CHUNK_DROP, &head, sizeof(head), out + at,
+			     head.count * sizeof(*out), NULL, 0);
+			at += head.count;
+		} while (at < n);
 		free(out);
 	}
 	if (last)
@@ -524,5 +537,6 @@ TS_NOINSTR void tscope__filter_atfork_child(void)
 {
 	fl.threads = NULL; /* left to the parent's copy of the heap */
 	fl.fns = NULL;
+	fl.last = NULL;
 	fl.fns_n = fl.fns_cap = 0;
 }
