@@ -171,8 +171,8 @@ struct tsf_cost {
  * total.  Times in counter ticks.
  */
 struct tsf_drop {
-	uint64_t ticks;	 /* when it was written */
-	uint32_t count;	 /* struct tsf_drop_fn entries that follow */
+	uint64_t ticks;	  /* when it was written */
+	uint32_t count;	  /* struct tsf_drop_fn entries that follow */
 	uint32_t reasons; /* TSF_DROP_*: the filters that were set */
 };
 
@@ -184,10 +184,10 @@ struct tsf_drop_fn {
 	uint32_t reserved;
 };
 
-#define TSF_DROP_EXCLUDE  0x1u /* matched --exclude */
-#define TSF_DROP_INCLUDE  0x2u /* outside every --include subtree */
-#define TSF_DROP_DEPTH	  0x4u /* deeper than --max-depth */
-#define TSF_DROP_MIN_DUR  0x8u /* shorter than --min-duration, nothing kept inside */
+#define TSF_DROP_EXCLUDE  0x1u	/* matched --exclude */
+#define TSF_DROP_INCLUDE  0x2u	/* outside every --include subtree */
+#define TSF_DROP_DEPTH	  0x4u	/* deeper than --max-depth */
+#define TSF_DROP_MIN_DUR  0x8u	/* shorter than --min-duration, nothing kept inside */
 #define TSF_DROP_THROTTLE 0x10u /* throttled: frequent and short */
 
 /* THREAD: the name of a thread (the newest one wins).  Followed by the name bytes. */

@@ -573,7 +573,7 @@ int cmd_record(int argc, char **argv)
 		salvage_run(salvage, path, salvage_failed, NULL);
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
-	if (!may_be_empty) /* else an empty trace may be what was asked for */
+	if (!may_be_empty)		/* else an empty trace may be what was asked for */
 		check_trace(path, argv[optind], &t0);
 	if (hint)
 		record_hint(path);

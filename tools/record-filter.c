@@ -58,8 +58,8 @@ int record_filter_option(struct record_filter *f, int opt, const char *arg)
 	case RF_MAX_DEPTH:
 		if (strspn(arg, "0123456789") != strlen(arg) || !*arg || strlen(arg) > 6 ||
 		    atoi(arg) < 1 || atoi(arg) > 100000)
-			return util_usage_error("record", "--max-depth needs a number from 1, not '%s'",
-						arg);
+			return util_usage_error("record",
+						"--max-depth needs a number from 1, not '%s'", arg);
 		f->max_depth = arg;
 		return 0;
 	case RF_MIN_DURATION:
@@ -80,8 +80,8 @@ int record_filter_option(struct record_filter *f, int opt, const char *arg)
 			return 0;
 		if (!comma || comma == arg || strspn(arg, "0123456789") != (size_t)(comma - arg) ||
 		    comma - arg > 12)
-			return util_usage_error("record", "bad --throttle '%s' (N,TIME: e.g. 10000,100ns)",
-						arg);
+			return util_usage_error(
+			    "record", "bad --throttle '%s' (N,TIME: e.g. 10000,100ns)", arg);
 		return check_time("--throttle", comma + 1, 0);
 	}
 	default:
@@ -126,8 +126,8 @@ void record_filter_env(const struct record_filter *f)
 		const char *comma = strchr(f->throttle, ',');
 
 		convert_parse_time(comma + 1, &ns);
-		snprintf(v, sizeof(v), "%.*s,%" PRIu64 "ns", (int)(comma - f->throttle), f->throttle,
-			 ns);
+		snprintf(v, sizeof(v), "%.*s,%" PRIu64 "ns", (int)(comma - f->throttle),
+			 f->throttle, ns);
 		setenv(TSF_ENV_THROTTLE, v, 1);
 	} else if (f->throttle_set) {
 		setenv(TSF_ENV_THROTTLE, "1", 1);

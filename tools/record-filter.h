@@ -27,25 +27,27 @@ enum {
 	    { "min-duration", required_argument, NULL, RF_MIN_DURATION },                          \
 	    { "throttle", optional_argument, NULL, RF_THROTTLE },                                  \
 	    { "delay", required_argument, NULL, RF_DELAY },                                        \
-	    { "duration", required_argument, NULL, RF_DURATION }
+	{                                                                                          \
+		"duration", required_argument, NULL, RF_DURATION                                   \
+	}
 
 #define RECORD_FILTER_HELP                                                                         \
-	"Filters (applied while recording; the calls they drop are still counted, per\n"          \
+	"Filters (applied while recording; the calls they drop are still counted, per\n"           \
 	"function, and `tscope report --flat` and `tscope info` add them up):\n"                   \
-	"      --exclude PAT    drop the calls of functions whose name matches the glob\n"        \
+	"      --exclude PAT    drop the calls of functions whose name matches the glob\n"         \
 	"                       PAT (* ? [...]; the mangled or the demangled C++ name);\n"         \
-	"                       their callees stay.  Repeatable\n"                                  \
-	"      --include PAT    record only the calls of functions matching PAT and\n"            \
+	"                       their callees stay.  Repeatable\n"                                 \
+	"      --include PAT    record only the calls of functions matching PAT and\n"             \
 	"                       everything they call.  Repeatable\n"                               \
-	"      --max-depth N    drop calls deeper than N (main is at depth 1 or 2)\n"             \
-	"      --min-duration TIME  drop calls shorter than TIME (e.g. 1us) inside which\n"       \
-	"                       nothing was recorded\n"                                             \
-	"      --throttle[=N,TIME]  a function called more than N times averaging under\n"       \
-	"                       TIME is counted only, from then on (default 10000,100ns);\n"      \
+	"      --max-depth N    drop calls deeper than N (main is at depth 1 or 2)\n"              \
+	"      --min-duration TIME  drop calls shorter than TIME (e.g. 1us) inside which\n"        \
+	"                       nothing was recorded\n"                                            \
+	"      --throttle[=N,TIME]  a function called more than N times averaging under\n"         \
+	"                       TIME is counted only, from then on (default 10000,100ns);\n"       \
 	"                       the functions throttled are named at exit\n"                       \
-	"      --delay TIME     start recording TIME after the program starts\n"                  \
+	"      --delay TIME     start recording TIME after the program starts\n"                   \
 	"      --duration TIME  stop recording TIME after it started (as `tscope ctl stop`)\n"     \
-	"Times take ns, us, ms or s.  Scopes, instants, counters and memory events are\n"       \
+	"Times take ns, us, ms or s.  Scopes, instants, counters and memory events are\n"          \
 	"always kept.\n"
 
 struct record_filter {

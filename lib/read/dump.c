@@ -432,8 +432,8 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 
 			reader_drop_fn(ck, i, &d);
 			fprintf(out,
-				"\n    fn 0x%" PRIx64 " calls=%" PRIu64 " incl=%" PRIu64 " self=%" PRIu64
-				" hidden=%" PRIu64 " reasons=0x%" PRIx32,
+				"\n    fn 0x%" PRIx64 " calls=%" PRIu64 " incl=%" PRIu64
+				" self=%" PRIu64 " hidden=%" PRIu64 " reasons=0x%" PRIx32,
 				d.addr, d.calls, d.incl, d.self, d.hidden, d.reasons);
 		}
 		break;

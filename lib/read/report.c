@@ -429,7 +429,8 @@ static void print_flat(struct report *rep)
 		fputs("not compensated: the traces hold no measured cost per event\n", rep->out);
 	if (rep->drop.any)
 		fprintf(rep->out,
-			"with %" PRIu64 " call%s dropped at record time (column dropped), counted in "
+			"with %" PRIu64
+			" call%s dropped at record time (column dropped), counted in "
 			"calls, self and incl; min to max: the calls recorded\n",
 			rep->drop.calls, rep->drop.calls == 1 ? "" : "s");
 	fprintf(rep->out, "%*s  %6s  %*s  ", wt, "self", "self%", wc, "calls");
@@ -449,7 +450,8 @@ static void print_flat(struct report *rep)
 		put_pct(rep->out, it->self, total_self);
 		fprintf(rep->out, "  %*" PRIu64 "  ", wc, it->calls);
 		if (rep->drop.any)
-			fprintf(rep->out, "%*" PRIu64 "  ", wc > 7 ? wc : 7, it->calls - row->calls);
+			fprintf(rep->out, "%*" PRIu64 "  ", wc > 7 ? wc : 7,
+				it->calls - row->calls);
 		put_time(rep, it->incl, wt);
 		fputs("  ", rep->out);
 		put_time(rep, it->calls ? it->incl / it->calls : 0, wt);

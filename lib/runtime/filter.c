@@ -43,8 +43,8 @@
 #include "tscope-int.h"
 #include "clock.h"
 
-#define STACK_MAX 4096 /* calls followed per thread; deeper ones are kept */
-#define TOP_SAID  3    /* throttled functions named at the end */
+#define STACK_MAX  4096	 /* calls followed per thread; deeper ones are kept */
+#define TOP_SAID   3	 /* throttled functions named at the end */
 #define DROP_CHUNK 16384 /* entries per DROP chunk */
 
 enum { F_DECIDED = 1, F_EXCL = 2, F_INCL = 4, F_THROTTLED = 8 };
@@ -52,20 +52,20 @@ enum { F_DECIDED = 1, F_EXCL = 2, F_INCL = 4, F_THROTTLED = 8 };
 struct fn {
 	uint64_t addr; /* 0: a free slot */
 	unsigned flags;
-	unsigned reasons;    /* TSF_DROP_* of its dropped calls */
-	uint64_t seen, spent; /* throttle: calls ended, and their ticks */
+	unsigned reasons;		    /* TSF_DROP_* of its dropped calls */
+	uint64_t seen, spent;		    /* throttle: calls ended, and their ticks */
 	uint64_t calls, incl, self, hidden; /* dropped calls, see format.h */
 	const char *name;
 };
 
 struct frame {
-	uint64_t fn, t;	      /* function, time of its enter */
-	uint64_t child;	      /* ticks of the calls it made (ended) */
-	uint64_t hidden;      /* self ticks of dropped calls below it, it kept */
-	uint32_t out;	      /* its kept enter is slot out - 1 of this buffer; 0: none */
-	uint32_t near;	      /* its nearest kept caller is frame near - 1; 0: none */
+	uint64_t fn, t;	 /* function, time of its enter */
+	uint64_t child;	 /* ticks of the calls it made (ended) */
+	uint64_t hidden; /* self ticks of dropped calls below it, it kept */
+	uint32_t out;	 /* its kept enter is slot out - 1 of this buffer; 0: none */
+	uint32_t near;	 /* its nearest kept caller is frame near - 1; 0: none */
 	unsigned kept : 1, in_incl : 1;
-	unsigned why;	      /* TSF_DROP_* when dropped at its enter */
+	unsigned why; /* TSF_DROP_* when dropped at its enter */
 };
 
 struct fthread {
@@ -192,7 +192,8 @@ static TS_NOINSTR struct fn *fn_get(uint64_t addr)
 	if (fl.last && fl.last->addr == addr && (fl.last->flags & F_DECIDED))
 		return fl.last;
 	if (fl.fns_cap) {
-		for (k = slot_of(addr, fl.fns_cap); fl.fns[k].addr; k = (k + 1) & (fl.fns_cap - 1)) {
+		for (k = slot_of(addr, fl.fns_cap); fl.fns[k].addr;
+		     k = (k + 1) & (fl.fns_cap - 1)) {
 			if (fl.fns[k].addr != addr)
 				continue;
 			if (TS_UNLIKELY(!(fl.fns[k].flags & F_DECIDED)))
@@ -493,7 +494,7 @@ TS_NOINSTR void tscope__filter_write(tscope__emit_fn emit, void *ctx, int last)
 
 			if (!e->addr || !(e->calls || e->hidden))
 				continue;
-			out[n++] = (struct tsf_drop_fn){ e->addr, e->calls, e->incl, e->self,
+			out[n++] = (struct tsf_drop_fn){ e->addr,   e->calls,	e->incl, e->self,
 							 e->hidden, e->reasons, 0 };
 		}
 		head.reasons = (fl.exclude[0] ? TSF_DROP_EXCLUDE : 0) |

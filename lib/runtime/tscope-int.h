@@ -157,10 +157,10 @@ struct tscope__config {
 	unsigned trigger_count; /* that many of them, then nothing more */
 	/* record-time filters (filter.c): patterns separated by ';', 0 or "": none */
 	char exclude[1024], include[1024];
-	unsigned max_depth;	 /* calls deeper than this are dropped (main is 1) */
-	uint64_t min_ns;	 /* calls shorter than this with nothing kept inside */
-	uint64_t throttle_calls; /* a function called more often than this, */
-	uint64_t throttle_ns;	 /* ... averaging under this, is counted only */
+	unsigned max_depth;		/* calls deeper than this are dropped (main is 1) */
+	uint64_t min_ns;		/* calls shorter than this with nothing kept inside */
+	uint64_t throttle_calls;	/* a function called more often than this, */
+	uint64_t throttle_ns;		/* ... averaging under this, is counted only */
 	uint64_t delay_ns, duration_ns; /* the window recorded (control.c); 0: none */
 	int claim; /* under `tscope record`: the first process claims path, others path.<pid>;
 		      TS_CLAIM_ALWAYS: path, else path.<pid>, even in a forked child */
