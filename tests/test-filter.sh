@@ -11,7 +11,8 @@
 #     recorded an instant (XRay's rule), TSCOPE_EXCLUDE drops by name;
 #   - --delay 250ms --duration 500ms on phases 500 ms apart: the middle phase only;
 #   - --throttle on a million tiny calls: a trace at least 10 times smaller, exact
-#     counts still, and the line that names the throttled function;
+#     counts still, and the line that names the throttled function (how many calls
+#     are recorded before the average is under the limit depends on the machine);
 #   - bad options and values, and a DROP chunk whose count lies.
 # Needs top_builddir and top_srcdir (set by `make check`).  Works in
 # tests/tmp-filter.PID, removed when everything passed.
@@ -116,17 +117,27 @@ point "--delay 250ms --duration 500ms: the middle phase of three, 500 ms apart"
 
 rec heavy -- "$plain" heavy
 rec thr --throttle -- "$plain" heavy
-expect calls "$(calls "$tmp/thr.trace")" "main=1/0 tiny=1000000/989999 work=1000/0 "
+# the first 10000 calls at least are recorded; more when early calls were slow (the
+# average must be under 100 ns), so the count dropped is only bounded
+got=$(calls "$tmp/thr.trace")
+case $got in
+"main=1/0 tiny=1000000/"9[0-9][0-9][0-9][0-9][0-9]" work=1000/0 ") ;;
+*) problem "calls: got '$got', want tiny=1000000 with 900000 to 989999 dropped" ;;
+esac
 big=$(wc -c < "$tmp/heavy.trace")
 small=$(wc -c < "$tmp/thr.trace")
 [ $((small * 10)) -le "$big" ] || problem "trace of $small bytes, unthrottled $big"
-grep -q '^tscope: throttled, kept as counts only: tiny (989999 calls); `tscope exclude-list' \
+grep -q '^tscope: throttled, kept as counts only: tiny (9[0-9]* calls); `tscope exclude-list' \
 	"$tmp/thr.err" || problem "said: $(cat "$tmp/thr.err")"
 point "--throttle: 1000000 tiny calls counted, a trace 10 times smaller ($small of $big bytes)"
 
 rec thr2 --throttle=100,1us -- "$plain" heavy
-expect calls "$(calls "$tmp/thr2.trace")" "main=1/0 tiny=1000000/999899 work=1000/0 "
-point "--throttle=100,1us: tiny after its 101st call, work never"
+got=$(calls "$tmp/thr2.trace")
+case $got in
+"main=1/0 tiny=1000000/"99[0-9][0-9][0-9][0-9]" work=1000/0 ") ;;
+*) problem "calls: got '$got', want tiny=1000000 with 990000 to 999899 dropped" ;;
+esac
+point "--throttle=100,1us: tiny from its 101st call on or soon after, work never"
 
 for bad in "--max-depth 0" "--min-duration soon" "--exclude a;b" "--throttle=5" \
 	"--delay 1s --start-paused"; do

@@ -40,7 +40,8 @@
  *	           finds FUNC's address
  *	filter.c   --exclude, --include, --max-depth, --min-duration, --throttle: each
  *	           buffer filtered by the writer before it is encoded (file.c's level);
- *	           symaddr.c names the functions
+ *	           filter-fn.c decides per function and counts what was dropped (DROP
+ *	           chunks); symaddr.c names the functions
  */
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
