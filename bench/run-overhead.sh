@@ -122,7 +122,9 @@ test $mode = timing && test "$threads" -gt 1 && workloads="$workloads mt"
 
 # Nothing inherited may change what a variant does.
 unset LD_PRELOAD TSCOPE_OUTPUT TSCOPE_BUFFER TSCOPE_MODE TSCOPE_ENABLE TSCOPE_COMPRESS \
-	TSCOPE_SNAPSHOT_SIGNAL TSCOPE_RECORD TSCOPE_DEBUG TSCOPE_LIB TSCOPE_SALVAGE
+	TSCOPE_SNAPSHOT_SIGNAL TSCOPE_RECORD TSCOPE_DEBUG TSCOPE_LIB TSCOPE_SALVAGE \
+	TSCOPE_EXCLUDE TSCOPE_INCLUDE TSCOPE_MAX_DEPTH TSCOPE_MIN_DURATION TSCOPE_THROTTLE \
+	TSCOPE_DELAY TSCOPE_DURATION
 LC_ALL=C
 export LC_ALL
 
@@ -235,7 +237,7 @@ if test $want_tscope = yes; then
 	# The launcher itself, which preloads the library like the preload variant.
 	test -n "$tscope_cli" && test $mode = timing && variants="$variants record"
 	test $lib_lz4 = yes && variants="$variants static-lz4"
-	variants="$variants static-raw static-anon"
+	variants="$variants static-raw static-anon static-excl"
 fi
 test $have_uftrace = yes && variants="$variants uftrace"
 uftrace_opts=
@@ -250,6 +252,7 @@ label() {
 	static-lz4) echo "libtscope, static, lz4" ;;
 	static-raw) echo "libtscope, static, 16 B/event" ;;
 	static-anon) echo "libtscope, static, anon buffers" ;;
+	static-excl) echo "libtscope, static, --exclude '*'" ;;
 	preload) echo "libtscope, LD_PRELOAD" ;;
 	record) echo "tscope record" ;;
 	uftrace) echo "uftrace record${uftrace_opts:+ $uftrace_opts}" ;;
@@ -284,6 +287,8 @@ run_one() {
 		TSCOPE_OUTPUT=$trace TSCOPE_COMPRESS=none "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	static-anon)
 		TSCOPE_OUTPUT=$trace TSCOPE_SALVAGE=0 "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
+	static-excl) # every call filtered out by the writer: the cost of a dropped call
+		TSCOPE_OUTPUT=$trace TSCOPE_EXCLUDE='*' "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	preload)
 		LD_PRELOAD=$lib_so TSCOPE_OUTPUT=$trace "$@" "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	record)
@@ -303,7 +308,7 @@ run_one() {
 	run_ns=$(echo "$line" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
 	run_cpu=$(echo "$line" | sed -n 's/.* cpu_ns=\([0-9]*\).*/\1/p')
 	case $v in
-	static | static-lz4 | static-raw | static-anon | preload | record)
+	static | static-lz4 | static-raw | static-anon | static-excl | preload | record)
 		if ! test -s "$trace"; then
 			echo "$me: $(label "$v"): $wl $arg: trace file $trace is missing or empty" >&2
 			sed 's/^/  | /' "$tmp/err" | tail -n 20 >&2
@@ -596,6 +601,7 @@ for wl in $workloads; do
 		fi
 		want=$(awk -v wl="$wl" -v v="$v" '$1 == wl && $2 == v { print 2 * $4; exit }' \
 			"$tmp/results")
+		test "$v" = static-excl && want=0 # all dropped, and counted in a DROP chunk
 		awk -v wl="$wl" -v lab="$(label "$v")" -v want="${want:-?}" '
 		$1 == "status" { st = $2 }
 		$1 == "events" { ev = $2 }

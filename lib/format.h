@@ -41,6 +41,15 @@
 #define TSF_ENV_TRIGGER	 "TSCOPE_TRIGGER"	 /* FUNC[:N]: record FUNC's first N calls */
 #define TSF_ENV_MALLOC	 "TSCOPE_MALLOC" /* 1: libtscope-malloc records (record --malloc) */
 #define TSF_ENV_IO	 "TSCOPE_IO"	 /* 1: libtscope-io records (record --io) */
+/* record-time filters (docs/FORMAT.md): patterns are separated by ';', times take
+ * ns/us/ms/s */
+#define TSF_ENV_EXCLUDE	  "TSCOPE_EXCLUDE"	/* PAT[;PAT...]: these functions dropped */
+#define TSF_ENV_INCLUDE	  "TSCOPE_INCLUDE"	/* PAT[;PAT...]: only these and their callees */
+#define TSF_ENV_MAX_DEPTH "TSCOPE_MAX_DEPTH"	/* N: calls deeper than N dropped */
+#define TSF_ENV_MIN_DUR	  "TSCOPE_MIN_DURATION" /* TIME: shorter leaf calls dropped */
+#define TSF_ENV_THROTTLE  "TSCOPE_THROTTLE"	/* 1 or N,TIME: frequent short calls counted */
+#define TSF_ENV_DELAY	  "TSCOPE_DELAY"	/* TIME: recording starts this long after start */
+#define TSF_ENV_DURATION  "TSCOPE_DURATION"	/* TIME: and stops this long after that */
 #define TSF_DEFAULT_PATH "tscope.trace"
 
 struct tsf_header {
@@ -91,7 +100,8 @@ enum tsf_chunk_type {
 	TSF_CHUNK_PROCESS = 6, /* struct tsf_process + executable path */
 	TSF_CHUNK_END = 7,     /* struct tsf_end: the trace is complete */
 	TSF_CHUNK_UNLOAD = 8,  /* struct tsf_unload: a MODULE is gone */
-	TSF_CHUNK_COST = 9     /* struct tsf_cost: what recording one event costs */
+	TSF_CHUNK_COST = 9,    /* struct tsf_cost: what recording one event costs */
+	TSF_CHUNK_DROP = 10    /* struct tsf_drop + struct tsf_drop_fn[]: calls filtered out */
 };
 
 /*
@@ -149,6 +159,37 @@ struct tsf_cost {
 	uint64_t median; /* counter ticks of the median round */
 	uint64_t rounds; /* rounds timed */
 };
+
+/*
+ * DROP: the calls a record-time filter (--exclude, --include, --max-depth,
+ * --min-duration, --throttle) left out of the EVENTS chunks, per function: written at
+ * the end of the trace, after the last EVENTS chunk.  count entries follow the head;
+ * the payload is exactly sizeof(struct tsf_drop) + count * sizeof(struct tsf_drop_fn).
+ * Several DROP chunks add up.  For a function, calls, incl and self are what its
+ * dropped calls took (self: without the calls they made); hidden is time the EVENTS
+ * show as the self time of its kept calls but which dropped callees took (their self
+ * times), so that a report adding self + dropped self - hidden keeps the thread's
+ * total.  Times in counter ticks.
+ */
+struct tsf_drop {
+	uint64_t ticks;	  /* when it was written */
+	uint32_t count;	  /* struct tsf_drop_fn entries that follow */
+	uint32_t reasons; /* TSF_DROP_*: the filters that were set */
+};
+
+struct tsf_drop_fn {
+	uint64_t addr; /* the function's runtime address, as in ENTER */
+	uint64_t calls;
+	uint64_t incl, self, hidden; /* ticks */
+	uint32_t reasons;	     /* TSF_DROP_*: why its calls were dropped */
+	uint32_t reserved;
+};
+
+#define TSF_DROP_EXCLUDE  0x1u	/* matched --exclude */
+#define TSF_DROP_INCLUDE  0x2u	/* outside every --include subtree */
+#define TSF_DROP_DEPTH	  0x4u	/* deeper than --max-depth */
+#define TSF_DROP_MIN_DUR  0x8u	/* shorter than --min-duration, nothing kept inside */
+#define TSF_DROP_THROTTLE 0x10u /* throttled: frequent and short */
 
 /* THREAD: the name of a thread (the newest one wins).  Followed by the name bytes. */
 struct tsf_thread {
@@ -365,6 +406,8 @@ _Static_assert(sizeof(struct tsf_event) == 16, "tsf_event");
 _Static_assert(sizeof(struct tsf_name) == 8, "tsf_name");
 _Static_assert(sizeof(struct tsf_end) == 32, "tsf_end");
 _Static_assert(sizeof(struct tsf_cost) == 32, "tsf_cost");
+_Static_assert(sizeof(struct tsf_drop) == 16, "tsf_drop");
+_Static_assert(sizeof(struct tsf_drop_fn) == 48, "tsf_drop_fn");
 
 /* Chunk payloads are padded so that every chunk header starts 8-aligned. */
 #define TSF_ALIGN8(n) (((n) + UINT64_C(7)) & ~UINT64_C(7))

@@ -29,6 +29,7 @@
 #include "cmds.h"
 #include "format.h"
 #include "reader.h"
+#include "record-filter.h"
 #include "record-hint.h"
 #include "salvage.h"
 #include "salvager.h"
@@ -86,7 +87,7 @@ static void help(void)
 	      "      --no-hint        do not look for tiny functions after the run (below)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
-	      "\n"
+	      "\n" RECORD_FILTER_HELP "\n"
 	      "After the run, record reads the first 4 million events or so of the trace\n"
 	      "(about 0.1 s) and when most of the calls there are to functions called at\n"
 	      "least 1000 times that take under 50 ns a call, which cost less than their\n"
@@ -380,6 +381,7 @@ int cmd_record(int argc, char **argv)
 		{ "control-signal", required_argument, NULL, 'S' },
 		{ "malloc", no_argument, NULL, 'm' },
 		{ "io", no_argument, NULL, 'i' },
+		RECORD_FILTER_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -394,6 +396,8 @@ int cmd_record(int argc, char **argv)
 	uint64_t size;
 	const char *encoding = NULL, *trigger = NULL, *count = NULL, *ctlsig = NULL;
 	int opt, st, hint = 1, paused = 0, ctl_sig, mem = 0, io = 0;
+	struct record_filter filter = { 0 };
+	int may_be_empty;
 	char num[64];
 
 	while ((opt = getopt_long(argc, argv, "+o:b:hV", opts, NULL)) != -1) {
@@ -444,7 +448,10 @@ int cmd_record(int argc, char **argv)
 		case 'V':
 			return util_version("record");
 		default:
-			return util_usage_error("record", "unknown option");
+			if (opt < RF_EXCLUDE)
+				return util_usage_error("record", "unknown option");
+			if (record_filter_option(&filter, opt, optarg) != 0)
+				return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)
@@ -465,6 +472,9 @@ int cmd_record(int argc, char **argv)
 	if (trigger && paused)
 		return util_usage_error("record",
 					"--trigger and --start-paused exclude each other");
+	if ((filter.delay || filter.duration) && (trigger || paused))
+		return util_usage_error("record", "--delay and --duration exclude --trigger and "
+						  "--start-paused");
 	ctl_sig = parse_rt_signal(ctlsig ? ctlsig : "RTMAX-2");
 	if (ctl_sig < 0)
 		return util_usage_error("record",
@@ -540,6 +550,9 @@ int cmd_record(int argc, char **argv)
 	}
 	if (paused)
 		setenv(TSF_ENV_PAUSED, "1", 1);
+	record_filter_env(&filter);
+	may_be_empty = trigger || paused || filter.delay || filter.exclude || filter.include;
+	record_filter_free(&filter);
 	if (trigger) {
 		char *v = xmalloc(strlen(trigger) + 16);
 
@@ -587,7 +600,7 @@ int cmd_record(int argc, char **argv)
 		salvage_run(salvage, path, salvage_failed, NULL);
 	if (WIFEXITED(st) && WEXITSTATUS(st) >= 126 && access(path, F_OK) != 0)
 		return WEXITSTATUS(st); /* the program did not start */
-	if (!trigger && !paused)	/* else an empty trace may be what was asked for */
+	if (!may_be_empty)		/* else an empty trace may be what was asked for */
 		check_trace(path, argv[optind], &t0);
 	if (hint)
 		record_hint(path);

@@ -150,6 +150,33 @@ static void info_threads(struct reader *r, FILE *out)
 	}
 }
 
+/* What the record-time filters dropped (DROP chunks): calls and time, in all. */
+static void info_dropped(struct reader *r, FILE *out)
+{
+	static const char *const why[] = { "exclude", "include", "max-depth", "min-duration",
+					   "throttle" };
+	const struct reader_info *in = reader_info(r);
+	uint64_t ticks = 0;
+	char a[32];
+	const char *sep = "";
+
+	for (size_t i = 0; i < reader_drop_count(r); i++) {
+		const struct tsf_drop_fn *d = reader_drop(r, i);
+
+		ticks += d->self;
+	}
+	units_ns(a, sizeof(a), reader_span_ns(r, ticks));
+	fprintf(out, "dropped     %" PRIu64 " call%s by the record filters (", in->dropped,
+		plural(in->dropped));
+	for (unsigned k = 0; k < sizeof(why) / sizeof(why[0]); k++)
+		if (in->drop_reasons & (1u << k)) {
+			fprintf(out, "%s%s", sep, why[k]);
+			sep = ", ";
+		}
+	fprintf(out, "), %s of self time; `tscope report --flat` counts them by function\n",
+		in->dropped ? a : "0");
+}
+
 int dump_info(struct reader *r, const char *name, FILE *out)
 {
 	const struct reader_info *in = reader_info(r);
@@ -195,6 +222,8 @@ int dump_info(struct reader *r, const char *name, FILE *out)
 	fprintf(out, "events      %" PRIu64 " in %" PRIu64 " slot%s\n", in->events, in->slots,
 		plural(in->slots));
 	fprintf(out, "lost        %" PRIu64 "\n", in->lost);
+	if (in->drop_reasons)
+		info_dropped(r, out);
 	units_ns(a, sizeof(a), in->waited_ns);
 	fprintf(out, "waited      %s%s\n", in->waited_ns ? a : "0",
 		in->waited_ns ? ": recording threads, for the trace to be written (in all)" : "");
@@ -411,6 +440,19 @@ static void dump_chunk_fields(const struct reader_chunk *ck, FILE *out)
 		fprintf(out, " bias=0x%" PRIx64 " lo=0x%" PRIx64 " ticks=%" PRIu64 "%s",
 			ck->u.unload.bias, ck->u.unload.lo, ck->u.unload.ticks,
 			ck->u.unload.flags & TSF_UNLOAD_EXACT ? " exact" : "");
+		break;
+	case TSF_CHUNK_DROP:
+		fprintf(out, " count=%" PRIu32 " reasons=0x%" PRIx32, ck->u.drop.d.count,
+			ck->u.drop.d.reasons);
+		for (uint32_t i = 0; i < ck->u.drop.d.count; i++) {
+			struct tsf_drop_fn d;
+
+			reader_drop_fn(ck, i, &d);
+			fprintf(out,
+				"\n    fn 0x%" PRIx64 " calls=%" PRIu64 " incl=%" PRIu64
+				" self=%" PRIu64 " hidden=%" PRIu64 " reasons=0x%" PRIx32,
+				d.addr, d.calls, d.incl, d.self, d.hidden, d.reasons);
+		}
 		break;
 	case TSF_CHUNK_COST:
 		fprintf(out,

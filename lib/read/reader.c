@@ -98,6 +98,9 @@ struct reader {
 
 	char *exe;
 
+	struct tsf_drop_fn *drops; /* DROP entries, as read */
+	size_t drops_n, drops_cap;
+
 	/* clock sync points seen */
 	struct tsf_clock clk_lo, clk_hi;
 	unsigned clk_n;
@@ -336,6 +339,8 @@ const char *reader_chunk_type_name(uint32_t type)
 		return "UNLOAD";
 	case TSF_CHUNK_COST:
 		return "COST";
+	case TSF_CHUNK_DROP:
+		return "DROP";
 	default:
 		return NULL;
 	}
@@ -377,6 +382,8 @@ static uint32_t fixed_size(uint32_t type)
 		return sizeof(struct tsf_end);
 	case TSF_CHUNK_COST:
 		return sizeof(struct tsf_cost);
+	case TSF_CHUNK_DROP:
+		return sizeof(struct tsf_drop);
 	default:
 		return 0;
 	}
@@ -483,6 +490,15 @@ static int decode_meta(struct reader *r, struct reader_chunk *ck, const unsigned
 		ck->u.cost.events = ld64(p + 8);
 		ck->u.cost.median = ld64(p + 16);
 		ck->u.cost.rounds = ld64(p + 24);
+		break;
+	case TSF_CHUNK_DROP:
+		ck->u.drop.d.ticks = ld64(p);
+		ck->u.drop.d.count = ld32(p + 8);
+		ck->u.drop.d.reasons = ld32(p + 12);
+		if ((uint64_t)ck->u.drop.d.count * sizeof(struct tsf_drop_fn) != n - fixed)
+			return bad(ck, "DROP entry count does not match its payload");
+		memcpy(r->text, p + fixed, n - fixed); /* decoded by reader_drop_fn() */
+		ck->u.drop.fns = (const unsigned char *)r->text;
 		break;
 	default:
 		return 1;
@@ -920,6 +936,15 @@ static int apply_chunk(struct reader *r, const struct reader_chunk *ck)
 		if (ck->u.cost.events)
 			r->info.cost = ck->u.cost;
 		return 0;
+	case TSF_CHUNK_DROP:
+		r->info.drop_reasons |= ck->u.drop.d.reasons;
+		for (uint32_t i = 0; i < ck->u.drop.d.count; i++) {
+			GROW_ARRAY(r->drops, r->drops_cap, r->drops_n);
+			reader_drop_fn(ck, i, &r->drops[r->drops_n]);
+			r->info.dropped = sat_add(r->info.dropped, r->drops[r->drops_n].calls);
+			r->drops_n++;
+		}
+		return 0;
 	default:
 		r->info.unknown_chunks++;
 		return 0;
@@ -1249,6 +1274,7 @@ void reader_close(struct reader *r)
 	}
 	free(r->modules);
 	free(r->exe);
+	free(r->drops);
 	free(r->win);
 	free(r->meta);
 	free(r->zmeta);
@@ -1271,6 +1297,38 @@ size_t reader_thread_count(const struct reader *r)
 const struct reader_thread *reader_thread(const struct reader *r, size_t i)
 {
 	return i < r->threads_n ? &r->threads[i].pub : NULL;
+}
+
+void reader_drop_fn(const struct reader_chunk *ck, uint32_t i, struct tsf_drop_fn *out)
+{
+	const unsigned char *p = ck->u.drop.fns + (size_t)i * sizeof(struct tsf_drop_fn);
+
+	out->addr = ld64(p);
+	out->calls = ld64(p + 8);
+	out->incl = ld64(p + 16);
+	out->self = ld64(p + 24);
+	out->hidden = ld64(p + 32);
+	out->reasons = ld32(p + 40);
+	out->reserved = ld32(p + 44);
+}
+
+uint64_t reader_span_ns(const struct reader *r, uint64_t ticks)
+{
+	uint64_t t0 = r->clock.ticks0;
+
+	if (UINT64_MAX - t0 < ticks)
+		t0 = 0;
+	return reader_ns(r, t0 + ticks) - reader_ns(r, t0);
+}
+
+size_t reader_drop_count(const struct reader *r)
+{
+	return r->drops_n;
+}
+
+const struct tsf_drop_fn *reader_drop(const struct reader *r, size_t i)
+{
+	return i < r->drops_n ? &r->drops[i] : NULL;
 }
 
 size_t reader_module_count(const struct reader *r)

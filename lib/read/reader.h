@@ -114,6 +114,10 @@ struct reader_info {
 	/* filled by reader_scan() */
 	/* COST chunk: the runtime's cost per event, measured at start; events 0: none */
 	struct tsf_cost cost;
+	/* DROP chunks: calls a record-time filter left out (reader_drop()), and the
+	 * filters that were set (TSF_DROP_*) */
+	uint64_t dropped;
+	uint32_t drop_reasons;
 
 	int scanned;
 	uint64_t events;      /* logical events (a COPY or COUNTER is one) */
@@ -158,6 +162,13 @@ struct reader_module {
 	uint64_t unload_ticks;
 	int unload_exact;
 };
+
+/*
+ * What the record-time filters dropped, per function and DROP chunk, in file order (a
+ * function may appear in several): see struct tsf_drop_fn.  Valid until reader_close().
+ */
+size_t reader_drop_count(const struct reader *r);
+const struct tsf_drop_fn *reader_drop(const struct reader *r, size_t i); /* i < count */
 
 size_t reader_module_count(const struct reader *r);
 const struct reader_module *reader_module(const struct reader *r, size_t i); /* i < count */
@@ -226,6 +237,8 @@ static inline uint64_t reader_clock_ns(const struct reader_clock *c, uint64_t ti
 
 /* reader_clock_ns() with the trace's clock. */
 uint64_t reader_ns(const struct reader *r, uint64_t ticks);
+/* A span of ticks (a duration) in ns, with the trace's clock. */
+uint64_t reader_span_ns(const struct reader *r, uint64_t ticks);
 
 /* ---- events ---------------------------------------------------------------------- */
 
@@ -421,8 +434,15 @@ struct reader_chunk {
 		struct tsf_end end;
 		struct tsf_unload unload;
 		struct tsf_cost cost;
+		struct {
+			struct tsf_drop d;
+			const unsigned char *fns; /* d.count entries, as stored: reader_drop_fn() */
+		} drop;
 	} u;
 };
+
+/* Entry i (< ck->u.drop.d.count) of a DROP chunk, decoded. */
+void reader_drop_fn(const struct reader_chunk *ck, uint32_t i, struct tsf_drop_fn *out);
 
 /* Offset of the first chunk. */
 uint64_t reader_first_chunk(const struct reader *r);

@@ -10,6 +10,10 @@
  * Recursion: in the flat table a function's inclusive time counts only its outermost
  * activations, or it would be counted once per level.
  *
+ * Calls the record-time filters dropped (DROP chunks): the flat table adds them to
+ * their functions' calls, inclusive and self times (min, percentiles and max are of
+ * the calls recorded), in a column of their own; the tree says how many there were.
+ *
  * Memory: when a trace has memory events (record --malloc), six more columns, the
  * allocations, their bytes and the net change of the heap in use, inclusive and self
  * (the events while the function was innermost), and a line of the process's heap.
@@ -30,6 +34,7 @@
 #include "profile.h"
 #include "heap.h"
 #include "report-io.h"
+#include "dropped.h"
 #include "units.h"
 
 /* ---- formatting ----------------------------------------------------------------------- */
@@ -79,6 +84,7 @@ struct report {
 
 	/* flat: every thread by function name, and a sort buffer */
 	struct profile prof;
+	struct dropped drop; /* calls the record-time filters dropped */
 	struct item *items;
 	size_t items_cap;
 
@@ -391,9 +397,10 @@ static void print_flat(struct report *rep)
 	}
 	for (size_t i = 0; i < nnames; i++) {
 		const struct profile_row *row = &rep->prof.rows[i];
+		const struct dropped_row *dr = dropped_row(&rep->drop, (uint32_t)i);
 		struct item *it;
 
-		if (!row->calls)
+		if (!row->calls && !(dr && dr->calls))
 			continue;
 		if (calltree_grow((void **)&rep->items, &rep->items_cap, n + 1, sizeof(*rep->items),
 				  0) < 0) {
@@ -401,20 +408,20 @@ static void print_flat(struct report *rep)
 			return;
 		}
 		it = &rep->items[n++];
-		it->incl = row->incl;
-		it->self = on_cpu(row->self, row->wait);
-		it->calls = row->calls;
+		it->incl = row->incl + (dr ? dr->incl : 0);
+		it->self = on_cpu(dropped_self(row->self, dr), row->wait);
+		it->calls = row->calls + (dr ? dr->calls : 0);
 		it->bytes = row->mem_self.bytes;
 		it->name = names_str(rep->names, (uint32_t)i, &it->len);
 		it->key = i;
 		it->idx = (uint32_t)i;
 		total_self += it->self;
-		if (row->calls > max_calls)
-			max_calls = row->calls;
-		if (row->incl > max_t)
-			max_t = row->incl;
-		if (row->self > max_t)
-			max_t = row->self;
+		if (it->calls > max_calls)
+			max_calls = it->calls;
+		if (it->incl > max_t)
+			max_t = it->incl;
+		if (it->self > max_t)
+			max_t = it->self;
 		if (row->max > max_t)
 			max_t = row->max;
 	}
@@ -438,11 +445,20 @@ static void print_flat(struct report *rep)
 					   : "");
 	} else if (rep->o.compensate)
 		fputs("not compensated: the traces hold no measured cost per event\n", rep->out);
+	if (rep->drop.any)
+		fprintf(rep->out,
+			"with %" PRIu64
+			" call%s dropped at record time (column dropped), counted in "
+			"calls, self and incl; min to max: the calls recorded\n",
+			rep->drop.calls, rep->drop.calls == 1 ? "" : "s");
 	fprintf(rep->out, "%*s  %6s  ", wt, "self", "self%");
 	if (rep->wait)
 		fprintf(rep->out, "%*s  ", wt, "wait");
-	fprintf(rep->out, "%*s  %*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wc, "calls", wt, "incl", wt,
-		"avg", wt, "min", wt, "p50", wt, "p90", wt, "p99", wt, "max");
+	fprintf(rep->out, "%*s  ", wc, "calls");
+	if (rep->drop.any)
+		fprintf(rep->out, "%*s  ", wc > 7 ? wc : 7, "dropped");
+	fprintf(rep->out, "%*s  %*s  %*s  %*s  %*s  %*s  %*s  ", wt, "incl", wt, "avg", wt, "min",
+		wt, "p50", wt, "p90", wt, "p99", wt, "max");
 	if (rep->mem)
 		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
 	fputs("function\n", rep->out);
@@ -457,21 +473,29 @@ static void print_flat(struct report *rep)
 			fputs("  ", rep->out);
 			put_time(rep, row->wait, wt);
 		}
-		fprintf(rep->out, "  %*" PRIu64 "  ", wc, row->calls);
-		put_time(rep, row->incl, wt);
+		fprintf(rep->out, "  %*" PRIu64 "  ", wc, it->calls);
+		if (rep->drop.any)
+			fprintf(rep->out, "%*" PRIu64 "  ", wc > 7 ? wc : 7,
+				it->calls - row->calls);
+		put_time(rep, it->incl, wt);
 		fputs("  ", rep->out);
-		put_time(rep, row->calls ? row->incl / row->calls : 0, wt);
-		fputs("  ", rep->out);
-		put_time(rep, row->min, wt);
-		for (int k = 0; k < 3; k++) {
-			static const double q[] = { 0.5, 0.9, 0.99 };
-			uint64_t v = profile_quantile(&rep->prof, it->idx, q[k]);
-
+		put_time(rep, it->calls ? it->incl / it->calls : 0, wt);
+		if (row->calls) {
 			fputs("  ", rep->out);
-			put_time(rep, v ? v : row->max, wt);
+			put_time(rep, row->min, wt);
+			for (int k = 0; k < 3; k++) {
+				static const double q[] = { 0.5, 0.9, 0.99 };
+				uint64_t v = profile_quantile(&rep->prof, it->idx, q[k]);
+
+				fputs("  ", rep->out);
+				put_time(rep, v ? v : row->max, wt);
+			}
+			fputs("  ", rep->out);
+			put_time(rep, row->max, wt);
+		} else {
+			for (int k = 0; k < 5; k++)
+				fprintf(rep->out, "  %*s", wt, "-");
 		}
-		fputs("  ", rep->out);
-		put_time(rep, row->max, wt);
 		fputs("  ", rep->out);
 		if (rep->mem)
 			put_mem(rep, &row->mem_incl, &row->mem_self);
@@ -494,6 +518,11 @@ static void process_header(struct report *rep, const struct reader *r)
 	if (in->ppid)
 		fprintf(rep->out, " (parent %" PRIu32 ")", in->ppid);
 	fputc('\n', rep->out);
+	if (in->dropped && !rep->o.flat)
+		fprintf(rep->out,
+			"%" PRIu64 " call%s dropped at record time (filters): not in the tree; "
+			"`tscope report --flat` counts them\n",
+			in->dropped, in->dropped == 1 ? "" : "s");
 	if (rep->o.compensate && in->cost.events)
 		fprintf(rep->out,
 			"compensated: %.1f ns per event subtracted (two per call: self by its own, "
@@ -548,6 +577,9 @@ int report_add(struct report *rep, struct spans *sp)
 	if (rc < 0)
 		return rc;
 	spans_set_io(sp, rep->wait ? calltree_io : NULL);
+	/* dropped calls are the process's, not a thread's: --thread leaves them out */
+	if (rep->o.flat && !rep->o.has_tid && dropped_add(&rep->drop, sp) < 0)
+		return TSCOPE_ENOMEM;
 
 	for (size_t i = 0; i < reader_thread_count(r); i++) {
 		const struct reader_thread *th = reader_thread(r, i);
@@ -555,6 +587,7 @@ int report_add(struct report *rep, struct spans *sp)
 
 		if (rep->o.has_tid && th->tid != rep->o.tid)
 			continue;
+
 		if (rep->o.flat) {
 			e = profile_thread(&rep->prof, sp, i);
 			if (e == TSCOPE_ENOMEM)
@@ -606,6 +639,7 @@ int report_finish(struct report *rep)
 	}
 	calltree_fini(&rep->tree);
 	profile_fini(&rep->prof);
+	dropped_fini(&rep->drop);
 	free(rep->node_name);
 	free(rep->depth);
 	free(rep->incl);

@@ -110,6 +110,83 @@ static TS_NOINSTR int parse_signal(const char *s)
 	return (int)n;
 }
 
+/* "20us", "1.5ms", "2s", "100ns", "100" (ns): ns, or -1 if malformed. */
+static TS_NOINSTR int64_t parse_time(const char *s)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "", 1 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
+	char *end;
+	double v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	v = strtod(s, &end);
+	for (size_t i = 0; i < TS_ARRAY_SIZE(units); i++)
+		if (strcmp(end, units[i].unit) == 0 && v * units[i].ns < 9e18)
+			return (int64_t)(v * units[i].ns + 0.5);
+	return -1;
+}
+
+/* A time variable into *out (ns); a bad value is said and leaves *out 0. */
+static TS_NOINSTR void env_time(const char *var, uint64_t *out)
+{
+	const char *v = getenv(var);
+	int64_t ns = v && *v ? parse_time(v) : 0;
+
+	if (ns < 0)
+		bad_env(var, v, "none");
+	*out = ns > 0 ? (uint64_t)ns : 0;
+}
+
+/* The record-time filters and the window (filter.c, control.c). */
+static TS_NOINSTR void filters_from_env(struct tscope__config *c)
+{
+	const char *v;
+
+	v = getenv(TSF_ENV_EXCLUDE);
+	if (v && strlen(v) >= sizeof(c->exclude))
+		bad_env(TSF_ENV_EXCLUDE, "(too long)", "no exclusion");
+	else if (v)
+		strcpy(c->exclude, v);
+	v = getenv(TSF_ENV_INCLUDE);
+	if (v && strlen(v) >= sizeof(c->include))
+		bad_env(TSF_ENV_INCLUDE, "(too long)", "every function");
+	else if (v)
+		strcpy(c->include, v);
+	v = getenv(TSF_ENV_MAX_DEPTH);
+	if (v && *v) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (*end || *v < '0' || *v > '9' || !n || n > 100000)
+			bad_env(TSF_ENV_MAX_DEPTH, v, "no limit");
+		else
+			c->max_depth = (unsigned)n;
+	}
+	env_time(TSF_ENV_MIN_DUR, &c->min_ns);
+	env_time(TSF_ENV_DELAY, &c->delay_ns);
+	env_time(TSF_ENV_DURATION, &c->duration_ns);
+	v = getenv(TSF_ENV_THROTTLE);
+	if (v && *v && strcmp(v, "0") != 0) {
+		const char *comma = strchr(v, ',');
+		char *end;
+		unsigned long long n = strtoull(v, &end, 10);
+		int64_t ns = comma ? parse_time(comma + 1) : 0;
+
+		if (strcmp(v, "1") == 0) {
+			c->throttle_calls = 10000;
+			c->throttle_ns = 100;
+		} else if (!comma || end != comma || *v < '0' || *v > '9' || !n || ns <= 0) {
+			bad_env(TSF_ENV_THROTTLE, v, "no throttle (1, or CALLS,TIME)");
+		} else {
+			c->throttle_calls = n;
+			c->throttle_ns = (uint64_t)ns;
+		}
+	}
+}
+
 #define BUF_MIN     1024u
 #define BUF_DEFAULT (1u << 20)
 
@@ -210,6 +287,9 @@ TS_NOINSTR void tscope__config_from_env(struct tscope__config *c, int *disabled)
 			c->trigger_count = (unsigned)n;
 		}
 	}
+	filters_from_env(c);
+	if (c->delay_ns)
+		c->start_paused = 1; /* control.c starts it when the delay is over */
 	v = getenv(TSF_ENV_COMPRESS);
 	if (v && *v && strcmp(v, "pack") != 0) {
 		if (strcmp(v, "none") == 0 || strcmp(v, "0") == 0)

@@ -19,6 +19,12 @@
  *	          while they record on; ring mode: a snapshot
  *	snapshot  ring mode: a snapshot, as tscope_snapshot(); stream mode: a flush
  *
+ * The window of `tscope record --delay T --duration T` (TSCOPE_DELAY, TSCOPE_DURATION)
+ * is served the same way, by the writer thread, which wakes up in time for it: the
+ * session starts paused and is started after the delay, as by `tscope ctl start`, then
+ * stopped after the duration, as by `tscope ctl stop`.  A session started by
+ * tscope_start() has no window.
+ *
  * A flush takes a copy of the events a thread has written, not its buffer, which the
  * thread may be writing into (see buffer.c); the buffer remembers how much was taken
  * (first), and the thread turns that part into PAD slots when it hands the buffer over
@@ -35,12 +41,14 @@
 #include <unistd.h>
 
 #include "tscope-int.h"
+#include "clock.h"
 
 enum { REQ_START = 1, REQ_STOP, REQ_SNAPSHOT, REQ_FLUSH, REQ_MAX_CODE };
 
 #define QUEUE 16 /* requests waiting for the writer thread */
 
 static struct {
+	uint64_t start_at, stop_at; /* the window, in CLOCK_MONOTONIC ns; 0: done or none */
 	int sig;
 	unsigned head, tail; /* served, taken by handlers */
 	struct {
@@ -153,13 +161,11 @@ static TS_NOINSTR int flush_all(int stop)
 	return tscope__writer_sync();
 }
 
-static TS_NOINSTR int serve(int code)
+/* A request, served with control held. */
+static TS_NOINSTR int serve_locked(int code)
 {
 	int rc = 0, state;
 
-	if (tscope__rt.ring && (code == REQ_SNAPSHOT || code == REQ_FLUSH))
-		return tscope_snapshot();
-	pthread_mutex_lock(&tscope__rt.control);
 	state = __atomic_load_n(&tscope__rt.state, __ATOMIC_SEQ_CST);
 	if (state == TS_OFF) {
 		rc = TSCOPE_ESTATE;
@@ -172,8 +178,42 @@ static TS_NOINSTR int serve(int code)
 	} else {
 		rc = flush_all(0);
 	}
+	return rc;
+}
+
+static TS_NOINSTR int serve(int code)
+{
+	int rc;
+
+	if (tscope__rt.ring && (code == REQ_SNAPSHOT || code == REQ_FLUSH))
+		return tscope_snapshot();
+	pthread_mutex_lock(&tscope__rt.control);
+	rc = serve_locked(code);
 	pthread_mutex_unlock(&tscope__rt.control);
 	return rc;
+}
+
+/*
+ * On the writer thread, at each wake-up: the window's start or stop, when its time has
+ * come.  Returns the ns until the next one, or 0 when none is left.  control is only
+ * tried, since a stop may hold it while it waits for this thread to end: then the
+ * writer looks again 1 ms later.
+ */
+TS_NOINSTR uint64_t tscope__control_window(uint64_t now)
+{
+	uint64_t *at = ctl.start_at ? &ctl.start_at : &ctl.stop_at;
+
+	if (!*at)
+		return 0;
+	if (now < *at)
+		return *at - now;
+	if (pthread_mutex_trylock(&tscope__rt.control) != 0)
+		return 1000000;
+	if (!tscope__rt.explicit_start)
+		serve_locked(at == &ctl.start_at ? REQ_START : REQ_STOP);
+	pthread_mutex_unlock(&tscope__rt.control);
+	*at = 0;
+	return ctl.stop_at > now ? ctl.stop_at - now : ctl.stop_at ? 1 : 0;
 }
 
 /* On the writer thread: serve the requests queued by the handler, in order. */
@@ -207,6 +247,12 @@ TS_NOINSTR void tscope__control_install(const struct tscope__config *c)
 {
 	struct sigaction sa, old;
 
+	if (c->delay_ns || c->duration_ns) {
+		uint64_t now = tscope__mono_ns();
+
+		ctl.start_at = c->delay_ns ? now + c->delay_ns : 0;
+		ctl.stop_at = c->duration_ns ? now + c->delay_ns + c->duration_ns : 0;
+	}
 	if (c->trigger[0]) {
 		uintptr_t fn = tscope__symbol_lookup(c->trigger);
 

@@ -80,6 +80,7 @@ TS_NOINSTR int tscope__file_close(int scan_how, uint64_t lost, uint64_t waited)
 
 	f.closing = 1; /* after a failure: the END may still fit, and say what was lost */
 	if (tscope__file_open() == 0) {
+		tscope__filter_write(tscope__file_emit, NULL, 1);
 		tscope__maps_write(tscope__file_emit, NULL, scan_how);
 		tscope__clock_sync(&c);
 		tscope__file_emit_clock(&c);
@@ -130,6 +131,7 @@ TS_NOINSTR void tscope__file_atfork_child(int active)
 	f.batch_events = f.batch_lost = 0;
 	tscope__names_atfork_child();
 	tscope__encode_atfork_child();
+	tscope__filter_atfork_child();
 	tscope__fd_atfork_child();
 	f.opened = f.end_after = 0;
 	f.fork_child = 1;

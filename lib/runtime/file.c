@@ -246,8 +246,27 @@ static TS_NOINSTR size_t unfinished(const struct tscope__buf *b, size_t n, int *
 static TS_NOINSTR int write_buf(struct tscope__buf *b, int final)
 {
 	size_t n = (b->chunk.size - sizeof(b->head)) / sizeof(struct tsf_event), k;
-	struct pack_scan scan = { b->t0, b->trusted, n, 1, 0 };
-	int packed = f.cfg.encoding != TS_ENC_RAW && tscope__encode_pack(b, n, &scan) == 0;
+	struct pack_scan scan;
+	int packed;
+
+	if (tscope__filter_on()) {
+		int ext = 0;
+
+		/* the filter moves slots: none may still be written to (see hook.c) */
+		k = unfinished(b, n, &ext);
+		if (k < n && !final)
+			return 1;
+		if (k < n) {
+			b->head.lost += n - k;
+			b->keep_out = 1;
+		}
+		n = tscope__filter_buf(b, k, &f.start);
+		b->trusted = n;
+		b->chunk.size = b->chunk.raw_size =
+		    (uint32_t)(sizeof(b->head) + n * sizeof(struct tsf_event));
+	}
+	scan = (struct pack_scan){ b->t0, b->trusted, n, 1, 0 };
+	packed = f.cfg.encoding != TS_ENC_RAW && tscope__encode_pack(b, n, &scan) == 0;
 
 	if (!packed)
 		scan.ext = 0;

@@ -331,6 +331,7 @@ TSCOPE_API TS_NOINSTR int tscope_start(const struct tscope_config *cfg)
 		return rc;
 	c.start_paused = 0; /* asked for explicitly: it runs */
 	c.trigger[0] = 0;
+	c.delay_ns = c.duration_ns = 0; /* the window is the automatic session's */
 	pthread_mutex_lock(&tscope__rt.control);
 	if (tscope__rt.state != TS_OFF && tscope__rt.explicit_start) {
 		rc = TSCOPE_EBUSY;

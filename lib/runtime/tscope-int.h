@@ -38,6 +38,10 @@
  *	           thread (session.c's level)
  *	trigger.c  --trigger FUNC: the cold path's part (buffer.c's level); symbol.c
  *	           finds FUNC's address
+ *	filter.c   --exclude, --include, --max-depth, --min-duration, --throttle: each
+ *	           buffer filtered by the writer before it is encoded (file.c's level);
+ *	           filter-fn.c decides per function and counts what was dropped (DROP
+ *	           chunks); symaddr.c names the functions
  */
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
@@ -153,6 +157,13 @@ struct tscope__config {
 	int start_paused;    /* the session starts paused, until `tscope ctl start` */
 	char trigger[256];   /* record only the calls of this function (and their subtrees) */
 	unsigned trigger_count; /* that many of them, then nothing more */
+	/* record-time filters (filter.c): patterns separated by ';', 0 or "": none */
+	char exclude[1024], include[1024];
+	unsigned max_depth;		/* calls deeper than this are dropped (main is 1) */
+	uint64_t min_ns;		/* calls shorter than this with nothing kept inside */
+	uint64_t throttle_calls;	/* a function called more often than this, */
+	uint64_t throttle_ns;		/* ... averaging under this, is counted only */
+	uint64_t delay_ns, duration_ns; /* the window recorded (control.c); 0: none */
 	int claim; /* under `tscope record`: the first process claims path, others path.<pid>;
 		      TS_CLAIM_ALWAYS: path, else path.<pid>, even in a forked child */
 };
@@ -243,6 +254,7 @@ uintptr_t tscope__symbol_lookup(const char *name);
 /* control.c: `tscope ctl` requests, by a signal, served on the writer thread */
 void tscope__control_install(const struct tscope__config *c);
 void tscope__control_serve(void);
+uint64_t tscope__control_window(uint64_t now_ns);
 void tscope__flush_other(struct tscope__thread *t);
 
 /* slots.c */
@@ -310,6 +322,18 @@ void tscope__fd_atfork_child(void);
 /* A chunk of up to three parts, written by file.c for maps.c and names.c. */
 typedef int (*tscope__emit_fn)(void *ctx, uint32_t type, const void *a, size_t alen,
 			       const void *b, size_t blen, const void *c, size_t clen);
+
+/* filter.c: record-time filters, run by the writer over each buffer (file lock held) */
+void tscope__filter_reset(const struct tscope__config *c);
+int tscope__filter_on(void);
+size_t tscope__filter_buf(struct tscope__buf *b, size_t n, const struct tsf_clock *start);
+void tscope__filter_write(tscope__emit_fn emit, void *ctx, int last);
+void tscope__filter_forget(void);
+void tscope__filter_atfork_child(void);
+
+/* symaddr.c: the symbol of the function at an address, in any object loaded now */
+const char *tscope__symaddr(uintptr_t addr);
+void tscope__symaddr_forget(void);
 
 /* names.c */
 void tscope__names_write(const struct tscope__buf *b, size_t n, tscope__emit_fn emit,

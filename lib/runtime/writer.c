@@ -113,9 +113,10 @@ static TS_NOINSTR void *writer_main(void *arg)
 	tscope__self.ignore = 1; /* nothing this thread runs is the program's */
 	for (;;) {
 		struct timespec ts;
+		uint64_t next = tscope__control_window(tscope__mono_ns());
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += CLOCK_EVERY;
+		ts.tv_nsec += next && next < CLOCK_EVERY ? (long)next : CLOCK_EVERY;
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
@@ -253,6 +254,7 @@ static TS_NOINSTR void session_reset(const struct tscope__config *cfg, int keep_
 	tscope__pool_reset(bytes);
 	tscope__shm_session(cfg);
 	tscope__file_reset(cfg, keep_start);
+	tscope__filter_reset(cfg);
 }
 
 /*
@@ -270,8 +272,9 @@ TS_NOINSTR int tscope__writer_open(const struct tscope__config *cfg, int lazy,
 	w.snapshot = snapshot;
 	w.control = control;
 	__atomic_store_n(&w.active, 1, __ATOMIC_RELAXED);
-	if (cfg->snapshot_signal || cfg->control_signal) {
-		/* the signals' handlers can only post: the thread must be there */
+	if (cfg->snapshot_signal || cfg->control_signal || cfg->delay_ns || cfg->duration_ns) {
+		/* the signals' handlers can only post, and the window needs its wake-ups:
+		 * the thread must be there */
 		pthread_mutex_lock(&w.wake_lock);
 		if (!w.thread_running)
 			writer_start();
@@ -292,6 +295,8 @@ TS_NOINSTR void tscope__writer_modules(int after_dlclose)
 	tscope__file_lock();
 	if (w.active)
 		tscope__file_scan(after_dlclose ? TS_MAPS_EXACT : 0);
+	if (after_dlclose)
+		tscope__filter_forget(); /* what is at those addresses now is named anew */
 	/* meanwhile the writer's scans leave unloads to this one */
 	if (after_dlclose)
 		__atomic_sub_fetch(&w.in_dlclose, 1, __ATOMIC_RELEASE);
