@@ -27,7 +27,7 @@
 #define NEAR	  512u /* distances whose codes are in a table */
 #define ADLER_MOD 65521u
 /* bytes whose sums cannot overflow 32 bits before the modulo (5552), down to a
- * multiple of 32 */
+ * multiple of 16 (adler32) */
 #define ADLER_RUN 5536u
 
 /* Bit-reversed fixed codes (Huffman codes go most significant bit first, the rest
@@ -41,6 +41,7 @@ static uint32_t len_bits[MAX_MATCH + 1]; /* length 3..258: its code and extra bi
 static uint8_t len_nbits[MAX_MATCH + 1];
 static uint16_t dist_bits[NEAR]; /* distance 1..NEAR: its code and extra bits */
 static uint8_t dist_nbits[NEAR];
+static uint8_t rev5[30]; /* distance codes, reversed */
 static int ready;
 
 static unsigned reverse(unsigned v, unsigned n)
@@ -65,7 +66,7 @@ static uint32_t dist_code(unsigned dist, unsigned *nbits)
 		ev = x & ((1u << extra) - 1);
 	}
 	*nbits = 5 + extra;
-	return reverse(code, 5) | ev << 5;
+	return rev5[code] | ev << 5;
 }
 
 static void init(void)
@@ -98,6 +99,8 @@ static void init(void)
 			len_nbits[l] = (uint8_t)(c->len + extra);
 		}
 	}
+	for (unsigned c = 0; c < 30; c++)
+		rev5[c] = (uint8_t)reverse(c, 5);
 	for (unsigned d = 1; d <= NEAR; d++) {
 		unsigned n;
 
@@ -213,28 +216,67 @@ static inline unsigned agree4(const unsigned char *a, const unsigned char *b, un
 #endif
 
 /*
- * Adler-32: a, 1 + the sum of the bytes, and b, the sum of the a's.  32 bytes at a
- * step, b gains 32 a and the bytes weighted 32 to 1: a loop of fixed length without a
- * chain from byte to byte, which compilers turn into vector code.
+ * Adler-32: a, 1 + the sum of the bytes, and b, the sum of the a's.  The bytes go 16
+ * at a step into 16 lanes of 32 bits (one per byte of the step, four vectors of four),
+ * where va sums each lane's bytes and vb, before them, the va of the steps before: a
+ * few vector adds a step, no chain from byte to byte.  A byte k of n (from 0) counts
+ * n - k times in b: 16 (steps after its own) times its vb, and 16 - lane in its own.
+ * The lanes of a vector are its bytes as a little-endian word's, so big-endian
+ * machines take the plain loop.  Runs of ADLER_RUN bytes (346 steps) keep every lane
+ * under 2^32 (vb under 255 x 346^2 / 2) until the modulo.
  */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint32_t v4u32 __attribute__((vector_size(16)));
+
+/* The sum of a vector's lanes weighted w0..w3, in 64 bits. */
+static inline uint64_t wsum(v4u32 v, unsigned w0, unsigned w1, unsigned w2, unsigned w3)
+{
+	return (uint64_t)v[0] * w0 + (uint64_t)v[1] * w1 + (uint64_t)v[2] * w2 +
+	       (uint64_t)v[3] * w3;
+}
+
+/* k (a multiple of 16) bytes at p, after (a, b): the new (a, b), not reduced. */
+static void adler_steps(const unsigned char *p, size_t k, uint64_t *a, uint64_t *b)
+{
+	const v4u32 m = { 0xff, 0xff, 0xff, 0xff };
+	v4u32 a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+	uint64_t sa, sb;
+
+	*b += *a * k;
+	for (; k; k -= 16, p += 16) {
+		v4u32 x;
+
+		memcpy(&x, p, 16);
+		b0 += a0;
+		b1 += a1;
+		b2 += a2;
+		b3 += a3;
+		a0 += x & m; /* lane l: byte 4l */
+		a1 += (x >> 8) & m;
+		a2 += (x >> 16) & m;
+		a3 += x >> 24;
+	}
+	sa = wsum(a0 + a1 + a2 + a3, 1, 1, 1, 1);
+	sb = 16 * wsum(b0 + b1 + b2 + b3, 1, 1, 1, 1) + wsum(a0, 16, 12, 8, 4) +
+	     wsum(a1, 15, 11, 7, 3) + wsum(a2, 14, 10, 6, 2) + wsum(a3, 13, 9, 5, 1);
+	*a += sa;
+	*b += sb;
+}
+#endif
+
 static uint32_t adler32(const unsigned char *p, size_t n)
 {
-	uint32_t a = 1, b = 0;
+	uint64_t a = 1, b = 0;
 
 	while (n) {
 		size_t k = n < ADLER_RUN ? n : ADLER_RUN;
 
 		n -= k;
-		for (; k >= 32; k -= 32, p += 32) {
-			uint32_t s = 0, w = 0;
-
-			for (unsigned i = 0; i < 32; i++) {
-				s += p[i];
-				w += (32 - i) * (uint32_t)p[i];
-			}
-			b += 32 * a + w;
-			a += s;
-		}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		adler_steps(p, k & ~(size_t)15, &a, &b);
+		p += k & ~(size_t)15;
+		k &= 15;
+#endif
 		for (; k; k--) {
 			a += *p++;
 			b += a;
@@ -242,74 +284,81 @@ static uint32_t adler32(const unsigned char *p, size_t n)
 		a %= ADLER_MOD;
 		b %= ADLER_MOD;
 	}
-	return b << 16 | a;
+	return (uint32_t)(b << 16 | a);
 }
 
-/* The input being compressed: the table, the position and the output. */
-struct zin {
-	uint32_t *tab; /* 4 bytes -> the last position + 1 they were at (0: none) */
-	unsigned bits;
-	size_t i, end; /* end: the input's */
-	struct out o;
-};
-
-/* One symbol (a literal or a match) at h->i, whose 4 bytes can be read. */
-static inline void step(struct zin *h, const unsigned char *in)
+/*
+ * One symbol (a literal or a match of at most max bytes) at i, whose 4 bytes can be
+ * read; returns the position after it.  A position from the table is valid when it is
+ * 1 to WINDOW bytes back: one comparison, which rejects the empty slots and those of
+ * earlier streams too (see deflate_zlib).  Everything is passed in and out by value
+ * (o is the caller's local), so that the loop keeps it in registers: stores through
+ * unsigned char pointers would otherwise make the compiler reload it from memory.
+ */
+static inline __attribute__((always_inline)) size_t
+step(uint32_t *tab, uint32_t base, const unsigned char *in, size_t i, size_t max, struct out *o)
 {
-	size_t i = h->i;
 	uint32_t v = load32(in + i);
-	uint32_t k = (v * 2654435761u) >> (32 - h->bits);
-	uint32_t c = h->tab[k];
+	uint32_t k = (v * 2654435761u) >> (32 - DEFLATE_HASH_BITS);
+	uint32_t at = base + (uint32_t)i, back = at - tab[k];
+	unsigned len;
 
-	h->tab[k] = (uint32_t)i + 1;
-	if (c && i - (c - 1) <= WINDOW && load32(in + c - 1) == v) {
-		size_t max = h->end - i < MAX_MATCH ? h->end - i : MAX_MATCH;
-		unsigned len;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		if (TS_LIKELY(max >= 28))
-			len = agree4(in + c - 1, in + i, (unsigned)max);
-		else
-#endif
-			len = agree(in + c - 1, in + i, MIN_MATCH, (unsigned)max);
-		put_match(&h->o, len, (unsigned)(i - (c - 1)));
-		h->i = i + len;
-	} else {
-		put_lit(&h->o, in[i]);
-		h->i = i + 1;
+	tab[k] = at;
+	if (back - 1 >= WINDOW || load32(in + i - back) != v) {
+		put_lit(o, in[i]);
+		return i + 1;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (TS_LIKELY(max >= 28))
+		len = agree4(in + i - back, in + i, (unsigned)max);
+	else
+#endif
+		len = agree(in + i - back, in + i, MIN_MATCH, (unsigned)max);
+	put_match(o, len, back);
+	return i + len;
 }
 
-/* Bytes from h->i to the end, by step(). */
-static void bytes(struct zin *h, const unsigned char *in)
+/* The n bytes of in as symbols, after o; returns the output's state after them. */
+static struct out bytes(uint32_t *tab, uint32_t base, const unsigned char *in, size_t n,
+			struct out o)
 {
-	while (h->i + MIN_MATCH <= h->end)
-		step(h, in);
-	while (h->i < h->end)
-		put_lit(&h->o, in[h->i++]);
+	size_t i = 0;
+
+	while (i + MAX_MATCH <= n) /* a match can be as long as deflate allows */
+		i = step(tab, base, in, i, MAX_MATCH, &o);
+	while (i + MIN_MATCH <= n)
+		i = step(tab, base, in, i, n - i, &o);
+	while (i < n)
+		put_lit(&o, in[i++]);
+	return o;
 }
 
 size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *in, size_t n)
 {
-	struct zin h = { d->tab, 8, 0, n, { 0, 0, out + 2 } };
-	uint32_t sum;
+	struct out o = { 0, 0, out + 2 };
+	uint32_t base = d->base, sum;
 
 	if (!ready)
 		init();
-	while (h.bits < DEFLATE_HASH_BITS && (1u << h.bits) < n)
-		h.bits++; /* a table no larger than the input needs */
-	memset(h.tab, 0, sizeof(h.tab[0]) << h.bits);
+	/* positions count on from the last stream's end, a window further: what the table
+	 * holds of it is out of reach, and so are the zeros of a new table.  Cleared only
+	 * when the count would wrap. */
+	if (base < WINDOW + 1 || base > UINT32_MAX - WINDOW || n > UINT32_MAX - WINDOW - base) {
+		memset(d->tab, 0, sizeof(d->tab));
+		base = WINDOW + 1;
+	}
+	d->base = base + (uint32_t)n + WINDOW;
 	out[0] = 0x78;	 /* deflate, 32 KB window */
 	out[1] = 0x01;	 /* no dictionary, fastest; 0x7801 is a multiple of 31 */
-	put(&h.o, 3, 3); /* the last block, fixed codes */
-	bytes(&h, in);
-	put(&h.o, lit[256].bits, lit[256].len); /* end of block */
-	if (h.o.n)				/* the last bits, to the byte (put() stored them) */
-		h.o.p++;
+	put(&o, 3, 3);	 /* the last block, fixed codes */
+	o = bytes(d->tab, base, in, n, o);
+	put(&o, lit[256].bits, lit[256].len); /* end of block */
+	if (o.n)			      /* the last bits, to the byte (put() stored them) */
+		o.p++;
 	sum = adler32(in, n);
-	h.o.p[0] = (unsigned char)(sum >> 24);
-	h.o.p[1] = (unsigned char)(sum >> 16);
-	h.o.p[2] = (unsigned char)(sum >> 8);
-	h.o.p[3] = (unsigned char)sum;
-	return (size_t)(h.o.p + 4 - out);
+	o.p[0] = (unsigned char)(sum >> 24);
+	o.p[1] = (unsigned char)(sum >> 16);
+	o.p[2] = (unsigned char)(sum >> 8);
+	o.p[3] = (unsigned char)sum;
+	return (size_t)(o.p + 4 - out);
 }

@@ -13,9 +13,11 @@
 
 #define DEFLATE_HASH_BITS 14
 
-/* The matcher's tables: no state is carried from one stream to the next. */
+/* The matcher's table, zeroed before the first use (calloc): no match reaches from
+ * one stream into another, but the table is not cleared for each (see deflate.c). */
 struct deflate {
 	uint32_t tab[1u << DEFLATE_HASH_BITS];
+	uint32_t base;
 };
 
 /* The most bytes one block of fixed codes takes for n bytes: 9 bits a byte, and the
@@ -25,8 +27,8 @@ static inline size_t deflate_bound(size_t n)
 	return n + n / 8 + 32;
 }
 
-/* Write n bytes of in as one zlib stream to out (deflate_bound(n) bytes of room);
- * returns its length. */
+/* Write n bytes of in (n under 2 GB) as one zlib stream to out (deflate_bound(n)
+ * bytes of room); returns its length. */
 size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *in, size_t n);
 
 #endif
