@@ -873,6 +873,61 @@ static void test_perfetto_exact(void)
 }
 
 /*
+ * The times and names whose packets the exporter writes in words (one- and two-byte
+ * timestamps, iids under 128) and byte by byte (longer ones, later iids, names new
+ * to the sequence): 140 functions called in turn three times, with the times between
+ * events around each varint length's ends.  The decoded output has every call at its
+ * time with its name, and some packets are checked to the byte.
+ */
+static void test_perfetto_times(void)
+{
+	static const uint64_t gaps[] = { 0,	127,	 128,	  129, 16383, 16384,
+					 16385, 2097151, 2097152, 1,   200 };
+	static unsigned char bytes[1 << 16];
+	static char text[1 << 16], want[1 << 16], hex[1 << 17];
+	char warn[512];
+	struct perfetto_opts o;
+	struct tb b;
+	uint64_t t = 1000;
+	size_t n, k = 0;
+
+	want[0] = 0;
+	say(want, sizeof(want), "track 2 process 100 synth\ntrack 1 thread 100 100 main\nseq 1\n");
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (unsigned i = 0; i < 3 * 140; i++, k += 2) {
+		uint64_t addr = 0x400000 + 0x1000 * (uint64_t)(i % 140);
+
+		t += gaps[k % TS_ARRAY_SIZE(gaps)];
+		tb_enter(&b, t, addr);
+		say(want, sizeof(want), "B %" PRIu64 " 0x%" PRIx64 "\n", t - 1000, addr);
+		t += gaps[(k + 1) % TS_ARRAY_SIZE(gaps)];
+		tb_exit(&b, t, addr);
+		say(want, sizeof(want), "E %" PRIu64 "\n", t - 1000);
+	}
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, bytes, sizeof(bytes), &n, warn, sizeof(warn)), 0,
+	       "perfetto times: converts");
+	pf_text(bytes, n, text, sizeof(text));
+	is_str(text, want, "perfetto times: every call at its time, with its name");
+	pf_hex(bytes, n, hex, sizeof(hex));
+	/* the second turn: the first call +16384 ns (808001) after the event before, its
+	 * end +16385; the fifth one (iid 5) +128 (8001), its end +129 */
+	ok(strstr(hex, "\n0a0c408080015a0448015001"
+		       "5001\n0a0a408180015a024802"
+		       "5001\n"),
+	   "perfetto times: three-byte timestamps to the byte");
+	ok(strstr(hex, "\n0a0b4080015a0448015005"
+		       "5001\n0a09408101"
+		       "5a024802"
+		       "5001\n"),
+	   "perfetto times: two-byte timestamps to the byte");
+	tb_free(&b);
+}
+
+/*
  * A stream that starts inside calls (ev_prefix): they are known to contain what was
  * written only when they return, and the thread is written again with them open from
  * its first event, whether the output can seek or the thread is held in memory; when
@@ -2159,6 +2214,7 @@ static const struct test_case cases[] = {
 	{ "deep", test_deep, 0 },
 	{ "escape", test_escape, 0 },
 	{ "perfetto", test_perfetto_exact, 0 },
+	{ "perfetto-times", test_perfetto_times, 0 },
 	{ "perfetto-reset", test_perfetto_reset, 0 },
 	{ "perfetto-seek", test_perfetto_seek, 0 },
 	{ "perfetto-tracks", test_perfetto_tracks, 0 },

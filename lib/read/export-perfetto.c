@@ -801,11 +801,60 @@ static uint32_t named_id(struct perfetto *x, unsigned type, uint64_t t, uint32_t
 	return named_new(x, type, t, id);
 }
 
-/* A slice opens: BEGIN.  With its END, the hot path of the whole conversion. */
-static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
+/*
+ * The hot path of the whole conversion: BEGIN and END of a slice, when the time since
+ * the packet before is under 2^14 ns, the name is in the hot cache with an iid under
+ * 128 and the buffer has room (nearly always).  The packet is then made of a few
+ * stores of 8 bytes, little-endian words, each past the bytes before it (what a word
+ * holds past the packet is overwritten by the next one):
+ *	0a L 40 dt      5a 04 48 01 50 iid  tail	BEGIN
+ *	0a L 40 dt      5a 02 48 02         tail	END
+ * with dt one or two bytes.  What they need of x is read before the stores, after which
+ * the compiler would read it again (an unsigned char may alias anything); the
+ * functions are leaves that keep no registers, the rest is open_slow() and close_slow().
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PACKET_WORDS 1
+#else
+#define PACKET_WORDS 0 /* the packets byte by byte */
+#endif
+#define FAST_DT 0x4000u /* the times that take at most 2 bytes */
+
+static inline void store64(unsigned char *p, uint64_t v)
 {
-	struct perfetto *x = ctx;
-	const struct spans_frame *f = &stack[depth];
+	memcpy(p, &v, 8);
+}
+
+/* The slot of frame key in the hot cache. */
+static inline size_t hot_slot(uint64_t key)
+{
+	return (size_t)((key ^ (key >> 4) ^ (key >> 14)) & (HOT_SIZE - 1));
+}
+
+/*
+ * The packet at p of an event dt (under FAST_DT) after the last one, whose track event
+ * (after the type field's tag) is te, te_len bytes: the packet's tag, length and
+ * timestamp, then te, then the tail.  Returns the end.
+ */
+static inline unsigned char *fast_packet(const struct perfetto *x, unsigned char *p, uint64_t dt,
+					 uint64_t te, size_t te_len)
+{
+	uint64_t hi = dt >> 7, tail;
+	uint64_t v = hi ? (dt & 0x7f) | 0x80 | hi << 8 : dt; /* the varint */
+	size_t k = 1 + (hi != 0), tl = x->tail_len, len = 1 + k + 2 + te_len + tl;
+
+	memcpy(&tail, x->tail, sizeof(tail));
+	store64(p, TAG_LEN(TRACE_PACKET) | len << 8 | TAG_VARINT(PACKET_TIMESTAMP) << 16 | v << 24);
+	p += 3 + k;
+	store64(p, TAG_LEN(PACKET_TRACK_EVENT) | te_len << 8 | te << 16);
+	p += 2 + te_len;
+	store64(p, tail);
+	return p + tl;
+}
+
+/* A slice opens: BEGIN, all but on_open()'s case. */
+static __attribute__((noinline)) void open_slow(struct perfetto *x, const struct spans_frame *f)
+{
 	uint64_t t;
 	uint32_t iid;
 	size_t h;
@@ -817,7 +866,7 @@ static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 	 * time 0 (a damaged trace) */
 	if (TS_UNLIKELY(t != f->start - x->o.base_ns))
 		x->clamped++;
-	h = (size_t)((f->key ^ (f->key >> 4) ^ (f->key >> 14)) & (HOT_SIZE - 1));
+	h = hot_slot(f->key);
 	if (TS_LIKELY(x->hot[h].key == f->key && x->hot[h].gen == x->gen)) {
 		named(x, TYPE_SLICE_BEGIN, t, x->hot[h].iid);
 		return;
@@ -830,13 +879,32 @@ static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 	}
 }
 
-static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
+static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 {
 	struct perfetto *x = ctx;
+	const struct spans_frame *f = &stack[depth];
+	uint64_t t = f->start - x->o.base_ns, dt = t - x->last;
+	size_t h = hot_slot(f->key);
+
+	if (PACKET_WORDS && TS_LIKELY(!x->ignore && f->start >= x->o.base_ns && dt < FAST_DT &&
+				      x->hot[h].key == f->key && x->hot[h].gen == x->gen &&
+				      x->hot[h].iid < 0x80 && x->pos + PACKET_MAX <= x->lim)) {
+		uint64_t te = TAG_VARINT(EVENT_TYPE) | TYPE_SLICE_BEGIN << 8 |
+			      TAG_VARINT(EVENT_NAME_IID) << 16 | (uint64_t)x->hot[h].iid << 24;
+		unsigned char *p = x->buf + x->pos;
+
+		x->last = t;
+		x->pos = (size_t)(fast_packet(x, p, dt, te, 4) - x->buf);
+		return;
+	}
+	open_slow(x, f);
+}
+
+/* A slice closes: END, all but on_close()'s case. */
+static __attribute__((noinline)) void close_slow(struct perfetto *x, uint64_t end)
+{
 	unsigned char *pkt, *p;
 
-	(void)stack;
-	(void)depth;
 	if (TS_UNLIKELY(x->ignore))
 		return;
 	pkt = room(x, PACKET_MAX);
@@ -849,6 +917,26 @@ static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, u
 	*p++ = TAG_VARINT(EVENT_TYPE);
 	*p++ = TYPE_SLICE_END;
 	done(x, end_packet(x, pkt, p));
+}
+
+static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
+{
+	struct perfetto *x = ctx;
+	uint64_t t = end - x->o.base_ns, dt = t - x->last;
+
+	(void)stack;
+	(void)depth;
+	if (PACKET_WORDS && TS_LIKELY(!x->ignore && end >= x->o.base_ns && dt < FAST_DT &&
+				      x->pos + PACKET_MAX <= x->lim)) {
+		unsigned char *p = x->buf + x->pos;
+
+		x->last = t;
+		x->pos = (size_t)(fast_packet(x, p, dt,
+					      TAG_VARINT(EVENT_TYPE) | TYPE_SLICE_END << 8, 2) -
+				  x->buf);
+		return;
+	}
+	close_slow(x, end);
 }
 
 static void on_instant(void *ctx, uint64_t ns, uint32_t id)
