@@ -17,6 +17,9 @@
 #endif
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "compiler.h"
 #include "deflate.h"
@@ -24,7 +27,6 @@
 #define WINDOW	  32768u
 #define MIN_MATCH 4u /* what the hash covers; deflate allows 3 */
 #define MAX_MATCH 258u
-#define NEAR	  512u /* distances whose codes are in a table */
 #define ADLER_MOD 65521u
 /* bytes whose sums cannot overflow 32 bits before the modulo (5552), down to a
  * multiple of 16 (adler32) */
@@ -39,9 +41,12 @@ struct code {
 static struct code lit[288];		 /* literal/length symbols */
 static uint32_t len_bits[MAX_MATCH + 1]; /* length 3..258: its code and extra bits */
 static uint8_t len_nbits[MAX_MATCH + 1];
-static uint16_t dist_bits[NEAR]; /* distance 1..NEAR: its code and extra bits */
-static uint8_t dist_nbits[NEAR];
-static uint8_t rev5[30]; /* distance codes, reversed */
+/* Distance codes by distance - 1, x: dcode[x] for x under 256, dcode[256 + x / 128]
+ * above (the codes from 16 on cover whole multiples of 128), as in zlib; each code's
+ * first x, extra bits, and 5 bits reversed. */
+static uint8_t dcode[512];
+static uint16_t dcode_x[30];
+static uint8_t dcode_extra[30], rev5[30];
 static int ready;
 
 static unsigned reverse(unsigned v, unsigned n)
@@ -53,20 +58,15 @@ static unsigned reverse(unsigned v, unsigned n)
 	return r;
 }
 
-/* Distance dist's code (5 bits, reversed) and extra bits, and their number. */
-static uint32_t dist_code(unsigned dist, unsigned *nbits)
+/* The code of distance x + 1 (RFC 1951 3.2.5). */
+static unsigned dist_code(unsigned x)
 {
-	unsigned x = dist - 1, code = x, extra = 0, ev = 0;
+	unsigned top;
 
-	if (x >= 4) {
-		unsigned top = 31u - (unsigned)__builtin_clz(x); /* >= 2 */
-
-		extra = top - 1;
-		code = 2 * top + ((x >> extra) & 1);
-		ev = x & ((1u << extra) - 1);
-	}
-	*nbits = 5 + extra;
-	return rev5[code] | ev << 5;
+	if (x < 4)
+		return x;
+	top = 31u - (unsigned)__builtin_clz(x); /* >= 2 */
+	return 2 * top + ((x >> (top - 1)) & 1);
 }
 
 static void init(void)
@@ -99,14 +99,15 @@ static void init(void)
 			len_nbits[l] = (uint8_t)(c->len + extra);
 		}
 	}
-	for (unsigned c = 0; c < 30; c++)
-		rev5[c] = (uint8_t)reverse(c, 5);
-	for (unsigned d = 1; d <= NEAR; d++) {
-		unsigned n;
+	for (unsigned c = 0; c < 30; c++) {
+		unsigned extra = c < 4 ? 0 : c / 2 - 1;
 
-		dist_bits[d - 1] = (uint16_t)dist_code(d, &n);
-		dist_nbits[d - 1] = (uint8_t)n;
+		rev5[c] = (uint8_t)reverse(c, 5);
+		dcode_extra[c] = (uint8_t)extra;
+		dcode_x[c] = (uint16_t)(c < 4 ? c : (2u | (c & 1)) << extra);
 	}
+	for (unsigned x = 0; x < WINDOW; x++)
+		dcode[x < 256 ? x : 256 + (x >> 7)] = (uint8_t)dist_code(x);
 	ready = 1;
 }
 
@@ -140,19 +141,13 @@ static inline void put_lit(struct out *o, unsigned char c)
 }
 
 /* A match of len bytes, dist back: the length's symbol and extra bits, then the
- * distance's code and extra bits: at most 31 bits in all. */
+ * distance's code and extra bits: at most 31 bits in all.  No branch (a selection). */
 static inline void put_match(struct out *o, unsigned len, unsigned dist)
 {
-	uint32_t d;
-	unsigned dn;
+	unsigned x = dist - 1, c = dcode[x < 256 ? x : 256 + (x >> 7)];
+	uint64_t d = rev5[c] | (x - dcode_x[c]) << 5;
 
-	if (TS_LIKELY(dist <= NEAR)) {
-		d = dist_bits[dist - 1];
-		dn = dist_nbits[dist - 1];
-	} else {
-		d = dist_code(dist, &dn);
-	}
-	put(o, len_bits[len] | (uint64_t)d << len_nbits[len], len_nbits[len] + dn);
+	put(o, len_bits[len] | d << len_nbits[len], len_nbits[len] + 5u + dcode_extra[c]);
 }
 
 static inline uint32_t load32(const unsigned char *p)
@@ -176,6 +171,17 @@ static unsigned agree(const unsigned char *a, const unsigned char *b, unsigned m
 {
 	unsigned n = min;
 
+#if defined(__SSE2__)
+	while (n + 16 <= max) { /* 16 bytes at a time, a bit per byte (see agree4) */
+		unsigned eq = (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + n)),
+				   _mm_loadu_si128((const __m128i *)(const void *)(b + n))));
+
+		if (eq != 0xffff)
+			return n + (unsigned)__builtin_ctz(~eq);
+		n += 16;
+	}
+#endif
 	while (n + 8 <= max) {
 		uint64_t d = load64(a + n) ^ load64(b + n);
 
@@ -193,25 +199,47 @@ static unsigned agree(const unsigned char *a, const unsigned char *b, unsigned m
 	return n;
 }
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The bytes two words agree on, 0 to 8. */
+/*
+ * agree() from 4 bytes, when AGREE_FAST can be read at a and b: the first 32 bytes
+ * after those 4 without a branch (most matches end there: a branch on the length
+ * would be mispredicted about once a match), then agree().  SSE2 (every x86-64)
+ * compares 16 bytes at once into a mask of bits, one per byte; elsewhere 8-byte words
+ * do, a word counting only when all those before it agree whole (-(n >> 3) is all
+ * ones when n is 8, none below).
+ */
+#define AGREE_FAST 36u
+#if defined(__SSE2__)
+static inline unsigned agree4(const unsigned char *a, const unsigned char *b, unsigned max)
+{
+	__m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)(a + 4));
+	__m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));
+	__m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(a + 20));
+	__m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)(b + 20));
+	uint64_t eq = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
+		      (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
+	unsigned n = 4 + (unsigned)__builtin_ctzll(~eq); /* ~eq has bit 32 set */
+
+	return TS_UNLIKELY(n == AGREE_FAST) ? agree(a, b, AGREE_FAST, max) : n;
+}
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The bytes two words agree on, 0 to 8, without a branch: bit 63 set stops the count
+ * at byte 7, and 1 more when all 8 agree. */
 static inline unsigned same(uint64_t x, uint64_t y)
 {
 	uint64_t d = x ^ y;
 
-	return d ? (unsigned)__builtin_ctzll(d) / 8 : 8;
+	return (unsigned)__builtin_ctzll(d | 1ull << 63) / 8 + (d == 0);
 }
 
-/* agree() from 4 bytes, when 28 can be read at a and b: the first 24 bytes after those
- * 4 without a branch (most matches end there), then agree(). */
 static inline unsigned agree4(const unsigned char *a, const unsigned char *b, unsigned max)
 {
 	unsigned n0 = same(load64(a + 4), load64(b + 4));
 	unsigned n1 = same(load64(a + 12), load64(b + 12));
 	unsigned n2 = same(load64(a + 20), load64(b + 20));
-	unsigned n = 4 + n0 + (n0 == 8 ? n1 + (n1 == 8 ? n2 : 0) : 0);
+	unsigned n3 = same(load64(a + 28), load64(b + 28));
+	unsigned n = 4 + n0 + (-(n0 >> 3) & (n1 + (-(n1 >> 3) & (n2 + (-(n2 >> 3) & n3)))));
 
-	return n == 28 ? agree(a, b, 28, max) : n;
+	return TS_UNLIKELY(n == AGREE_FAST) ? agree(a, b, AGREE_FAST, max) : n;
 }
 #endif
 
@@ -308,8 +336,8 @@ step(uint32_t *tab, uint32_t base, const unsigned char *in, size_t i, size_t max
 		put_lit(o, in[i]);
 		return i + 1;
 	}
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (TS_LIKELY(max >= 28))
+#if defined(__SSE2__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (TS_LIKELY(max >= AGREE_FAST))
 		len = agree4(in + i - back, in + i, (unsigned)max);
 	else
 #endif
