@@ -6,7 +6,8 @@
  * the input's length (0 to 300 bytes, and around the 16-byte steps and the runs of the
  * checksum), its content (random, few symbols, one byte, periodic) or the distance of
  * its repeats (1 byte to past the window); a stream's bytes do not depend on the
- * streams written before it with the same table, even when its positions wrap.
+ * streams written before it with the same table, even when its positions wrap, nor on
+ * the stream made beside it (deflate_zlib2).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -204,6 +205,49 @@ static void test_history(void)
 	free(d);
 }
 
+/*
+ * Two streams made together (deflate_zlib2), of both halves of inputs of every kind,
+ * cut anywhere (before the first byte, after the last, in the middle, near one end),
+ * after other streams and across the wrap: each has the bytes of that half alone with
+ * a fresh table.
+ */
+static void test_pairs(void)
+{
+	enum { N = 20000 };
+	static const size_t cuts[] = { 0, 1, 3, 257, 258, 259, 9999, 10000, 19740, 19999, 20000 };
+	struct deflate *d = calloc(1, sizeof(*d));
+	unsigned char *in = malloc(N), *z0 = malloc(deflate_bound(N)),
+		      *z1 = malloc(deflate_bound(N));
+	unsigned char *w = malloc(deflate_bound(N));
+	size_t good = 0, all = 0;
+
+	ok(d && in && z0 && z1 && w, "memory");
+	if (!d || !in || !z0 || !z1 || !w)
+		return;
+	for (int round = 0; round < 2; round++) {
+		if (round == 1) /* the positions wrap within the next few calls */
+			d->base = UINT32_MAX - 5 * (N + 40000);
+		for (int k = 0; k < KINDS; k++) {
+			fill(in, N, k);
+			for (size_t c = 0; c < TS_ARRAY_SIZE(cuts); c++, all++) {
+				size_t cut = cuts[c], zn0, zn1, k0, k1;
+
+				deflate_zlib2(d, z0, z1, in, cut, N, &zn0, &zn1);
+				k0 = fresh(w, in, cut);
+				good += k0 == zn0 && memcmp(w, z0, zn0) == 0 &&
+					(k1 = fresh(w, in + cut, N - cut)) == zn1 &&
+					memcmp(w, z1, zn1) == 0;
+			}
+		}
+	}
+	is_int(good, all, "both halves, whatever the cut, as if each were alone");
+	free(w);
+	free(z1);
+	free(z0);
+	free(in);
+	free(d);
+}
+
 /* What python3's zlib says of streams of every kind (the reference inflater). */
 static void test_zlib(void)
 {
@@ -262,11 +306,9 @@ static void test_zlib(void)
 }
 
 static const struct test_case cases[] = {
-	{ "sizes", test_sizes, 0 },
-	{ "distances", test_distances, 0 },
-	{ "history", test_history, 0 },
-	{ "zlib", test_zlib, 0 },
-	{ NULL, NULL, 0 },
+	{ "sizes", test_sizes, 0 },	{ "distances", test_distances, 0 },
+	{ "history", test_history, 0 }, { "pairs", test_pairs, 0 },
+	{ "zlib", test_zlib, 0 },	{ NULL, NULL, 0 },
 };
 
 int main(int argc, char **argv)

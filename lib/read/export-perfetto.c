@@ -20,10 +20,11 @@
  *
  * and those packets are not in the file as they are: each run of them (the buffer's
  * worth, at most a thread's) is the compressed_packets of one packet, a zlib stream
- * (deflate.c), and trace_processor reads the packets it holds in its place.  The
- * compression runs beside the encoding, on a thread of perfetto-out.c, which writes
- * the runs in order: the output's position is known once it has written them all
- * (pfout_drain), which only taking a thread back and padding need.
+ * (deflate.c), or of two, each with half the run's packets (two streams are made
+ * faster together), and trace_processor reads the packets they hold in their place.
+ * The compression runs beside the encoding, on a thread of perfetto-out.c, which
+ * writes the runs in order: the output's position is known once it has written them
+ * all (pfout_drain), which only taking a thread back and padding need.
  *
  * What trace_processor does with each mechanism, and why it accepts this use of it
  * (src/trace_processor/importers/proto/proto_trace_reader.cc in google/perfetto; the
@@ -173,6 +174,7 @@ struct perfetto {
 	 */
 	unsigned char *buf;
 	size_t pos, lim, cap;
+	size_t split; /* where the run is cut in two (pfout_put), 0 until it is half full */
 	struct pfout *pf;
 	int seekable; /* a regular file: a thread's output can be written again */
 
@@ -360,10 +362,11 @@ static TS_COLD void nomem(struct perfetto *x)
 }
 
 /* Where the buffer is to be written out (see struct perfetto): past stage_max bytes of
- * a thread held, the staging is given up. */
+ * a thread held, the staging is given up.  Otherwise first at half the buffer, where
+ * room_slow() marks the packet there as the run's split. */
 static void set_lim(struct perfetto *x)
 {
-	x->lim = BUF_SIZE;
+	x->lim = x->split ? BUF_SIZE : BUF_SIZE / 2;
 	if (x->staging)
 		x->lim = x->o.stage_max < x->cap - x->mark ? x->mark + x->o.stage_max : x->cap;
 }
@@ -383,13 +386,16 @@ static void check(struct perfetto *x)
 	}
 }
 
-/* Write the buffer out, but for a thread's output held in memory (staging): one packet
- * of compressed_packets, a zlib stream of the packets (see the top), which pf makes. */
+/* Write the buffer out, but for a thread's output held in memory (staging): one or two
+ * packets of compressed_packets, zlib streams of the packets (see the top), which pf
+ * makes. */
 static void flush(struct perfetto *x)
 {
 	size_t keep = x->staging ? x->pos - x->mark : 0, n = x->pos - keep;
+	size_t split = x->split < n ? x->split : 0;
 
-	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, keep, 0) != 0) {
+	x->split = 0;
+	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, keep, split, 0) != 0) {
 		nomem(x);
 		keep = 0;
 	} else if (n) {
@@ -407,6 +413,12 @@ static TS_COLD unsigned char *room_slow(struct perfetto *x, size_t n)
 	size_t want;
 	unsigned char *b;
 
+	if (!x->staging && !x->split && x->pos && x->pos + n <= BUF_SIZE) {
+		/* half full, at a packet's start: the run is compressed in two halves */
+		x->split = x->pos;
+		set_lim(x);
+		return x->buf + x->pos;
+	}
 	flush(x);
 	if (x->pos + n <= x->lim)
 		return x->buf + x->pos;
@@ -1005,6 +1017,8 @@ static int on_reset(void *ctx)
 		x->kept = 1;
 		return 0;
 	}
+	x->split = 0; /* it was in what is taken back */
+	set_lim(x);
 	unpend(x);
 	x->clamped = 0;
 	thread_head(x);
@@ -1062,7 +1076,7 @@ static int add_thread(struct perfetto *x, size_t i)
 				*q++ = TAG_LEN(TRACE_PACKET);
 				*q++ = 0;
 			}
-			if (pfout_put(x->pf, &x->buf, &x->cap, (size_t)(q - x->buf), 0, 1) != 0)
+			if (pfout_put(x->pf, &x->buf, &x->cap, (size_t)(q - x->buf), 0, 0, 1) != 0)
 				nomem(x);
 			check(x);
 		}

@@ -35,6 +35,7 @@
 struct run {
 	unsigned char *buf;
 	size_t cap, n;
+	size_t split; /* two packets: the bytes before it, and the rest (0: one) */
 	int raw;
 };
 
@@ -87,44 +88,65 @@ static size_t vlen(uint64_t v)
 	return n;
 }
 
-/*
- * Write a run out: compressed into one packet, or raw.  Returns the bytes it takes in
- * the output, -1 when there is no memory to compress it (it is dropped).  After a
- * failed write (*failed) nothing more is written, nor compressed.
- */
-static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int *werrno)
+/* The packet of the zn bytes of zlib stream at z: its two heads, written just before
+ * it (HEAD_ROOM bytes are there).  Returns where the packet starts. */
+static unsigned char *packet(unsigned char *z, size_t zn)
 {
-	const unsigned char *p = r->buf;
-	size_t len = r->n;
+	size_t in = vlen(TAG_COMPRESSED) + vlen(zn) + zn;
+	unsigned char *p = z - vlen(TAG_TRACE_PACKET) - vlen(in) - vlen(TAG_COMPRESSED) - vlen(zn);
 
-	if (*failed)
-		return (int64_t)len;
-	if (!r->raw) {
-		size_t want = deflate_bound(r->n) + HEAD_ROOM, zn, in;
-		unsigned char *s;
+	put_v(put_v(put_v(put_v(p, TAG_TRACE_PACKET), in), TAG_COMPRESSED), zn);
+	return p;
+}
 
-		if (want > o->zcap) {
-			s = realloc(o->zbuf, want);
-			if (!s)
-				return -1;
-			o->zbuf = s;
-			o->zcap = want;
-		}
-		/* the stream at zbuf + HEAD_ROOM, the two heads just before it */
-		zn = deflate_zlib(&o->z, o->zbuf + HEAD_ROOM, r->buf, r->n);
-		in = vlen(TAG_COMPRESSED) + vlen(zn) + zn;
-		s = o->zbuf + HEAD_ROOM - vlen(TAG_TRACE_PACKET) - vlen(in) - vlen(TAG_COMPRESSED) -
-		    vlen(zn);
-		p = s;
-		s = put_v(put_v(s, TAG_TRACE_PACKET), in);
-		put_v(put_v(s, TAG_COMPRESSED), zn);
-		len = (size_t)(o->zbuf + HEAD_ROOM + zn - p);
-	}
-	if (len && fwrite(p, 1, len, o->out) != len) {
+/* Write n bytes at p, unless a write failed. */
+static void put_out(struct pfout *o, const unsigned char *p, size_t n, int *failed, int *werrno)
+{
+	if (n && !*failed && fwrite(p, 1, n, o->out) != n) {
 		*failed = 1;
 		*werrno = errno;
 	}
-	return (int64_t)len;
+}
+
+/*
+ * Write a run out: compressed into one packet, or two (split: the streams are made
+ * together, see deflate_zlib2), or raw.  Returns the bytes it takes in the output, -1
+ * when there is no memory to compress it (it is dropped).  After a failed write
+ * (*failed) nothing more is written, nor compressed.
+ */
+static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int *werrno)
+{
+	size_t split = r->split && r->split < r->n ? r->split : 0;
+	size_t b0 = deflate_bound(split ? split : r->n), zn0, zn1 = 0;
+	unsigned char *z0, *z1, *p0, *p1 = NULL;
+
+	if (*failed || r->raw) {
+		put_out(o, r->buf, r->n, failed, werrno);
+		return (int64_t)r->n;
+	}
+	if (b0 + deflate_bound(r->n - split) + 2 * HEAD_ROOM > o->zcap) {
+		size_t want = b0 + deflate_bound(r->n - split) + 2 * HEAD_ROOM;
+		unsigned char *s = realloc(o->zbuf, want);
+
+		if (!s)
+			return -1;
+		o->zbuf = s;
+		o->zcap = want;
+	}
+	/* each stream after room for its heads */
+	z0 = o->zbuf + HEAD_ROOM;
+	z1 = z0 + b0 + HEAD_ROOM;
+	if (split)
+		deflate_zlib2(&o->z, z0, z1, r->buf, split, r->n, &zn0, &zn1);
+	else
+		zn0 = deflate_zlib(&o->z, z0, r->buf, r->n);
+	p0 = packet(z0, zn0);
+	put_out(o, p0, (size_t)(z0 + zn0 - p0), failed, werrno);
+	if (split) {
+		p1 = packet(z1, zn1);
+		put_out(o, p1, (size_t)(z1 + zn1 - p1), failed, werrno);
+	}
+	return (int64_t)(z0 + zn0 - p0) + (split ? (int64_t)(z1 + zn1 - p1) : 0);
 }
 
 /* A run is written: account for it (under mu when threaded). */
@@ -228,7 +250,7 @@ struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **bu
 	o->size = size;
 	o->off = off;
 	o->mark_off = off;
-	o->zcap = deflate_bound(size) + HEAD_ROOM;
+	o->zcap = deflate_bound(size) + deflate_bound(size / 2) + 2 * HEAD_ROOM;
 	o->zbuf = malloc(o->zcap);
 	*buf = malloc(size);
 	for (i = 0; i < PFOUT_QUEUE && o->zbuf && *buf; i++) {
@@ -263,9 +285,10 @@ struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **bu
 	return o; /* each run written by pfout_put() */
 }
 
-int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep, int raw)
+int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep,
+	      size_t split, int raw)
 {
-	struct run r = { *buf, *cap, n, raw }, s;
+	struct run r = { *buf, *cap, n, split, raw }, s;
 	int failed, werrno = 0;
 
 	if (!n)
