@@ -1031,6 +1031,57 @@ static void test_perfetto_seek(void)
 	tb_free(&b);
 }
 
+/*
+ * Written again after more than a buffer went out, through an output that cannot seek:
+ * the runs held (compressed) are dropped and the thread is written again from its
+ * first event, as to a file; held past stage_max, the thread is written as it comes.
+ */
+static void test_perfetto_held(void)
+{
+	static unsigned char a[2 << 20], b2[2 << 20];
+	static char tb2[8 << 20];
+	char warn[512], warn2[512];
+	struct perfetto_opts o;
+	struct tb b;
+	size_t na, nb;
+	uint64_t t = 1000;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (uint64_t k = 0; k < 40000; k++) { /* 880 KB of packets */
+		tb_enter(&b, t++, 0x10000 + 16 * (k % 200));
+		tb_exit(&b, t++, 0x10000 + 16 * (k % 200));
+	}
+	tb_exit(&b, t++, 0x90000); /* began before the events */
+	tb_enter(&b, t++, 0x10000);
+	tb_exit(&b, t++, 0x10000);
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, a, sizeof(a), &na, warn, sizeof(warn)), 0,
+	       "perfetto, held and written again: converts to a file");
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 1, b2, sizeof(b2), &nb, warn2, sizeof(warn2)), 0,
+	       "perfetto, held and written again: converts without seeking");
+	ok(na > (512u << 10) && nb == na && memcmp(a, b2, na) == 0 && !warn[0] && !warn2[0],
+	   "perfetto, held and written again: the same packets either way, no warning");
+	pf_text(b2, nb, tb2, sizeof(tb2));
+	ok(strstr(tb2, "seq 1\nB 0 0x90000\nB 0 0x10000\nE 1\n") != NULL &&
+	       strstr(tb2, "E 79999\nE 80000\nB 80001 0x10000\nE 80002\n") != NULL &&
+	       !strstr(tb2, "error"),
+	   "perfetto, held and written again: the call open from the first event");
+	memset(&o, 0, sizeof(o));
+	o.stage_max = 300000;
+	run_perfetto(&b, &o, 1, b2, sizeof(b2), &nb, warn2, sizeof(warn2));
+	pf_text(b2, nb, tb2, sizeof(tb2));
+	ok(strstr(tb2, "seq 1\nB 0 0x10000\n") != NULL &&
+	       strstr(tb2, "\nE 79999\nB 79999 0x90000\nE 80000\nB 80001 0x10000\nE 80002\n") !=
+		   NULL &&
+	       !strstr(tb2, "error") && strstr(warn2, "too large to hold") != NULL,
+	   "perfetto, held past stage_max: written as it comes, the call at the end, warned");
+	tb_free(&b);
+}
+
 /* Many tracks (a counter track per name, 300 names, then threads): the table of
  * tracks grows while descriptors are written; every counter keeps its process. */
 static void test_perfetto_tracks(void)
@@ -2217,6 +2268,7 @@ static const struct test_case cases[] = {
 	{ "perfetto-times", test_perfetto_times, 0 },
 	{ "perfetto-reset", test_perfetto_reset, 0 },
 	{ "perfetto-seek", test_perfetto_seek, 0 },
+	{ "perfetto-held", test_perfetto_held, 0 },
 	{ "perfetto-tracks", test_perfetto_tracks, 0 },
 	{ "random", test_random, 300 },
 	{ "diff", test_diff, 0 },

@@ -66,10 +66,10 @@
  * written of the thread must be taken back.  A thread's output starts a compressed
  * packet of its own, so when the output is a regular file, the writing goes back to
  * where the thread began (a shorter second reading is padded with empty packets).
- * Otherwise a thread's output is held in memory until it is complete, up to
- * perfetto_opts.stage_max bytes before compression; past that it is written, and a
- * later call of that kind starts where the output had got to rather than at the
- * thread's first event (counted, for export.h's warning).
+ * Otherwise a thread's output is held in memory until it is complete, compressed as
+ * usual (pfout_hold), up to perfetto_opts.stage_max bytes before compression; past
+ * that it is written, and a later call of that kind starts where the output had got
+ * to rather than at the thread's first event (counted, for export.h's warning).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -168,9 +168,9 @@ struct perfetto {
 
 	/*
 	 * The output buffer: packets, written out compressed when lim bytes are used:
-	 * BUF_SIZE, so that it stays in the cache, or, while a thread's output is held
-	 * (staging), up to stage_max bytes from mark (it grows).  pf compresses and writes
-	 * what is handed over, beside the encoding; buf is one of its buffers.
+	 * BUF_SIZE, so that it stays in the cache (less while a thread's output is held,
+	 * so as to stop at stage_max).  pf compresses and writes what is handed over,
+	 * beside the encoding; buf is one of its buffers.
 	 */
 	unsigned char *buf;
 	size_t pos, lim, cap;
@@ -192,8 +192,8 @@ struct perfetto {
 	uint64_t last; /* the timestamp of its last packet: ns from base_ns */
 	uint32_t gen;  /* interning generation: one per sequence written */
 	uint32_t next_iid;
-	int staging; /* its output stays in memory from buf[mark] (not seekable) */
-	size_t mark;
+	int staging;	      /* its output is held by pf (not seekable) */
+	size_t held;	      /* bytes of it handed over while held */
 	uint64_t thread_runs; /* pf's runs before it: none since, its output is all in buf */
 	int64_t pad_to;	    /* the end of a first reading that was taken back (seekable) */
 	int ignore;	    /* events are skipped: a second reading that cannot replace the first,
@@ -361,14 +361,14 @@ static TS_COLD void nomem(struct perfetto *x)
 		spans_stop(x->sp);
 }
 
-/* Where the buffer is to be written out (see struct perfetto): past stage_max bytes of
- * a thread held, the staging is given up.  Otherwise first at half the buffer, where
- * room_slow() marks the packet there as the run's split. */
+/* Where the buffer is to be written out (see struct perfetto): first at half of it,
+ * where room_slow() marks the packet there as the run's split; at stage_max bytes of a
+ * thread held, where the staging is given up. */
 static void set_lim(struct perfetto *x)
 {
 	x->lim = x->split ? BUF_SIZE : BUF_SIZE / 2;
-	if (x->staging)
-		x->lim = x->o.stage_max < x->cap - x->mark ? x->mark + x->o.stage_max : x->cap;
+	if (x->staging && x->o.stage_max - x->held < x->lim)
+		x->lim = x->o.stage_max - x->held;
 }
 
 /* What pf met so far: after a write failure nothing is written, and the reading
@@ -386,51 +386,50 @@ static void check(struct perfetto *x)
 	}
 }
 
-/* Write the buffer out, but for a thread's output held in memory (staging): one or two
- * packets of compressed_packets, zlib streams of the packets (see the top), which pf
- * makes. */
+/* Write the buffer out (or have pf hold it, staging): one or two packets of
+ * compressed_packets, zlib streams of the packets (see the top), which pf makes. */
 static void flush(struct perfetto *x)
 {
-	size_t keep = x->staging ? x->pos - x->mark : 0, n = x->pos - keep;
-	size_t split = x->split < n ? x->split : 0;
+	size_t n = x->pos, split = x->split < n ? x->split : 0;
 
 	x->split = 0;
-	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, keep, split, 0) != 0) {
+	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, 0, split, 0) != 0) {
 		nomem(x);
-		keep = 0;
 	} else if (n) {
 		check(x);
+		if (x->staging)
+			x->held += n;
 	}
-	x->pos = keep;
-	x->mark = 0;
+	x->pos = 0;
 	set_lim(x);
 }
 
-/* Room for n bytes when the buffer is full: flushed, grown while staging, or the
- * staging given up past stage_max.  NULL when out of memory. */
+/* Room for n bytes when the buffer is full: flushed (or split, see set_lim), the
+ * staging given up past stage_max, grown for a long name.  NULL when out of memory. */
 static TS_COLD unsigned char *room_slow(struct perfetto *x, size_t n)
 {
 	size_t want;
 	unsigned char *b;
 
-	if (!x->staging && !x->split && x->pos && x->pos + n <= BUF_SIZE) {
+	if (x->staging && x->held + x->pos + n > x->o.stage_max) {
+		/* the thread's output is written as it comes from now on */
+		x->staging = 0;
+		flush(x);
+		pfout_release(x->pf);
+		check(x);
+	}
+	if (!x->split && x->pos && x->pos + n <= BUF_SIZE) {
 		/* half full, at a packet's start: the run is compressed in two halves */
 		x->split = x->pos;
 		set_lim(x);
-		return x->buf + x->pos;
+		if (x->pos + n <= x->lim)
+			return x->buf + x->pos;
 	}
 	flush(x);
 	if (x->pos + n <= x->lim)
 		return x->buf + x->pos;
-	if (x->staging && x->pos + n > x->o.stage_max) {
-		/* the thread's output is written as it comes from now on */
-		x->staging = 0;
-		flush(x);
-	}
 	want = x->pos + n;
 	if (want > x->cap) {
-		if (x->staging && want < 2 * x->cap)
-			want = 2 * x->cap;
 		b = realloc(x->buf, want);
 		if (!b) {
 			nomem(x);
@@ -1011,7 +1010,9 @@ static int on_reset(void *ctx)
 	} else if (x->seekable) {
 		x->pos = 0; /* the thread's output is all in the buffer */
 	} else if (x->staging) {
-		x->pos = x->mark;
+		pfout_drop(x->pf); /* what was held, and what the buffer has */
+		x->held = 0;
+		x->pos = 0;
 	} else {
 		x->ignore = 1; /* too large to hold: the first reading stays */
 		x->kept = 1;
@@ -1057,13 +1058,19 @@ static int add_thread(struct perfetto *x, size_t i)
 	pfout_mark(x->pf);
 	x->thread_runs = pfout_runs(x->pf);
 	x->staging = !x->seekable;
-	x->mark = 0;
+	x->held = 0;
+	if (x->staging)
+		pfout_hold(x->pf);
 	set_lim(x);
 	thread_head(x);
 	rc = spans_run(x->sp, i, &perfetto_ops, x);
-	x->staging = 0;
-	set_lim(x);
 	flush(x);
+	if (x->staging) {
+		x->staging = 0;
+		pfout_release(x->pf);
+		check(x);
+	}
+	set_lim(x);
 	if (x->pad_to >= 0) {
 		/* the second reading is shorter: empty packets, not compressed, up to the
 		 * first one's end (one byte more when the gap is odd) */

@@ -37,6 +37,7 @@ struct run {
 	size_t cap, n;
 	size_t split; /* two packets: the bytes before it, and the rest (0: one) */
 	int raw;
+	int hold; /* kept in memory (pfout_hold), not written */
 };
 
 struct pfout {
@@ -65,6 +66,11 @@ struct pfout {
 	unsigned char *zbuf;
 	size_t zcap;
 	struct deflate z;
+
+	/* runs held (pfout_hold): their output, which the compressor appends to */
+	int hold;
+	unsigned char *hbuf;
+	size_t hn, hcap;
 };
 
 static unsigned char *put_v(unsigned char *p, uint64_t v)
@@ -99,20 +105,39 @@ static unsigned char *packet(unsigned char *z, size_t zn)
 	return p;
 }
 
-/* Write n bytes at p, unless a write failed. */
-static void put_out(struct pfout *o, const unsigned char *p, size_t n, int *failed, int *werrno)
+/* Write n bytes at p, unless a write failed; or keep them in hbuf (hold).  Returns 0,
+ * or -1 when there is no memory to keep them. */
+static int put_out(struct pfout *o, const unsigned char *p, size_t n, int hold, int *failed,
+		   int *werrno)
 {
-	if (n && !*failed && fwrite(p, 1, n, o->out) != n) {
+	if (hold) {
+		if (n > o->hcap - o->hn) {
+			size_t cap = o->hcap ? o->hcap : 1u << 16;
+			unsigned char *b;
+
+			while (cap - o->hn < n)
+				cap *= 2;
+			b = realloc(o->hbuf, cap);
+			if (!b)
+				return -1;
+			o->hbuf = b;
+			o->hcap = cap;
+		}
+		memcpy(o->hbuf + o->hn, p, n);
+		o->hn += n;
+	} else if (n && !*failed && fwrite(p, 1, n, o->out) != n) {
 		*failed = 1;
 		*werrno = errno;
 	}
+	return 0;
 }
 
 /*
- * Write a run out: compressed into one packet, or two (split: the streams are made
- * together, see deflate_zlib2), or raw.  Returns the bytes it takes in the output, -1
- * when there is no memory to compress it (it is dropped).  After a failed write
- * (*failed) nothing more is written, nor compressed.
+ * Write a run out (or keep it, r->hold): compressed into one packet, or two (split:
+ * the streams are made together, see deflate_zlib2), or raw.  Returns the bytes it
+ * takes in the output (0 when kept: they count once written), -1 when there is no
+ * memory to compress or keep it (it is dropped).  After a failed write (*failed)
+ * nothing more is written, nor compressed.
  */
 static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int *werrno)
 {
@@ -121,8 +146,9 @@ static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int 
 	unsigned char *z0, *z1, *p0, *p1 = NULL;
 
 	if (*failed || r->raw) {
-		put_out(o, r->buf, r->n, failed, werrno);
-		return (int64_t)r->n;
+		if (put_out(o, r->buf, r->n, r->hold && !*failed, failed, werrno) < 0)
+			return -1;
+		return r->hold ? 0 : (int64_t)r->n;
 	}
 	if (b0 + deflate_bound(r->n - split) + 2 * HEAD_ROOM > o->zcap) {
 		size_t want = b0 + deflate_bound(r->n - split) + 2 * HEAD_ROOM;
@@ -141,11 +167,15 @@ static int64_t write_run(struct pfout *o, const struct run *r, int *failed, int 
 	else
 		zn0 = deflate_zlib(&o->z, z0, r->buf, r->n);
 	p0 = packet(z0, zn0);
-	put_out(o, p0, (size_t)(z0 + zn0 - p0), failed, werrno);
+	if (put_out(o, p0, (size_t)(z0 + zn0 - p0), r->hold, failed, werrno) < 0)
+		return -1;
 	if (split) {
 		p1 = packet(z1, zn1);
-		put_out(o, p1, (size_t)(z1 + zn1 - p1), failed, werrno);
+		if (put_out(o, p1, (size_t)(z1 + zn1 - p1), r->hold, failed, werrno) < 0)
+			return -1;
 	}
+	if (r->hold)
+		return 0;
 	return (int64_t)(z0 + zn0 - p0) + (split ? (int64_t)(z1 + zn1 - p1) : 0);
 }
 
@@ -236,6 +266,7 @@ static void free_spares(struct pfout *o)
 	for (unsigned i = 0; i < o->nspare; i++)
 		free(o->spare[i].buf);
 	free(o->zbuf);
+	free(o->hbuf);
 }
 
 struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **buf)
@@ -288,7 +319,7 @@ struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **bu
 int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep,
 	      size_t split, int raw)
 {
-	struct run r = { *buf, *cap, n, split, raw }, s;
+	struct run r = { *buf, *cap, n, split, raw, o->hold }, s;
 	int failed, werrno = 0;
 
 	if (!n)
@@ -326,6 +357,42 @@ int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_
 	*buf = s.buf;
 	*cap = s.cap;
 	return 0;
+}
+
+void pfout_hold(struct pfout *o)
+{
+	pfout_drain(o, NULL);
+	o->hold = 1;
+}
+
+void pfout_drop(struct pfout *o)
+{
+	pfout_drain(o, NULL);
+	o->hn = 0;
+}
+
+void pfout_release(struct pfout *o)
+{
+	int failed, werrno = 0;
+
+	pfout_drain(o, NULL); /* the thread is done with hbuf and the FILE */
+	o->hold = 0;
+	failed = o->failed;
+	put_out(o, o->hbuf, o->hn, 0, &failed, &werrno);
+	if (o->threaded)
+		pthread_mutex_lock(&o->mu);
+	if (failed && !o->failed)
+		o->werrno = werrno;
+	o->failed = failed;
+	o->off += (int64_t)o->hn;
+	if (o->threaded)
+		pthread_mutex_unlock(&o->mu);
+	o->hn = 0;
+	if (o->hcap > o->size) { /* a thread's worth: not kept for the next one */
+		free(o->hbuf);
+		o->hbuf = NULL;
+		o->hcap = 0;
+	}
 }
 
 void pfout_mark(struct pfout *o)

@@ -44,6 +44,16 @@ struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **bu
 int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep,
 	      size_t split, int raw);
 
+/*
+ * Hold: the runs handed over from now on are compressed as usual, but their output is
+ * kept in memory, to be dropped (pfout_drop: a thread's output taken back where the
+ * output cannot seek) or written (pfout_release, which ends the holding).  Each waits
+ * until the runs before it are done.
+ */
+void pfout_hold(struct pfout *o);
+void pfout_drop(struct pfout *o);
+void pfout_release(struct pfout *o);
+
 /* Remember where the output is after the runs handed over so far (pfout_drain's mark). */
 void pfout_mark(struct pfout *o);
 
