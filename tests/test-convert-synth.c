@@ -873,6 +873,61 @@ static void test_perfetto_exact(void)
 }
 
 /*
+ * The times and names whose packets the exporter writes in words (one- and two-byte
+ * timestamps, iids under 128) and byte by byte (longer ones, later iids, names new
+ * to the sequence): 140 functions called in turn three times, with the times between
+ * events around each varint length's ends.  The decoded output has every call at its
+ * time with its name, and some packets are checked to the byte.
+ */
+static void test_perfetto_times(void)
+{
+	static const uint64_t gaps[] = { 0,	127,	 128,	  129, 16383, 16384,
+					 16385, 2097151, 2097152, 1,   200 };
+	static unsigned char bytes[1 << 16];
+	static char text[1 << 16], want[1 << 16], hex[1 << 17];
+	char warn[512];
+	struct perfetto_opts o;
+	struct tb b;
+	uint64_t t = 1000;
+	size_t n, k = 0;
+
+	want[0] = 0;
+	say(want, sizeof(want), "track 2 process 100 synth\ntrack 1 thread 100 100 main\nseq 1\n");
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (unsigned i = 0; i < 3 * 140; i++, k += 2) {
+		uint64_t addr = 0x400000 + 0x1000 * (uint64_t)(i % 140);
+
+		t += gaps[k % TS_ARRAY_SIZE(gaps)];
+		tb_enter(&b, t, addr);
+		say(want, sizeof(want), "B %" PRIu64 " 0x%" PRIx64 "\n", t - 1000, addr);
+		t += gaps[(k + 1) % TS_ARRAY_SIZE(gaps)];
+		tb_exit(&b, t, addr);
+		say(want, sizeof(want), "E %" PRIu64 "\n", t - 1000);
+	}
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, bytes, sizeof(bytes), &n, warn, sizeof(warn)), 0,
+	       "perfetto times: converts");
+	pf_text(bytes, n, text, sizeof(text));
+	is_str(text, want, "perfetto times: every call at its time, with its name");
+	pf_hex(bytes, n, hex, sizeof(hex));
+	/* the second turn: the first call +16384 ns (808001) after the event before, its
+	 * end +16385; the fifth one (iid 5) +128 (8001), its end +129 */
+	ok(strstr(hex, "\n0a0c408080015a0448015001"
+		       "5001\n0a0a408180015a024802"
+		       "5001\n"),
+	   "perfetto times: three-byte timestamps to the byte");
+	ok(strstr(hex, "\n0a0b4080015a0448015005"
+		       "5001\n0a09408101"
+		       "5a024802"
+		       "5001\n"),
+	   "perfetto times: two-byte timestamps to the byte");
+	tb_free(&b);
+}
+
+/*
  * A stream that starts inside calls (ev_prefix): they are known to contain what was
  * written only when they return, and the thread is written again with them open from
  * its first event, whether the output can seek or the thread is held in memory; when
@@ -973,6 +1028,57 @@ static void test_perfetto_seek(void)
 	if (strstr(ta, "\npads "))
 		*strstr(ta, "pads ") = 0;
 	is_str(ta, tb2, "perfetto, written again: the same events either way");
+	tb_free(&b);
+}
+
+/*
+ * Written again after more than a buffer went out, through an output that cannot seek:
+ * the runs held (compressed) are dropped and the thread is written again from its
+ * first event, as to a file; held past stage_max, the thread is written as it comes.
+ */
+static void test_perfetto_held(void)
+{
+	static unsigned char a[2 << 20], b2[2 << 20];
+	static char tb2[8 << 20];
+	char warn[512], warn2[512];
+	struct perfetto_opts o;
+	struct tb b;
+	size_t na, nb;
+	uint64_t t = 1000;
+
+	synth_begin(&b);
+	tb_events_begin(&b, 100, 0, 0, TSF_EF_FINAL);
+	for (uint64_t k = 0; k < 40000; k++) { /* 880 KB of packets */
+		tb_enter(&b, t++, 0x10000 + 16 * (k % 200));
+		tb_exit(&b, t++, 0x10000 + 16 * (k % 200));
+	}
+	tb_exit(&b, t++, 0x90000); /* began before the events */
+	tb_enter(&b, t++, 0x10000);
+	tb_exit(&b, t++, 0x10000);
+	tb_events_end(&b);
+	tb_end(&b);
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 0, a, sizeof(a), &na, warn, sizeof(warn)), 0,
+	       "perfetto, held and written again: converts to a file");
+	memset(&o, 0, sizeof(o));
+	is_int(run_perfetto(&b, &o, 1, b2, sizeof(b2), &nb, warn2, sizeof(warn2)), 0,
+	       "perfetto, held and written again: converts without seeking");
+	ok(na > (512u << 10) && nb == na && memcmp(a, b2, na) == 0 && !warn[0] && !warn2[0],
+	   "perfetto, held and written again: the same packets either way, no warning");
+	pf_text(b2, nb, tb2, sizeof(tb2));
+	ok(strstr(tb2, "seq 1\nB 0 0x90000\nB 0 0x10000\nE 1\n") != NULL &&
+	       strstr(tb2, "E 79999\nE 80000\nB 80001 0x10000\nE 80002\n") != NULL &&
+	       !strstr(tb2, "error"),
+	   "perfetto, held and written again: the call open from the first event");
+	memset(&o, 0, sizeof(o));
+	o.stage_max = 300000;
+	run_perfetto(&b, &o, 1, b2, sizeof(b2), &nb, warn2, sizeof(warn2));
+	pf_text(b2, nb, tb2, sizeof(tb2));
+	ok(strstr(tb2, "seq 1\nB 0 0x10000\n") != NULL &&
+	       strstr(tb2, "\nE 79999\nB 79999 0x90000\nE 80000\nB 80001 0x10000\nE 80002\n") !=
+		   NULL &&
+	       !strstr(tb2, "error") && strstr(warn2, "too large to hold") != NULL,
+	   "perfetto, held past stage_max: written as it comes, the call at the end, warned");
 	tb_free(&b);
 }
 
@@ -2159,8 +2265,10 @@ static const struct test_case cases[] = {
 	{ "deep", test_deep, 0 },
 	{ "escape", test_escape, 0 },
 	{ "perfetto", test_perfetto_exact, 0 },
+	{ "perfetto-times", test_perfetto_times, 0 },
 	{ "perfetto-reset", test_perfetto_reset, 0 },
 	{ "perfetto-seek", test_perfetto_seek, 0 },
+	{ "perfetto-held", test_perfetto_held, 0 },
 	{ "perfetto-tracks", test_perfetto_tracks, 0 },
 	{ "random", test_random, 300 },
 	{ "diff", test_diff, 0 },

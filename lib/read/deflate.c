@@ -6,17 +6,23 @@
  * codes of RFC 1951 3.2.6, so no code table is written), then the Adler-32 of the
  * input, big-endian.  Matches are greedy: at each position the last position with
  * the same 4 bytes (a hash table, filled as the input is read, not inside matches) is
- * tried, and the match is extended 8 bytes at a time; a literal otherwise.  Each
+ * tried, and the match is extended 16 bytes at a time; a literal otherwise.  Each
  * symbol, with its extra bits, is one write into a 64-bit accumulator, which stores
- * its 8 bytes every time and moves on by the whole ones (no branch).  About 1 GB/s of
- * a converter's packets, which shrink some 8 times (the measure is in the report of
- * the change, bench/run-convert.sh gives the whole conversion's).
+ * its 8 bytes every time and moves on by the whole ones (no branch).  The work is a
+ * chain, each symbol waiting for the one before, so it avoids branches the processor
+ * would mispredict (match lengths, distance codes), and deflate_zlib2 makes two
+ * streams in one loop, two chains that the processor overlaps.  About 5.5 instructions
+ * a byte of a converter's packets, which shrink some 8 times (callgrind; the figures
+ * are in the reports of the changes, bench/run-convert.sh gives the conversion's).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "compiler.h"
 #include "deflate.h"
@@ -24,10 +30,9 @@
 #define WINDOW	  32768u
 #define MIN_MATCH 4u /* what the hash covers; deflate allows 3 */
 #define MAX_MATCH 258u
-#define NEAR	  512u /* distances whose codes are in a table */
 #define ADLER_MOD 65521u
 /* bytes whose sums cannot overflow 32 bits before the modulo (5552), down to a
- * multiple of 32 */
+ * multiple of 16 (adler32) */
 #define ADLER_RUN 5536u
 
 /* Bit-reversed fixed codes (Huffman codes go most significant bit first, the rest
@@ -39,8 +44,12 @@ struct code {
 static struct code lit[288];		 /* literal/length symbols */
 static uint32_t len_bits[MAX_MATCH + 1]; /* length 3..258: its code and extra bits */
 static uint8_t len_nbits[MAX_MATCH + 1];
-static uint16_t dist_bits[NEAR]; /* distance 1..NEAR: its code and extra bits */
-static uint8_t dist_nbits[NEAR];
+/* Distance codes by distance - 1, x: dcode[x] for x under 256, dcode[256 + x / 128]
+ * above (the codes from 16 on cover whole multiples of 128), as in zlib; each code's
+ * first x, extra bits, and 5 bits reversed. */
+static uint8_t dcode[512];
+static uint16_t dcode_x[30];
+static uint8_t dcode_extra[30], rev5[30];
 static int ready;
 
 static unsigned reverse(unsigned v, unsigned n)
@@ -52,20 +61,15 @@ static unsigned reverse(unsigned v, unsigned n)
 	return r;
 }
 
-/* Distance dist's code (5 bits, reversed) and extra bits, and their number. */
-static uint32_t dist_code(unsigned dist, unsigned *nbits)
+/* The code of distance x + 1 (RFC 1951 3.2.5). */
+static unsigned dist_code(unsigned x)
 {
-	unsigned x = dist - 1, code = x, extra = 0, ev = 0;
+	unsigned top;
 
-	if (x >= 4) {
-		unsigned top = 31u - (unsigned)__builtin_clz(x); /* >= 2 */
-
-		extra = top - 1;
-		code = 2 * top + ((x >> extra) & 1);
-		ev = x & ((1u << extra) - 1);
-	}
-	*nbits = 5 + extra;
-	return reverse(code, 5) | ev << 5;
+	if (x < 4)
+		return x;
+	top = 31u - (unsigned)__builtin_clz(x); /* >= 2 */
+	return 2 * top + ((x >> (top - 1)) & 1);
 }
 
 static void init(void)
@@ -98,12 +102,15 @@ static void init(void)
 			len_nbits[l] = (uint8_t)(c->len + extra);
 		}
 	}
-	for (unsigned d = 1; d <= NEAR; d++) {
-		unsigned n;
+	for (unsigned c = 0; c < 30; c++) {
+		unsigned extra = c < 4 ? 0 : c / 2 - 1;
 
-		dist_bits[d - 1] = (uint16_t)dist_code(d, &n);
-		dist_nbits[d - 1] = (uint8_t)n;
+		rev5[c] = (uint8_t)reverse(c, 5);
+		dcode_extra[c] = (uint8_t)extra;
+		dcode_x[c] = (uint16_t)(c < 4 ? c : (2u | (c & 1)) << extra);
 	}
+	for (unsigned x = 0; x < WINDOW; x++)
+		dcode[x < 256 ? x : 256 + (x >> 7)] = (uint8_t)dist_code(x);
 	ready = 1;
 }
 
@@ -137,19 +144,13 @@ static inline void put_lit(struct out *o, unsigned char c)
 }
 
 /* A match of len bytes, dist back: the length's symbol and extra bits, then the
- * distance's code and extra bits: at most 31 bits in all. */
+ * distance's code and extra bits: at most 31 bits in all.  No branch (a selection). */
 static inline void put_match(struct out *o, unsigned len, unsigned dist)
 {
-	uint32_t d;
-	unsigned dn;
+	unsigned x = dist - 1, c = dcode[x < 256 ? x : 256 + (x >> 7)];
+	uint64_t d = rev5[c] | (x - dcode_x[c]) << 5;
 
-	if (TS_LIKELY(dist <= NEAR)) {
-		d = dist_bits[dist - 1];
-		dn = dist_nbits[dist - 1];
-	} else {
-		d = dist_code(dist, &dn);
-	}
-	put(o, len_bits[len] | (uint64_t)d << len_nbits[len], len_nbits[len] + dn);
+	put(o, len_bits[len] | d << len_nbits[len], len_nbits[len] + 5u + dcode_extra[c]);
 }
 
 static inline uint32_t load32(const unsigned char *p)
@@ -173,6 +174,17 @@ static unsigned agree(const unsigned char *a, const unsigned char *b, unsigned m
 {
 	unsigned n = min;
 
+#if defined(__SSE2__)
+	while (n + 16 <= max) { /* 16 bytes at a time, a bit per byte (see agree4) */
+		unsigned eq = (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + n)),
+				   _mm_loadu_si128((const __m128i *)(const void *)(b + n))));
+
+		if (eq != 0xffff)
+			return n + (unsigned)__builtin_ctz(~eq);
+		n += 16;
+	}
+#endif
 	while (n + 8 <= max) {
 		uint64_t d = load64(a + n) ^ load64(b + n);
 
@@ -190,51 +202,112 @@ static unsigned agree(const unsigned char *a, const unsigned char *b, unsigned m
 	return n;
 }
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The bytes two words agree on, 0 to 8. */
+/*
+ * agree() from 4 bytes, when AGREE_FAST can be read at a and b: the first 32 bytes
+ * after those 4 without a branch (most matches end there: a branch on the length
+ * would be mispredicted about once a match), then agree().  SSE2 (every x86-64)
+ * compares 16 bytes at once into a mask of bits, one per byte; elsewhere 8-byte words
+ * do, a word counting only when all those before it agree whole (-(n >> 3) is all
+ * ones when n is 8, none below).
+ */
+#define AGREE_FAST 36u
+#if defined(__SSE2__)
+static inline unsigned agree4(const unsigned char *a, const unsigned char *b, unsigned max)
+{
+	__m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)(a + 4));
+	__m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)(b + 4));
+	__m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(a + 20));
+	__m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)(b + 20));
+	uint64_t eq = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a0, b0)) |
+		      (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a1, b1)) << 16;
+	unsigned n = 4 + (unsigned)__builtin_ctzll(~eq); /* ~eq has bit 32 set */
+
+	return TS_UNLIKELY(n == AGREE_FAST) ? agree(a, b, AGREE_FAST, max) : n;
+}
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The bytes two words agree on, 0 to 8, without a branch: bit 63 set stops the count
+ * at byte 7, and 1 more when all 8 agree. */
 static inline unsigned same(uint64_t x, uint64_t y)
 {
 	uint64_t d = x ^ y;
 
-	return d ? (unsigned)__builtin_ctzll(d) / 8 : 8;
+	return (unsigned)__builtin_ctzll(d | 1ull << 63) / 8 + (d == 0);
 }
 
-/* agree() from 4 bytes, when 28 can be read at a and b: the first 24 bytes after those
- * 4 without a branch (most matches end there), then agree(). */
 static inline unsigned agree4(const unsigned char *a, const unsigned char *b, unsigned max)
 {
 	unsigned n0 = same(load64(a + 4), load64(b + 4));
 	unsigned n1 = same(load64(a + 12), load64(b + 12));
 	unsigned n2 = same(load64(a + 20), load64(b + 20));
-	unsigned n = 4 + n0 + (n0 == 8 ? n1 + (n1 == 8 ? n2 : 0) : 0);
+	unsigned n3 = same(load64(a + 28), load64(b + 28));
+	unsigned n = 4 + n0 + (-(n0 >> 3) & (n1 + (-(n1 >> 3) & (n2 + (-(n2 >> 3) & n3)))));
 
-	return n == 28 ? agree(a, b, 28, max) : n;
+	return TS_UNLIKELY(n == AGREE_FAST) ? agree(a, b, AGREE_FAST, max) : n;
 }
 #endif
 
 /*
- * Adler-32: a, 1 + the sum of the bytes, and b, the sum of the a's.  32 bytes at a
- * step, b gains 32 a and the bytes weighted 32 to 1: a loop of fixed length without a
- * chain from byte to byte, which compilers turn into vector code.
+ * Adler-32: a, 1 + the sum of the bytes, and b, the sum of the a's.  The bytes go 16
+ * at a step into 16 lanes of 32 bits (one per byte of the step, four vectors of four),
+ * where va sums each lane's bytes and vb, before them, the va of the steps before: a
+ * few vector adds a step, no chain from byte to byte.  A byte k of n (from 0) counts
+ * n - k times in b: 16 (steps after its own) times its vb, and 16 - lane in its own.
+ * The lanes of a vector are its bytes as a little-endian word's, so big-endian
+ * machines take the plain loop.  Runs of ADLER_RUN bytes (346 steps) keep every lane
+ * under 2^32 (vb under 255 x 346^2 / 2) until the modulo.
  */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint32_t v4u32 __attribute__((vector_size(16)));
+
+/* The sum of a vector's lanes weighted w0..w3, in 64 bits. */
+static inline uint64_t wsum(v4u32 v, unsigned w0, unsigned w1, unsigned w2, unsigned w3)
+{
+	return (uint64_t)v[0] * w0 + (uint64_t)v[1] * w1 + (uint64_t)v[2] * w2 +
+	       (uint64_t)v[3] * w3;
+}
+
+/* k (a multiple of 16) bytes at p, after (a, b): the new (a, b), not reduced. */
+static void adler_steps(const unsigned char *p, size_t k, uint64_t *a, uint64_t *b)
+{
+	const v4u32 m = { 0xff, 0xff, 0xff, 0xff };
+	v4u32 a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+	uint64_t sa, sb;
+
+	*b += *a * k;
+	for (; k; k -= 16, p += 16) {
+		v4u32 x;
+
+		memcpy(&x, p, 16);
+		b0 += a0;
+		b1 += a1;
+		b2 += a2;
+		b3 += a3;
+		a0 += x & m; /* lane l: byte 4l */
+		a1 += (x >> 8) & m;
+		a2 += (x >> 16) & m;
+		a3 += x >> 24;
+	}
+	sa = wsum(a0 + a1 + a2 + a3, 1, 1, 1, 1);
+	sb = 16 * wsum(b0 + b1 + b2 + b3, 1, 1, 1, 1) + wsum(a0, 16, 12, 8, 4) +
+	     wsum(a1, 15, 11, 7, 3) + wsum(a2, 14, 10, 6, 2) + wsum(a3, 13, 9, 5, 1);
+	*a += sa;
+	*b += sb;
+}
+#endif
+
 static uint32_t adler32(const unsigned char *p, size_t n)
 {
-	uint32_t a = 1, b = 0;
+	uint64_t a = 1, b = 0;
 
 	while (n) {
 		size_t k = n < ADLER_RUN ? n : ADLER_RUN;
 
 		n -= k;
-		for (; k >= 32; k -= 32, p += 32) {
-			uint32_t s = 0, w = 0;
-
-			for (unsigned i = 0; i < 32; i++) {
-				s += p[i];
-				w += (32 - i) * (uint32_t)p[i];
-			}
-			b += 32 * a + w;
-			a += s;
-		}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		adler_steps(p, k & ~(size_t)15, &a, &b);
+		p += k & ~(size_t)15;
+		k &= 15;
+#endif
 		for (; k; k--) {
 			a += *p++;
 			b += a;
@@ -242,74 +315,124 @@ static uint32_t adler32(const unsigned char *p, size_t n)
 		a %= ADLER_MOD;
 		b %= ADLER_MOD;
 	}
-	return b << 16 | a;
+	return (uint32_t)(b << 16 | a);
 }
 
-/* The input being compressed: the table, the position and the output. */
-struct zin {
-	uint32_t *tab; /* 4 bytes -> the last position + 1 they were at (0: none) */
-	unsigned bits;
-	size_t i, end; /* end: the input's */
-	struct out o;
-};
-
-/* One symbol (a literal or a match) at h->i, whose 4 bytes can be read. */
-static inline void step(struct zin *h, const unsigned char *in)
+/*
+ * One symbol (a literal or a match of at most max bytes) at i, whose 4 bytes can be
+ * read; returns the position after it.  A position from the table is valid when it is
+ * 1 to WINDOW bytes back: one comparison, which rejects the empty slots and those of
+ * earlier streams too (see deflate_zlib).  Everything is passed in and out by value
+ * (o is the caller's local), so that the loop keeps it in registers: stores through
+ * unsigned char pointers would otherwise make the compiler reload it from memory.
+ */
+static inline __attribute__((always_inline)) size_t
+step(uint32_t *tab, uint32_t base, const unsigned char *in, size_t i, size_t max, struct out *o)
 {
-	size_t i = h->i;
 	uint32_t v = load32(in + i);
-	uint32_t k = (v * 2654435761u) >> (32 - h->bits);
-	uint32_t c = h->tab[k];
+	uint32_t k = (v * 2654435761u) >> (32 - DEFLATE_HASH_BITS);
+	uint32_t at = base + (uint32_t)i, back = at - tab[k];
+	unsigned len;
 
-	h->tab[k] = (uint32_t)i + 1;
-	if (c && i - (c - 1) <= WINDOW && load32(in + c - 1) == v) {
-		size_t max = h->end - i < MAX_MATCH ? h->end - i : MAX_MATCH;
-		unsigned len;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		if (TS_LIKELY(max >= 28))
-			len = agree4(in + c - 1, in + i, (unsigned)max);
-		else
-#endif
-			len = agree(in + c - 1, in + i, MIN_MATCH, (unsigned)max);
-		put_match(&h->o, len, (unsigned)(i - (c - 1)));
-		h->i = i + len;
-	} else {
-		put_lit(&h->o, in[i]);
-		h->i = i + 1;
+	tab[k] = at;
+	if (back - 1 >= WINDOW || load32(in + i - back) != v) {
+		put_lit(o, in[i]);
+		return i + 1;
 	}
+#if defined(__SSE2__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (TS_LIKELY(max >= AGREE_FAST))
+		len = agree4(in + i - back, in + i, (unsigned)max);
+	else
+#endif
+		len = agree(in + i - back, in + i, MIN_MATCH, (unsigned)max);
+	put_match(o, len, back);
+	return i + len;
 }
 
-/* Bytes from h->i to the end, by step(). */
-static void bytes(struct zin *h, const unsigned char *in)
+/* The n bytes of in from i as symbols, after o; returns the output's state after them. */
+static struct out bytes(uint32_t *tab, uint32_t base, const unsigned char *in, size_t n,
+			struct out o, size_t i)
 {
-	while (h->i + MIN_MATCH <= h->end)
-		step(h, in);
-	while (h->i < h->end)
-		put_lit(&h->o, in[h->i++]);
+	while (i + MAX_MATCH <= n) /* a match can be as long as deflate allows */
+		i = step(tab, base, in, i, MAX_MATCH, &o);
+	while (i + MIN_MATCH <= n)
+		i = step(tab, base, in, i, n - i, &o);
+	while (i < n)
+		put_lit(&o, in[i++]);
+	return o;
+}
+
+/*
+ * The base of the positions of the next streams, of at most n bytes each (see struct
+ * deflate): they count on from the last ones' end, a window further, so that what the
+ * tables hold of those is out of reach, and so are the zeros of new tables.  They are
+ * cleared only when the count would wrap.
+ */
+static uint32_t next_base(struct deflate *d, size_t n)
+{
+	uint32_t base = d->base;
+
+	if (!ready)
+		init();
+	if (base < WINDOW + 1 || base > UINT32_MAX - WINDOW || n > UINT32_MAX - WINDOW - base) {
+		memset(d->tab, 0, sizeof(d->tab));
+		base = WINDOW + 1;
+	}
+	d->base = base + (uint32_t)n + WINDOW;
+	return base;
+}
+
+/* The zlib header and the head of the block (the last one, fixed codes). */
+static struct out head(unsigned char *out)
+{
+	struct out o = { 0, 0, out + 2 };
+
+	out[0] = 0x78; /* deflate, 32 KB window */
+	out[1] = 0x01; /* no dictionary, fastest; 0x7801 is a multiple of 31 */
+	put(&o, 3, 3);
+	return o;
+}
+
+/* The end of the block and the Adler-32 of the n bytes of in; the stream's length. */
+static size_t tail(struct out o, unsigned char *out, const unsigned char *in, size_t n)
+{
+	uint32_t sum = adler32(in, n);
+
+	put(&o, lit[256].bits, lit[256].len);
+	if (o.n) /* the last bits, to the byte (put() stored them) */
+		o.p++;
+	o.p[0] = (unsigned char)(sum >> 24);
+	o.p[1] = (unsigned char)(sum >> 16);
+	o.p[2] = (unsigned char)(sum >> 8);
+	o.p[3] = (unsigned char)sum;
+	return (size_t)(o.p + 4 - out);
 }
 
 size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *in, size_t n)
 {
-	struct zin h = { d->tab, 8, 0, n, { 0, 0, out + 2 } };
-	uint32_t sum;
+	uint32_t base = next_base(d, n);
 
-	if (!ready)
-		init();
-	while (h.bits < DEFLATE_HASH_BITS && (1u << h.bits) < n)
-		h.bits++; /* a table no larger than the input needs */
-	memset(h.tab, 0, sizeof(h.tab[0]) << h.bits);
-	out[0] = 0x78;	 /* deflate, 32 KB window */
-	out[1] = 0x01;	 /* no dictionary, fastest; 0x7801 is a multiple of 31 */
-	put(&h.o, 3, 3); /* the last block, fixed codes */
-	bytes(&h, in);
-	put(&h.o, lit[256].bits, lit[256].len); /* end of block */
-	if (h.o.n)				/* the last bits, to the byte (put() stored them) */
-		h.o.p++;
-	sum = adler32(in, n);
-	h.o.p[0] = (unsigned char)(sum >> 24);
-	h.o.p[1] = (unsigned char)(sum >> 16);
-	h.o.p[2] = (unsigned char)(sum >> 8);
-	h.o.p[3] = (unsigned char)sum;
-	return (size_t)(h.o.p + 4 - out);
+	return tail(bytes(d->tab[0], base, in, n, head(out), 0), out, in, n);
+}
+
+/*
+ * Two streams in one loop, a symbol of each in turn: each symbol waits for the one
+ * before it (its position is where that one ends, its match is looked up in the
+ * table, then compared), and the processor overlaps two such chains.  Each has its
+ * own table; both count positions from the same base.
+ */
+void deflate_zlib2(struct deflate *d, unsigned char *out0, unsigned char *out1,
+		   const unsigned char *in, size_t split, size_t n, size_t *zn0, size_t *zn1)
+{
+	const unsigned char *in1 = in + split;
+	size_t n1 = n - split, i0 = 0, i1 = 0;
+	uint32_t base = next_base(d, split > n1 ? split : n1);
+	struct out o0 = head(out0), o1 = head(out1);
+
+	while (i0 + MAX_MATCH <= split && i1 + MAX_MATCH <= n1) {
+		i0 = step(d->tab[0], base, in, i0, MAX_MATCH, &o0);
+		i1 = step(d->tab[1], base, in1, i1, MAX_MATCH, &o1);
+	}
+	*zn0 = tail(bytes(d->tab[0], base, in, split, o0, i0), out0, in, split);
+	*zn1 = tail(bytes(d->tab[1], base, in1, n1, o1, i1), out1, in1, n1);
 }

@@ -13,9 +13,12 @@
 
 #define DEFLATE_HASH_BITS 14
 
-/* The matcher's tables: no state is carried from one stream to the next. */
+/* The matcher's tables (one per stream of deflate_zlib2), zeroed before the first use
+ * (calloc): no match reaches from one stream into another, but the tables are not
+ * cleared for each (see deflate.c). */
 struct deflate {
-	uint32_t tab[1u << DEFLATE_HASH_BITS];
+	uint32_t tab[2][1u << DEFLATE_HASH_BITS];
+	uint32_t base;
 };
 
 /* The most bytes one block of fixed codes takes for n bytes: 9 bits a byte, and the
@@ -25,8 +28,16 @@ static inline size_t deflate_bound(size_t n)
 	return n + n / 8 + 32;
 }
 
-/* Write n bytes of in as one zlib stream to out (deflate_bound(n) bytes of room);
- * returns its length. */
+/* Write n bytes of in (n under 2 GB) as one zlib stream to out (deflate_bound(n)
+ * bytes of room); returns its length. */
 size_t deflate_zlib(struct deflate *d, unsigned char *out, const unsigned char *in, size_t n);
+
+/*
+ * The same for the split bytes of in, to out0, and the n - split after them, to out1
+ * (deflate_bound() of each), as two streams, whose lengths go to *zn0 and *zn1:
+ * faster than one after the other (see deflate.c).
+ */
+void deflate_zlib2(struct deflate *d, unsigned char *out0, unsigned char *out1,
+		   const unsigned char *in, size_t split, size_t n, size_t *zn0, size_t *zn1);
 
 #endif

@@ -20,10 +20,11 @@
  *
  * and those packets are not in the file as they are: each run of them (the buffer's
  * worth, at most a thread's) is the compressed_packets of one packet, a zlib stream
- * (deflate.c), and trace_processor reads the packets it holds in its place.  The
- * compression runs beside the encoding, on a thread of perfetto-out.c, which writes
- * the runs in order: the output's position is known once it has written them all
- * (pfout_drain), which only taking a thread back and padding need.
+ * (deflate.c), or of two, each with half the run's packets (two streams are made
+ * faster together), and trace_processor reads the packets they hold in their place.
+ * The compression runs beside the encoding, on a thread of perfetto-out.c, which
+ * writes the runs in order: the output's position is known once it has written them
+ * all (pfout_drain), which only taking a thread back and padding need.
  *
  * What trace_processor does with each mechanism, and why it accepts this use of it
  * (src/trace_processor/importers/proto/proto_trace_reader.cc in google/perfetto; the
@@ -65,10 +66,10 @@
  * written of the thread must be taken back.  A thread's output starts a compressed
  * packet of its own, so when the output is a regular file, the writing goes back to
  * where the thread began (a shorter second reading is padded with empty packets).
- * Otherwise a thread's output is held in memory until it is complete, up to
- * perfetto_opts.stage_max bytes before compression; past that it is written, and a
- * later call of that kind starts where the output had got to rather than at the
- * thread's first event (counted, for export.h's warning).
+ * Otherwise a thread's output is held in memory until it is complete, compressed as
+ * usual (pfout_hold), up to perfetto_opts.stage_max bytes before compression; past
+ * that it is written, and a later call of that kind starts where the output had got
+ * to rather than at the thread's first event (counted, for export.h's warning).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -174,12 +175,13 @@ struct perfetto {
 
 	/*
 	 * The output buffer: packets, written out compressed when lim bytes are used:
-	 * BUF_SIZE, so that it stays in the cache, or, while a thread's output is held
-	 * (staging), up to stage_max bytes from mark (it grows).  pf compresses and writes
-	 * what is handed over, beside the encoding; buf is one of its buffers.
+	 * BUF_SIZE, so that it stays in the cache (less while a thread's output is held,
+	 * so as to stop at stage_max).  pf compresses and writes what is handed over,
+	 * beside the encoding; buf is one of its buffers.
 	 */
 	unsigned char *buf;
 	size_t pos, lim, cap;
+	size_t split; /* where the run is cut in two (pfout_put), 0 until it is half full */
 	struct pfout *pf;
 	int seekable; /* a regular file: a thread's output can be written again */
 
@@ -197,8 +199,8 @@ struct perfetto {
 	uint64_t last; /* the timestamp of its last packet: ns from base_ns */
 	uint32_t gen;  /* interning generation: one per sequence written */
 	uint32_t next_iid;
-	int staging; /* its output stays in memory from buf[mark] (not seekable) */
-	size_t mark;
+	int staging;	      /* its output is held by pf (not seekable) */
+	size_t held;	      /* bytes of it handed over while held */
 	uint64_t thread_runs; /* pf's runs before it: none since, its output is all in buf */
 	int64_t pad_to;	    /* the end of a first reading that was taken back (seekable) */
 	int ignore;	    /* events are skipped: a second reading that cannot replace the first,
@@ -366,13 +368,14 @@ static TS_COLD void nomem(struct perfetto *x)
 		spans_stop(x->sp);
 }
 
-/* Where the buffer is to be written out (see struct perfetto): past stage_max bytes of
- * a thread held, the staging is given up. */
+/* Where the buffer is to be written out (see struct perfetto): first at half of it,
+ * where room_slow() marks the packet there as the run's split; at stage_max bytes of a
+ * thread held, where the staging is given up. */
 static void set_lim(struct perfetto *x)
 {
-	x->lim = BUF_SIZE;
-	if (x->staging)
-		x->lim = x->o.stage_max < x->cap - x->mark ? x->mark + x->o.stage_max : x->cap;
+	x->lim = x->split ? BUF_SIZE : BUF_SIZE / 2;
+	if (x->staging && x->o.stage_max - x->held < x->lim)
+		x->lim = x->o.stage_max - x->held;
 }
 
 /* What pf met so far: after a write failure nothing is written, and the reading
@@ -390,42 +393,50 @@ static void check(struct perfetto *x)
 	}
 }
 
-/* Write the buffer out, but for a thread's output held in memory (staging): one packet
- * of compressed_packets, a zlib stream of the packets (see the top), which pf makes. */
+/* Write the buffer out (or have pf hold it, staging): one or two packets of
+ * compressed_packets, zlib streams of the packets (see the top), which pf makes. */
 static void flush(struct perfetto *x)
 {
-	size_t keep = x->staging ? x->pos - x->mark : 0, n = x->pos - keep;
+	size_t n = x->pos, split = x->split < n ? x->split : 0;
 
-	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, keep, 0) != 0) {
+	x->split = 0;
+	if (n && pfout_put(x->pf, &x->buf, &x->cap, n, 0, split, 0) != 0) {
 		nomem(x);
-		keep = 0;
 	} else if (n) {
 		check(x);
+		if (x->staging)
+			x->held += n;
 	}
-	x->pos = keep;
-	x->mark = 0;
+	x->pos = 0;
 	set_lim(x);
 }
 
-/* Room for n bytes when the buffer is full: flushed, grown while staging, or the
- * staging given up past stage_max.  NULL when out of memory. */
+/* Room for n bytes when the buffer is full: flushed (or split, see set_lim), the
+ * staging given up past stage_max, grown for a long name.  NULL when out of memory. */
 static TS_COLD unsigned char *room_slow(struct perfetto *x, size_t n)
 {
 	size_t want;
 	unsigned char *b;
 
-	flush(x);
-	if (x->pos + n <= x->lim)
-		return x->buf + x->pos;
-	if (x->staging && x->pos + n > x->o.stage_max) {
+	if (x->staging && x->held + x->pos + n > x->o.stage_max) {
 		/* the thread's output is written as it comes from now on */
 		x->staging = 0;
 		flush(x);
+		pfout_release(x->pf);
+		check(x);
 	}
+	if (!x->split && x->pos && x->pos + n <= BUF_SIZE) {
+		/* half full, at a packet's start: the run is compressed in two halves */
+		x->split = x->pos;
+		set_lim(x);
+		if (x->pos + n <= x->lim)
+			return x->buf + x->pos;
+	}
+	flush(x);
+	if (x->pos + n <= x->lim)
+		return x->buf + x->pos;
 	want = x->pos + n;
 	if (want > x->cap) {
-		if (x->staging && want < 2 * x->cap)
-			want = 2 * x->cap;
 		b = realloc(x->buf, want);
 		if (!b) {
 			nomem(x);
@@ -808,11 +819,60 @@ static uint32_t named_id(struct perfetto *x, unsigned type, uint64_t t, uint32_t
 	return named_new(x, type, t, id);
 }
 
-/* A slice opens: BEGIN.  With its END, the hot path of the whole conversion. */
-static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
+/*
+ * The hot path of the whole conversion: BEGIN and END of a slice, when the time since
+ * the packet before is under 2^14 ns, the name is in the hot cache with an iid under
+ * 128 and the buffer has room (nearly always).  The packet is then made of a few
+ * stores of 8 bytes, little-endian words, each past the bytes before it (what a word
+ * holds past the packet is overwritten by the next one):
+ *	0a L 40 dt      5a 04 48 01 50 iid  tail	BEGIN
+ *	0a L 40 dt      5a 02 48 02         tail	END
+ * with dt one or two bytes.  What they need of x is read before the stores, after which
+ * the compiler would read it again (an unsigned char may alias anything); the
+ * functions are leaves that keep no registers, the rest is open_slow() and close_slow().
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PACKET_WORDS 1
+#else
+#define PACKET_WORDS 0 /* the packets byte by byte */
+#endif
+#define FAST_DT 0x4000u /* the times that take at most 2 bytes */
+
+static inline void store64(unsigned char *p, uint64_t v)
 {
-	struct perfetto *x = ctx;
-	const struct spans_frame *f = &stack[depth];
+	memcpy(p, &v, 8);
+}
+
+/* The slot of frame key in the hot cache. */
+static inline size_t hot_slot(uint64_t key)
+{
+	return (size_t)((key ^ (key >> 4) ^ (key >> 14)) & (HOT_SIZE - 1));
+}
+
+/*
+ * The packet at p of an event dt (under FAST_DT) after the last one, whose track event
+ * (after the type field's tag) is te, te_len bytes: the packet's tag, length and
+ * timestamp, then te, then the tail.  Returns the end.
+ */
+static inline unsigned char *fast_packet(const struct perfetto *x, unsigned char *p, uint64_t dt,
+					 uint64_t te, size_t te_len)
+{
+	uint64_t hi = dt >> 7, tail;
+	uint64_t v = hi ? (dt & 0x7f) | 0x80 | hi << 8 : dt; /* the varint */
+	size_t k = 1 + (hi != 0), tl = x->tail_len, len = 1 + k + 2 + te_len + tl;
+
+	memcpy(&tail, x->tail, sizeof(tail));
+	store64(p, TAG_LEN(TRACE_PACKET) | len << 8 | TAG_VARINT(PACKET_TIMESTAMP) << 16 | v << 24);
+	p += 3 + k;
+	store64(p, TAG_LEN(PACKET_TRACK_EVENT) | te_len << 8 | te << 16);
+	p += 2 + te_len;
+	store64(p, tail);
+	return p + tl;
+}
+
+/* A slice opens: BEGIN, all but on_open()'s case. */
+static __attribute__((noinline)) void open_slow(struct perfetto *x, const struct spans_frame *f)
+{
 	uint64_t t;
 	uint32_t iid;
 	size_t h;
@@ -824,7 +884,7 @@ static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 	 * time 0 (a damaged trace) */
 	if (TS_UNLIKELY(t != f->start - x->o.base_ns))
 		x->clamped++;
-	h = (size_t)((f->key ^ (f->key >> 4) ^ (f->key >> 14)) & (HOT_SIZE - 1));
+	h = hot_slot(f->key);
 	if (TS_LIKELY(x->hot[h].key == f->key && x->hot[h].gen == x->gen)) {
 		named(x, TYPE_SLICE_BEGIN, t, x->hot[h].iid);
 		return;
@@ -837,13 +897,32 @@ static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 	}
 }
 
-static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
+static void on_open(void *ctx, struct spans_frame *stack, size_t depth)
 {
 	struct perfetto *x = ctx;
+	const struct spans_frame *f = &stack[depth];
+	uint64_t t = f->start - x->o.base_ns, dt = t - x->last;
+	size_t h = hot_slot(f->key);
+
+	if (PACKET_WORDS && TS_LIKELY(!x->ignore && f->start >= x->o.base_ns && dt < FAST_DT &&
+				      x->hot[h].key == f->key && x->hot[h].gen == x->gen &&
+				      x->hot[h].iid < 0x80 && x->pos + PACKET_MAX <= x->lim)) {
+		uint64_t te = TAG_VARINT(EVENT_TYPE) | TYPE_SLICE_BEGIN << 8 |
+			      TAG_VARINT(EVENT_NAME_IID) << 16 | (uint64_t)x->hot[h].iid << 24;
+		unsigned char *p = x->buf + x->pos;
+
+		x->last = t;
+		x->pos = (size_t)(fast_packet(x, p, dt, te, 4) - x->buf);
+		return;
+	}
+	open_slow(x, f);
+}
+
+/* A slice closes: END, all but on_close()'s case. */
+static __attribute__((noinline)) void close_slow(struct perfetto *x, uint64_t end)
+{
 	unsigned char *pkt, *p;
 
-	(void)stack;
-	(void)depth;
 	if (TS_UNLIKELY(x->ignore))
 		return;
 	pkt = room(x, PACKET_MAX);
@@ -856,6 +935,26 @@ static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, u
 	*p++ = TAG_VARINT(EVENT_TYPE);
 	*p++ = TYPE_SLICE_END;
 	done(x, end_packet(x, pkt, p));
+}
+
+static void on_close(void *ctx, const struct spans_frame *stack, size_t depth, uint64_t end)
+{
+	struct perfetto *x = ctx;
+	uint64_t t = end - x->o.base_ns, dt = t - x->last;
+
+	(void)stack;
+	(void)depth;
+	if (PACKET_WORDS && TS_LIKELY(!x->ignore && end >= x->o.base_ns && dt < FAST_DT &&
+				      x->pos + PACKET_MAX <= x->lim)) {
+		unsigned char *p = x->buf + x->pos;
+
+		x->last = t;
+		x->pos = (size_t)(fast_packet(x, p, dt,
+					      TAG_VARINT(EVENT_TYPE) | TYPE_SLICE_END << 8, 2) -
+				  x->buf);
+		return;
+	}
+	close_slow(x, end);
 }
 
 static void on_instant(void *ctx, uint64_t ns, uint32_t id)
@@ -918,12 +1017,16 @@ static int on_reset(void *ctx)
 	} else if (x->seekable) {
 		x->pos = 0; /* the thread's output is all in the buffer */
 	} else if (x->staging) {
-		x->pos = x->mark;
+		pfout_drop(x->pf); /* what was held, and what the buffer has */
+		x->held = 0;
+		x->pos = 0;
 	} else {
 		x->ignore = 1; /* too large to hold: the first reading stays */
 		x->kept = 1;
 		return 0;
 	}
+	x->split = 0; /* it was in what is taken back */
+	set_lim(x);
 	unpend(x);
 	x->clamped = 0;
 	thread_head(x);
@@ -1043,15 +1146,21 @@ static int add_thread(struct perfetto *x, size_t i)
 	pfout_mark(x->pf);
 	x->thread_runs = pfout_runs(x->pf);
 	x->staging = !x->seekable;
-	x->mark = 0;
+	x->held = 0;
+	if (x->staging)
+		pfout_hold(x->pf);
 	set_lim(x);
 	thread_head(x);
 	spans_set_io(x->sp, on_io);
 	rc = spans_run(x->sp, i, &perfetto_ops, x);
 	spans_set_io(x->sp, NULL);
-	x->staging = 0;
-	set_lim(x);
 	flush(x);
+	if (x->staging) {
+		x->staging = 0;
+		pfout_release(x->pf);
+		check(x);
+	}
+	set_lim(x);
 	if (x->pad_to >= 0) {
 		/* the second reading is shorter: empty packets, not compressed, up to the
 		 * first one's end (one byte more when the gap is odd) */
@@ -1064,7 +1173,7 @@ static int add_thread(struct perfetto *x, size_t i)
 				*q++ = TAG_LEN(TRACE_PACKET);
 				*q++ = 0;
 			}
-			if (pfout_put(x->pf, &x->buf, &x->cap, (size_t)(q - x->buf), 0, 1) != 0)
+			if (pfout_put(x->pf, &x->buf, &x->cap, (size_t)(q - x->buf), 0, 0, 1) != 0)
 				nomem(x);
 			check(x);
 		}

@@ -143,9 +143,10 @@ struct perfetto_opts {
 	int has_tid;	  /* only thread tid */
 	uint32_t tid;
 	/*
-	 * When the output cannot seek, the bytes of one thread's output held in memory, so
-	 * that the thread can be written again if the spans layer reads it again (see
-	 * export-perfetto.c); 0 for the default, 16 MiB.
+	 * When the output cannot seek, the bytes of one thread's output (before
+	 * compression) held in memory, compressed, so that the thread can be written
+	 * again if the spans layer reads it again (see export-perfetto.c); 0 for the
+	 * default, 16 MiB.
 	 */
 	size_t stage_max;
 };

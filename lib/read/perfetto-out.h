@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * perfetto-out.h - the output of `tscope perfetto` (export-perfetto.c): runs of
- * packets, each written as one packet of compressed_packets, compressed by a thread
- * of its own while the next run is encoded, and written in the order they were given.
+ * packets, each written as one packet of compressed_packets (two for a run cut in
+ * two), compressed by a thread of its own while the next run is encoded, and written
+ * in the order they were given.
  *
  * A run is handed over in the buffer it was encoded in, which the queue keeps, and the
  * encoder goes on in a free one: at most PFOUT_QUEUE runs are waiting or being
@@ -34,11 +35,24 @@ struct pfout *pfout_open(FILE *out, int64_t off, size_t size, unsigned char **bu
 
 /*
  * Hand over the n bytes at *buf (cap *cap) to be written, as one packet of
- * compressed_packets or, raw, as they are; the keep bytes after them are not written
- * but stay: *buf and *cap become the buffer to go on in, which starts with them.
- * Returns 0, or TSCOPE_ENOMEM (then nothing was handed over).
+ * compressed_packets, or two when split (a packet's start) is between 0 and n: the
+ * bytes before it and those after, compressed faster than one stream; or, raw, as they
+ * are.  The keep bytes after them are not written but stay: *buf and *cap become the
+ * buffer to go on in, which starts with them.  Returns 0, or TSCOPE_ENOMEM (then
+ * nothing was handed over).
  */
-int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep, int raw);
+int pfout_put(struct pfout *o, unsigned char **buf, size_t *cap, size_t n, size_t keep,
+	      size_t split, int raw);
+
+/*
+ * Hold: the runs handed over from now on are compressed as usual, but their output is
+ * kept in memory, to be dropped (pfout_drop: a thread's output taken back where the
+ * output cannot seek) or written (pfout_release, which ends the holding).  Each waits
+ * until the runs before it are done.
+ */
+void pfout_hold(struct pfout *o);
+void pfout_drop(struct pfout *o);
+void pfout_release(struct pfout *o);
 
 /* Remember where the output is after the runs handed over so far (pfout_drain's mark). */
 void pfout_mark(struct pfout *o);
