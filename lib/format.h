@@ -40,7 +40,7 @@
 #define TSF_ENV_PAUSED	 "TSCOPE_START_PAUSED"	 /* 1: start paused, until `tscope ctl start` */
 #define TSF_ENV_TRIGGER	 "TSCOPE_TRIGGER"	 /* FUNC[:N]: record FUNC's first N calls */
 #define TSF_ENV_MALLOC	 "TSCOPE_MALLOC" /* 1: libtscope-malloc records (record --malloc) */
-#define TSF_ENV_IO	 "TSCOPE_IO"	 /* 1: libtscope-io records (record --io) */
+#define TSF_ENV_IO	  "TSCOPE_IO"	  /* 1: libtscope-io records (record --io) */
 /* record-time filters (docs/FORMAT.md): patterns are separated by ';', times take
  * ns/us/ms/s */
 #define TSF_ENV_EXCLUDE	  "TSCOPE_EXCLUDE"	/* PAT[;PAT...]: these functions dropped */
