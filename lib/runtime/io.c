@@ -260,19 +260,8 @@ WRAP int open(const char *path, int flags, ...)
 	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
 }
 
-WRAP int open64(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	uint64_t s, c;
-
-	MODE_ARG(flags, mode);
-	s = start();
-	if (TS_LIKELY(!s))
-		return REAL(open)(path, flags, mode);
-	c = cpu_now();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
-}
+/* What a program built with _FILE_OFFSET_BITS=64 calls: open() itself on LP64. */
+extern __typeof__(open) open64 __attribute__((alias("open"), visibility("default")));
 
 WRAP int openat(int dir, const char *path, int flags, ...)
 {
