@@ -42,6 +42,7 @@ static struct {
 
 	pthread_mutex_t wake_lock; /* starting and stopping the writer thread */
 	sem_t wake;                /* posted by producers, stop and the snapshot signal */
+	sem_t started;		   /* posted by the writer thread once it runs its own code */
 	int wake_ready;
 	pthread_t thread;
 	int thread_running;
@@ -111,6 +112,7 @@ static TS_NOINSTR void *writer_main(void *arg)
 {
 	(void)arg;
 	tscope__self.ignore = 1; /* nothing this thread runs is the program's */
+	sem_post(&w.started);
 	for (;;) {
 		struct timespec ts;
 		uint64_t next = tscope__control_window(tscope__mono_ns());
@@ -155,15 +157,21 @@ TS_NOINSTR int tscope__writer_request_control(void)
 	return 1;
 }
 
-/* Start the writer thread with every signal blocked: the program's signals are for
- * the program's threads.  Caller holds wake_lock. */
+/*
+ * Start the writer thread with every signal blocked: the program's signals are for
+ * the program's threads.  Returns once the thread runs writer_main(): a fork() (whose
+ * prepare handler takes wake_lock) then never copies a thread that is starting, which
+ * may hold a lock of the C library's or a sanitizer's allocator (AddressSanitizer's
+ * thread start allocates).  Caller holds wake_lock.
+ */
 static TS_NOINSTR void writer_start(void)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
+	int rc;
 
 	if (!w.wake_ready)
-		w.wake_ready = sem_init(&w.wake, 0, 0) == 0;
+		w.wake_ready = sem_init(&w.wake, 0, 0) == 0 && sem_init(&w.started, 0, 0) == 0;
 	if (!w.wake_ready)
 		return;
 	sigfillset(&all);
@@ -171,9 +179,11 @@ static TS_NOINSTR void writer_start(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256u << 10);
 	w.thread_stop = 0;
-	__atomic_store_n(&w.thread_running,
-			 pthread_create(&w.thread, &attr, writer_main, NULL) == 0, __ATOMIC_RELEASE);
+	rc = pthread_create(&w.thread, &attr, writer_main, NULL);
+	__atomic_store_n(&w.thread_running, rc == 0, __ATOMIC_RELEASE);
 	pthread_attr_destroy(&attr);
+	while (rc == 0 && sem_wait(&w.started) < 0 && errno == EINTR)
+		;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -383,7 +393,7 @@ TS_NOINSTR int tscope__writer_atfork_child(void)
 	pthread_mutex_unlock(&w.wake_lock);
 	pthread_mutex_init(&w.queue_lock, NULL);
 	pthread_cond_init(&w.drained, NULL);
-	w.wake_ready = sem_init(&w.wake, 0, 0) == 0;
+	w.wake_ready = sem_init(&w.wake, 0, 0) == 0 && sem_init(&w.started, 0, 0) == 0;
 	for (b = forgot ? NULL : w.queue; b; b = next) {
 		next = b->next;
 		tscope__pool_free(b);
