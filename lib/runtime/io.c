@@ -154,16 +154,9 @@ WRAP ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 	IO_CALL(ssize_t, TSCOPE_IO_PWRITE, fd, NULL, REAL(pwrite)(fd, buf, n, off));
 }
 
-/* What a program built with _FILE_OFFSET_BITS=64 calls (the same functions on LP64). */
-WRAP ssize_t pread64(int fd, void *buf, size_t n, off_t off)
-{
-	IO_CALL(ssize_t, TSCOPE_IO_PREAD, fd, NULL, REAL(pread)(fd, buf, n, off));
-}
-
-WRAP ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
-{
-	IO_CALL(ssize_t, TSCOPE_IO_PWRITE, fd, NULL, REAL(pwrite)(fd, buf, n, off));
-}
+/* What a program built with _FILE_OFFSET_BITS=64 calls: the same functions on LP64. */
+extern __typeof__(pread) pread64 __attribute__((alias("pread"), visibility("default")));
+extern __typeof__(pwrite) pwrite64 __attribute__((alias("pwrite"), visibility("default")));
 
 WRAP ssize_t readv(int fd, const struct iovec *iov, int n)
 {
@@ -277,19 +270,8 @@ WRAP int openat(int dir, const char *path, int flags, ...)
 	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
 }
 
-WRAP int openat64(int dir, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	uint64_t s, c;
-
-	MODE_ARG(flags, mode);
-	s = start();
-	if (TS_LIKELY(!s))
-		return REAL(openat)(dir, path, flags, mode);
-	c = cpu_now();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
-}
+/* And openat64(): openat() itself on LP64. */
+extern __typeof__(openat) openat64 __attribute__((alias("openat"), visibility("default")));
 
 /* ---- waiting ---------------------------------------------------------------------------- */
 
