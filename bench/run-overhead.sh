@@ -238,6 +238,7 @@ if test $want_tscope = yes; then
 	test -n "$tscope_cli" && test $mode = timing && variants="$variants record"
 	test $lib_lz4 = yes && variants="$variants static-lz4"
 	variants="$variants static-raw static-anon static-excl"
+	test -s "$libdir/libtscope-exclude.so" && variants="$variants preload-excl"
 fi
 test $have_uftrace = yes && variants="$variants uftrace"
 uftrace_opts=
@@ -253,6 +254,7 @@ label() {
 	static-raw) echo "libtscope, static, 16 B/event" ;;
 	static-anon) echo "libtscope, static, anon buffers" ;;
 	static-excl) echo "libtscope, static, --exclude '*'" ;;
+	preload-excl) echo "LD_PRELOAD, --exclude '*' (hooks)" ;;
 	preload) echo "libtscope, LD_PRELOAD" ;;
 	record) echo "tscope record" ;;
 	uftrace) echo "uftrace record${uftrace_opts:+ $uftrace_opts}" ;;
@@ -291,6 +293,9 @@ run_one() {
 		TSCOPE_OUTPUT=$trace TSCOPE_EXCLUDE='*' "$@" "$tmp/k-static" "$kw" "$arg" $kx ;;
 	preload)
 		LD_PRELOAD=$lib_so TSCOPE_OUTPUT=$trace "$@" "$tmp/k-glibc" "$kw" "$arg" $kx ;;
+	preload-excl) # dropped by libtscope-exclude's hooks (what record --exclude does)
+		LD_PRELOAD="$libdir/libtscope-exclude.so $lib_so" TSCOPE_OUTPUT=$trace \
+			TSCOPE_EXCLUDE='*' "$@" "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	record)
 		TSCOPE_LIB=$lib_so "$tscope_cli" record -o "$trace" -- "$tmp/k-glibc" "$kw" "$arg" $kx ;;
 	uftrace)
@@ -308,7 +313,7 @@ run_one() {
 	run_ns=$(echo "$line" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
 	run_cpu=$(echo "$line" | sed -n 's/.* cpu_ns=\([0-9]*\).*/\1/p')
 	case $v in
-	static | static-lz4 | static-raw | static-anon | static-excl | preload | record)
+	static | static-lz4 | static-raw | static-anon | static-excl | preload | preload-excl | record)
 		if ! test -s "$trace"; then
 			echo "$me: $(label "$v"): $wl $arg: trace file $trace is missing or empty" >&2
 			sed 's/^/  | /' "$tmp/err" | tail -n 20 >&2
@@ -601,7 +606,9 @@ for wl in $workloads; do
 		fi
 		want=$(awk -v wl="$wl" -v v="$v" '$1 == wl && $2 == v { print 2 * $4; exit }' \
 			"$tmp/results")
-		test "$v" = static-excl && want=0 # all dropped, and counted in a DROP chunk
+		case $v in # all dropped: counted in a DROP chunk, or by the hooks, uncounted
+		static-excl | preload-excl) want=0 ;;
+		esac
 		awk -v wl="$wl" -v lab="$(label "$v")" -v want="${want:-?}" '
 		$1 == "status" { st = $2 }
 		$1 == "events" { ev = $2 }

@@ -190,6 +190,10 @@ struct tsf_drop_fn {
 #define TSF_DROP_DEPTH	  0x4u	/* deeper than --max-depth */
 #define TSF_DROP_MIN_DUR  0x8u	/* shorter than --min-duration, nothing kept inside */
 #define TSF_DROP_THROTTLE 0x10u /* throttled: frequent and short */
+/* (header only) --exclude applied by the hooks (libtscope-exclude): the calls of
+ * functions matching --exclude (and no --include) left nothing and are not counted;
+ * their time is their callers' self time */
+#define TSF_DROP_HOOKS	  0x20u
 
 /* THREAD: the name of a thread (the newest one wins).  Followed by the name bytes. */
 struct tsf_thread {

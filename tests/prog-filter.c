@@ -11,6 +11,9 @@
  *	              is dlopen'd and dlmod_entry(5) called (dlmod_leaf 5)
  *	phases        p1 x1000, 500 ms of sleep, p2 x1000, 500 ms, p3 x1000
  *	heavy         work x1000, each calling tiny x1000 (tiny 1000000)
+ *	hooks         rounds of work x10 and tscope_flush() until libtscope-exclude's
+ *	              table says its hooks drop tiny (at most 500 rounds), then work x1000;
+ *	              says "tiny dropped by the hooks" (or "... not ...") and the rounds
  *
  * noinline and a volatile sink keep every call a call with clang too.
  */
@@ -27,6 +30,7 @@
 #ifndef PROG_PLAIN
 #include "tscope.h"
 #endif
+#include "exclude.h"
 
 #define NOINSTR __attribute__((no_instrument_function))
 #define CALL	__attribute__((noinline))
@@ -131,6 +135,38 @@ static NOINSTR int run_dlmod(const char *path)
 	return 0; /* kept loaded: its functions are named at the end */
 }
 
+/* Does libtscope-exclude's table (when it is loaded) mark fn to skip? */
+static NOINSTR int hooks_drop(void (*fn)(void))
+{
+	const struct tscope__excl *x = dlsym(RTLD_DEFAULT, TS_EXCL_SYMBOL);
+	uint64_t addr = (uintptr_t)fn, k = tscope__excl_home(addr);
+
+	for (unsigned i = 0; x && i < TS_EXCL_PROBE; i++)
+		if (x->tab[(k + i) & ((1u << TS_EXCL_BITS) - 1)] == (addr | TS_EXCL_SKIP))
+			return 1;
+	return 0;
+}
+
+static NOINSTR int run_hooks(void)
+{
+	int (*flush)(void);
+	int rounds = 0;
+
+	*(void **)&flush = dlsym(RTLD_DEFAULT, "tscope_flush");
+	if (!flush)
+		return 1;
+	while (!hooks_drop(tiny) && rounds++ < 500) {
+		for (int i = 0; i < 10; i++)
+			work();
+		flush();
+	}
+	for (int i = 0; i < 1000; i++)
+		work();
+	printf("tiny %s by the hooks after %d rounds\n",
+	       hooks_drop(tiny) ? "dropped" : "not dropped", rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "tree") == 0) {
@@ -162,6 +198,8 @@ int main(int argc, char **argv)
 			work();
 		return 0;
 	}
-	fprintf(stderr, "usage: prog-filter tree [DLMOD] | phases | heavy\n");
+	if (argc >= 2 && strcmp(argv[1], "hooks") == 0)
+		return run_hooks();
+	fprintf(stderr, "usage: prog-filter tree [DLMOD] | phases | heavy | hooks\n");
 	return 2;
 }

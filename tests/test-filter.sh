@@ -3,7 +3,8 @@
 # call counts (tests/prog-filter.c says what the program calls):
 #
 #   - `tscope record` of prog-filter-plain tree, with a dlopen'd library: unfiltered,
-#     then --exclude (a function of the program, one of the library by glob),
+#     then --exclude (a function of the program, one of the library by glob;
+#     dropped by libtscope-exclude's hooks, and by the writer with --max-depth),
 #     --include (subtrees kept), --max-depth, --min-duration (only the 200 us calls
 #     stay; the others are counted as dropped, with exact counts, in report --flat and
 #     info), in ring mode too;
@@ -59,11 +60,29 @@ point "unfiltered: every call"
 
 rec exc --exclude c --exclude 'dlmod_l*' -- "$plain" tree "$dlmod"
 expect calls "$(calls "$tmp/exc.trace")" \
-	"a=3/0 b=6/0 c=18/18 dlmod_entry=1/0 dlmod_leaf=5/5 fast=7/0 main=1/0 marked=2/0 slow=5/0 "
+	"a=3/0 b=6/0 dlmod_entry=1/0 fast=7/0 main=1/0 marked=2/0 slow=5/0 "
 "$tscope" dump "$tmp/exc.trace" > "$tmp/exc.dump"
 expect "events of c or dlmod_leaf" "$(grep -c 'c$\|dlmod_leaf' "$tmp/exc.dump")" 0
-grep -q 'DROP.* count=4 reasons=0x1$' "$tmp/exc.dump" || problem "no DROP chunk of 4: c, dlmod_leaf and their callers"
-point "--exclude c --exclude 'dlmod_l*': their calls dropped and counted, the dlopen'd one too"
+grep -q 'DROP.* count=0 reasons=0x21$' "$tmp/exc.dump" || problem "no DROP chunk saying: by the hooks"
+"$tscope" info "$tmp/exc.trace" | grep -q "^            and the excluded functions' calls, dropped by the hooks: not counted" ||
+	problem "info does not say the hooks dropped calls"
+point "--exclude c --exclude 'dlmod_l*': their calls dropped, the dlopen'd one too, uncounted"
+
+# with --max-depth (which counts every call) the writer drops them, and counts them
+rec exc2 --exclude c --exclude 'dlmod_l*' --max-depth 100 -- "$plain" tree "$dlmod"
+expect calls "$(calls "$tmp/exc2.trace")" \
+	"a=3/0 b=6/0 c=18/18 dlmod_entry=1/0 dlmod_leaf=5/5 fast=7/0 main=1/0 marked=2/0 slow=5/0 "
+"$tscope" dump "$tmp/exc2.trace" > "$tmp/exc2.dump"
+grep -q 'DROP.* count=4 reasons=0x5$' "$tmp/exc2.dump" || problem "no DROP chunk of 4: c, dlmod_leaf and their callers"
+point "--exclude c --exclude 'dlmod_l*' --max-depth 100: their calls dropped and counted"
+
+# the hooks drop tiny once the writer decided it: work's 1,000,000 calls of it after
+# that leave nothing, and cost a few ns each
+rec hooks --exclude tiny -- "$plain" hooks
+expect said "$(sed 's/ after .*//' "$tmp/hooks.out")" "tiny dropped by the hooks"
+rounds=$(sed -n 's/.* after \([0-9]*\) rounds$/\1/p' "$tmp/hooks.out")
+expect calls "$(calls "$tmp/hooks.trace")" "main=1/0 work=$((rounds * 10 + 1000))/0 "
+point "--exclude tiny: the hooks drop it ($rounds rounds of 10000 calls before)"
 
 rec inc --include b --include slow -- "$plain" tree "$dlmod"
 expect calls "$(calls "$tmp/inc.trace")" \
@@ -89,7 +108,7 @@ point "--min-duration 50us: the 5 calls of 200 us and main kept, 42 calls droppe
 
 rec ring --ring --exclude c -- "$plain" tree "$dlmod"
 expect calls "$(calls "$tmp/ring.trace")" \
-	"a=3/0 b=6/0 c=18/18 dlmod_entry=1/0 dlmod_leaf=5/0 fast=7/0 main=1/0 marked=2/0 slow=5/0 "
+	"a=3/0 b=6/0 dlmod_entry=1/0 dlmod_leaf=5/0 fast=7/0 main=1/0 marked=2/0 slow=5/0 "
 point "--ring --exclude c"
 
 TSCOPE_OUTPUT=$tmp/env.trace TSCOPE_MIN_DURATION=50us "$linked" tree > "$tmp/env.err" 2>&1 ||

@@ -517,6 +517,11 @@ int cmd_record(int argc, char **argv)
 		return EXIT_BAD;
 	if (io && preload_beside(lib, "libtscope-io.so", "--io") < 0)
 		return EXIT_BAD;
+	/* hooks that drop the excluded calls before libtscope's record them (with
+	 * --max-depth, which counts every call, the writer drops them) */
+	if (filter.exclude && !filter.max_depth &&
+	    preload_beside(lib, "libtscope-exclude.so", "--exclude") < 0)
+		return EXIT_BAD;
 	if (mem)
 		setenv(TSF_ENV_MALLOC, "1", 1);
 	else

@@ -33,10 +33,13 @@ enum {
 
 #define RECORD_FILTER_HELP                                                                         \
 	"Filters (applied while recording; the calls they drop are still counted, per\n"           \
-	"function, and `tscope report --flat` and `tscope info` add them up):\n"                   \
+	"function, and `tscope report --flat` and `tscope info` add them up, but for\n"            \
+	"--exclude without --max-depth):\n"                                                        \
 	"      --exclude PAT    drop the calls of functions whose name matches the glob\n"         \
 	"                       PAT (* ? [...]; the mangled or the demangled C++ name);\n"         \
-	"                       their callees stay.  Repeatable\n"                                 \
+	"                       their callees stay.  Repeatable.  The hooks drop them\n"           \
+	"                       (libtscope-exclude.so): a few ns a call, not counted,\n"           \
+	"                       their time in their callers' self time\n"                          \
 	"      --include PAT    record only the calls of functions matching PAT and\n"             \
 	"                       everything they call.  Repeatable\n"                               \
 	"      --max-depth N    drop calls deeper than N (main is at depth 1 or 2)\n"              \

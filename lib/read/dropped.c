@@ -19,6 +19,8 @@ int dropped_add(struct dropped *d, struct spans *sp)
 
 	if (reader_info(r)->drop_reasons)
 		d->any = 1;
+	if (reader_info(r)->drop_reasons & TSF_DROP_HOOKS)
+		d->hooks = 1;
 	for (size_t i = 0; i < reader_drop_count(r); i++) {
 		const struct tsf_drop_fn *e = reader_drop(r, i);
 		uint32_t id = spans_name(sp, e->addr & TSF_ADDR_MASK);

@@ -23,6 +23,7 @@ struct dropped {
 	size_t cap;
 	uint64_t calls; /* in all */
 	int any;	/* a trace had DROP chunks (its filters were set) */
+	int hooks;	/* a trace's excluded calls were dropped by the hooks, uncounted */
 };
 
 /* Add the DROP chunks of the trace of sp, naming the functions with sp.  0 or

@@ -175,6 +175,10 @@ static void info_dropped(struct reader *r, FILE *out)
 		}
 	fprintf(out, "), %s of self time; `tscope report --flat` counts them by function\n",
 		in->dropped ? a : "0");
+	if (in->drop_reasons & TSF_DROP_HOOKS)
+		fputs("            and the excluded functions' calls, dropped by the hooks: not "
+		      "counted, their time in their callers' self time\n",
+		      out);
 }
 
 int dump_info(struct reader *r, const char *name, FILE *out)

@@ -451,6 +451,10 @@ static void print_flat(struct report *rep)
 			" call%s dropped at record time (column dropped), counted in "
 			"calls, self and incl; min to max: the calls recorded\n",
 			rep->drop.calls, rep->drop.calls == 1 ? "" : "s");
+	if (rep->drop.hooks)
+		fputs("excluded functions' calls dropped by the hooks: not counted, their time "
+		      "in their callers' self time\n",
+		      rep->out);
 	fprintf(rep->out, "%*s  %6s  ", wt, "self", "self%");
 	if (rep->wait)
 		fprintf(rep->out, "%*s  ", wt, "wait");

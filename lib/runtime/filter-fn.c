@@ -19,6 +19,7 @@
 #include "tscope-int.h"
 #include "clock.h"
 #include "filter.h"
+#include "exclude.h"
 
 #define TOP_SAID   3	 /* throttled functions named at the end */
 #define DROP_CHUNK 16384 /* entries per DROP chunk: a reader takes 1 MiB of metadata */
@@ -30,6 +31,7 @@ static struct {
 	struct tscope__fn *last; /* the entry tscope__fn_get() found last: calls come in runs */
 	char *(*demangle)(const char *, char *, size_t *, int *);
 	int demangle_looked;
+	int hooks_skip; /* libtscope-exclude drops the excluded functions' calls */
 } ft;
 
 /* A new session: no function known. */
@@ -41,6 +43,50 @@ TS_NOINSTR void tscope__fns_reset(const struct tscope__config *c)
 	ft.last = NULL;
 	memcpy(ft.exclude, c->exclude, sizeof(ft.exclude));
 	memcpy(ft.include, c->include, sizeof(ft.include));
+	/* --max-depth counts the excluded calls too: only the writer sees them all */
+	ft.hooks_skip = tscope__rt.excl && ft.exclude[0] && !c->max_depth;
+}
+
+/* Are excluded calls dropped by libtscope-exclude's hooks, uncounted? */
+TS_NOINSTR int tscope__fns_hooks_skip(void)
+{
+	return ft.hooks_skip;
+}
+
+/* Do libtscope-exclude's hooks drop e's calls, once told?  A function that matches
+ * --include too stays (its calls open an --include subtree), and so does the
+ * --trigger function. */
+TS_NOINSTR int tscope__fn_hooks_drop(const struct tscope__fn *e)
+{
+	return ft.hooks_skip && (e->flags & (TS_FN_EXCL | TS_FN_INCL)) == TS_FN_EXCL &&
+	       e->addr != __atomic_load_n(&tscope__rt.trig_fn, __ATOMIC_RELAXED);
+}
+
+/*
+ * Tell libtscope-exclude's hooks what was decided for e: skip its calls, or pass them
+ * on.  A full neighbourhood leaves the function undecided there: its calls are passed
+ * on, and the filter drops them as it does without the hooks' help.
+ */
+static TS_NOINSTR void tell_hooks(const struct tscope__fn *e)
+{
+	struct tscope__excl *x = tscope__rt.excl;
+	uint64_t k = tscope__excl_home(e->addr), w = e->addr;
+
+	if (!x || !w || (w & TS_EXCL_SKIP))
+		return;
+	if (tscope__fn_hooks_drop(e))
+		w |= TS_EXCL_SKIP;
+	for (unsigned i = 0; i < TS_EXCL_PROBE; i++) {
+		uint64_t *slot = &x->tab[(k + i) & ((1u << TS_EXCL_BITS) - 1)];
+		uint64_t old = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+		if ((old & ~TS_EXCL_SKIP) == e->addr)
+			return; /* decided already (this writer's, before a fork) */
+		if (!old) {
+			__atomic_store_n(slot, w, __ATOMIC_RELAXED);
+			return;
+		}
+	}
 }
 
 /* Does name (or, for a C++ name, its demangled form) match a pattern of the list? */
@@ -93,6 +139,7 @@ static TS_NOINSTR void decide(struct tscope__fn *e)
 		e->flags |= TS_FN_INCL;
 	free(plain);
 	e->flags |= TS_FN_DECIDED;
+	tell_hooks(e);
 }
 
 static TS_NOINSTR size_t slot_of(uint64_t addr, size_t cap)
@@ -235,6 +282,10 @@ TS_NOINSTR void tscope__fns_forget(void)
 		ft.fns[i].flags &= ~(unsigned)(TS_FN_DECIDED | TS_FN_EXCL | TS_FN_INCL);
 		ft.fns[i].name = NULL;
 	}
+	if (tscope__rt.excl) /* another object may come at those addresses */
+		for (size_t i = 0; i < (1u << TS_EXCL_BITS); i++)
+			if (tscope__rt.excl->tab[i])
+				__atomic_store_n(&tscope__rt.excl->tab[i], 0, __ATOMIC_RELAXED);
 	tscope__symaddr_forget();
 }
 

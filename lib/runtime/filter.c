@@ -182,6 +182,8 @@ static TS_NOINSTR void ended(struct fthread *th, struct frame *f, struct tscope_
 		e->hidden += f->hidden;
 		return;
 	}
+	if (f->why == TSF_DROP_EXCLUDE && tscope__fn_hooks_drop(e))
+		return; /* as uncounted as the calls the hooks dropped: see exclude.c */
 	e->calls++;
 	e->incl += dur;
 	e->self += self;
@@ -319,7 +321,8 @@ TS_NOINSTR void tscope__filter_write(tscope__emit_fn emit, void *ctx, int last)
 		    emit, ctx, last,
 		    (fl.include ? TSF_DROP_INCLUDE : 0) | (fl.exclude ? TSF_DROP_EXCLUDE : 0) |
 			(fl.max_depth ? TSF_DROP_DEPTH : 0) | (fl.min_ns ? TSF_DROP_MIN_DUR : 0) |
-			(fl.throttle_calls ? TSF_DROP_THROTTLE : 0));
+			(fl.throttle_calls ? TSF_DROP_THROTTLE : 0) |
+			(tscope__fns_hooks_skip() ? TSF_DROP_HOOKS : 0));
 }
 
 /* Objects were unloaded: their functions' decisions go, and are made again for what

@@ -25,6 +25,8 @@ void tscope__fns_reset(const struct tscope__config *c);
 struct tscope__fn *tscope__fn_get(uint64_t addr); /* decided; NULL without memory */
 void tscope__fns_write(tscope__emit_fn emit, void *ctx, int last, uint32_t reasons);
 void tscope__fns_forget(void);
+int tscope__fns_hooks_skip(void);
+int tscope__fn_hooks_drop(const struct tscope__fn *e);
 void tscope__fns_atfork_child(void);
 
 #endif

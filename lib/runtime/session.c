@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "tscope-int.h"
+#include "exclude.h"
 #include "clock.h"
 
 struct tscope__rt tscope__rt = {
@@ -168,13 +169,20 @@ static TS_NOINSTR void atfork_child(void)
  * libtscope.a: the program calls its own copy's hooks, so this copy would only leave an
  * empty trace in the way of the real one.  The executable exports its hooks (libc
  * defines them too), so the dynamic linker finds them before ours.  The static archive
- * has nothing to check: it is the program's copy.
+ * has nothing to check: it is the program's copy.  libtscope-exclude's hooks, found
+ * first, pass the calls on to ours.
  */
 static TS_NOINSTR int hooks_elsewhere(void)
 {
 #ifdef PIC
 	void *p = dlsym(RTLD_DEFAULT, "__cyg_profile_func_enter");
+	struct tscope__excl *x = dlsym(RTLD_DEFAULT, TS_EXCL_SYMBOL);
 
+	/* libtscope-exclude's hooks in front of ours: the writer fills their table */
+	if (x && p && p == x->enter) {
+		tscope__rt.excl = x;
+		return 0;
+	}
 	return p && p != (void *)tscope__own_enter;
 #else
 	return 0;

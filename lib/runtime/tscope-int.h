@@ -201,6 +201,7 @@ struct tscope__rt {
 	struct tscope__config cfg;     /* the running session's, under control */
 	uintptr_t trig_fn;	       /* TS_TRIGGER: the address of the function that triggers */
 	unsigned trig_left;	       /* TS_TRIGGER: triggers left */
+	struct tscope__excl *excl;     /* libtscope-exclude's table, when its hooks run */
 };
 extern struct tscope__rt tscope__rt;
 
