@@ -56,7 +56,8 @@ point "record: the program's output and exit status are its own"
 
 same "stderr" "$(cat "$tmp/a.err")" "tscope: $dir/a.trace: 100% of the calls are to functions\
  shorter than 50 ns a call (mem_read64 50%, hash8_ptr 50%), which cost less than their\
- tracing: 'tscope exclude-list $dir/a.trace' prints the compiler flags that leave them out"
+ tracing: 'tscope exclude-list $dir/a.trace' prints the compiler flags that leave them out\
+ (record --exclude drops them for a few ns a call)"
 point "record: one line names the tiny functions and tscope exclude-list"
 
 same "calls" "$(calls "$tmp/a.trace" | tr '\n' ' ')" \

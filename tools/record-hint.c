@@ -68,7 +68,8 @@ void record_hint(const char *path)
 	util_error(path,
 		   "%.0f%% of the calls%s are to functions shorter than %u ns a call (%s%s), "
 		   "which cost less than their tracing: 'tscope exclude-list %s' prints the "
-		   "compiler flags that leave them out",
+		   "compiler flags that leave them out (record --exclude drops them for a few "
+		   "ns a call)",
 		   100.0 * (double)h.hot_calls / (double)h.calls, first, HOT_MAX_MEAN, list,
 		   h.n > HINT_NAMES ? ", ..." : "", path);
 out:
