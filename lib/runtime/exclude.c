@@ -35,8 +35,13 @@ HOOK void __cyg_profile_func_exit(void *fn, void *site);
 
 static uint64_t tab[1u << TS_EXCL_BITS]; /* see exclude.h */
 
+/* this library's own hooks, whatever the program's are (an executable linked with
+ * libtscope.a has its own, and they come first in a lookup by name) */
+extern hook_fn own_enter __attribute__((alias("__cyg_profile_func_enter"), visibility("hidden")));
+extern hook_fn own_exit __attribute__((alias("__cyg_profile_func_exit"), visibility("hidden")));
+
 __attribute__((visibility("default"))) struct tscope__excl tscope__excl = {
-	tab, (void *)__cyg_profile_func_enter, (void *)__cyg_profile_func_exit
+	tab, (void *)own_enter, (void *)own_exit
 };
 
 static TS_NOINSTR void first_enter(void *fn, void *site);
@@ -60,7 +65,7 @@ static TS_NOINSTR __attribute__((constructor)) void find_next(void)
 		exit = dlsym(h, "__cyg_profile_func_exit");
 		dlclose(h);
 	}
-	if (!enter || !exit || enter == (void *)__cyg_profile_func_enter)
+	if (!enter || !exit || enter == (void *)own_enter)
 		return;
 	*(void **)&next_exit = exit;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
