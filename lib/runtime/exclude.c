@@ -26,7 +26,8 @@
 #include "compiler.h"
 #include "exclude.h"
 
-#define HOOK __attribute__((visibility("default"), no_instrument_function))
+#define EXPORT __attribute__((visibility("default")))
+#define HOOK   __attribute__((visibility("default"), no_instrument_function))
 
 typedef void hook_fn(void *fn, void *site);
 
@@ -40,9 +41,7 @@ static uint64_t tab[1u << TS_EXCL_BITS]; /* see exclude.h */
 extern hook_fn own_enter __attribute__((alias("__cyg_profile_func_enter"), visibility("hidden")));
 extern hook_fn own_exit __attribute__((alias("__cyg_profile_func_exit"), visibility("hidden")));
 
-__attribute__((visibility("default"))) struct tscope__excl tscope__excl = {
-	tab, (void *)own_enter, (void *)own_exit
-};
+EXPORT struct tscope__excl tscope__excl = { tab, (void *)own_enter, (void *)own_exit };
 
 static TS_NOINSTR void first_enter(void *fn, void *site);
 static TS_NOINSTR void first_exit(void *fn, void *site);
