@@ -16,7 +16,10 @@
  * (CLOCK_THREAD_CPUTIME_ID: two more system calls per I/O call), read just outside the
  * wall time's span so that a call that never left the CPU shows no time off it; the
  * reader counts the difference, the time off the CPU, as waiting (a read that blocked).  A waiting call
- * is waiting for its whole time.  pthread_mutex_lock() first tries the lock: only a
+ * is waiting for its whole time.  The CPU time read before and after each call, and
+ * before and after each call that waits, is recorded as a sample too (tscope_io_cpu()):
+ * the reader tells from the samples the time off the CPU outside the calls wrapped.
+ * pthread_mutex_lock() first tries the lock: only a
  * lock that was taken, and waited for, is an event.
  */
 #ifdef HAVE_CONFIG_H
@@ -91,9 +94,20 @@ static inline TS_NOINSTR uint64_t cpu_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The CPU time now, recorded as a sample too (tscope_io_cpu()): with the samples
+ * around every wrapped call, the time off the CPU between two calls is told apart. */
+static inline TS_NOINSTR uint64_t cpu_mark(void)
+{
+	uint64_t c = cpu_now();
+
+	if (c != UINT64_MAX)
+		tscope_io_cpu(c);
+	return c;
+}
+
 static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
 {
-	uint64_t c1 = cpu_now();
+	uint64_t c1 = cpu_mark();
 
 	return c0 == UINT64_MAX || c1 == UINT64_MAX || c1 < c0 ? UINT64_MAX : c1 - c0;
 }
@@ -107,7 +121,7 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
                                                                                                    \
 		if (TS_LIKELY(!start()))                                                           \
 			return call;                                                               \
-		c_ = cpu_now();                                                                    \
+		c_ = cpu_mark();                                                                   \
 		s_ = tscope_io_start();                                                            \
 		r_ = call;                                                                         \
 		e_ = errno;                                                                        \
@@ -127,9 +141,12 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
                                                                                                    \
 		if (TS_LIKELY(!s_))                                                                \
 			return call;                                                               \
+		cpu_mark();                                                                        \
+		s_ = tscope_io_start();                                                            \
 		r_ = call;                                                                         \
 		e_ = errno;                                                                        \
 		tscope_wait(op, s_, (int64_t)r_ == -1 ? -(int64_t)e_ : (int64_t)r_);               \
+		cpu_mark();                                                                        \
 		errno = e_;                                                                        \
 		return r_;                                                                         \
 	} while (0)
@@ -248,7 +265,7 @@ WRAP int open(const char *path, int flags, ...)
 	s = start();
 	if (TS_LIKELY(!s))
 		return REAL(open)(path, flags, mode);
-	c = cpu_now();
+	c = cpu_mark();
 	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
 }
@@ -265,7 +282,7 @@ WRAP int openat(int dir, const char *path, int flags, ...)
 	s = start();
 	if (TS_LIKELY(!s))
 		return REAL(openat)(dir, path, flags, mode);
-	c = cpu_now();
+	c = cpu_mark();
 	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
 }
@@ -284,9 +301,15 @@ WRAP int pthread_mutex_lock(pthread_mutex_t *m)
 	if (TS_LIKELY(rc != EBUSY))
 		return rc;
 	s = start();
+	if (s) {
+		cpu_mark();
+		s = tscope_io_start();
+	}
 	rc = REAL(pthread_mutex_lock)(m);
-	if (s)
+	if (s) {
 		tscope_wait(TSCOPE_IO_MUTEX_LOCK, s, rc);
+		cpu_mark();
+	}
 	return rc;
 }
 
@@ -354,9 +377,12 @@ WRAP unsigned sleep(unsigned sec)
 
 	if (TS_LIKELY(!s))
 		return REAL(sleep)(sec);
+	cpu_mark();
+	s = tscope_io_start();
 	left = REAL(sleep)(sec);
 	e = errno;
 	tscope_wait(TSCOPE_IO_SLEEP, s, left); /* the seconds left when interrupted */
+	cpu_mark();
 	errno = e;
 	return left;
 }
