@@ -115,7 +115,10 @@ grep -q -E '^cpu samples [0-9]+ in 3 threads: ' "$tmp/info" || problem "info: $(
 # two around each of 13 calls: main's open of /dev/null, its 3 marks and 2 joins, the
 # open, write and close of the pid file, and the 2 marks of each pinned thread
 [ "$(cat "$tmp/calls")" = 26 ] || problem "dump: $(cat "$tmp/calls") CPU samples around calls, want 26"
-point "info says the trace has CPU samples; dump shows them, two around each wrapped call"
+"$tscope" report --io "$tmp/off.trace" 2>&1 | head -n 1 |
+	grep -q 'off the CPU outside them: .* in 3 threads, .* an estimate)$' ||
+	problem "report --io: no off-CPU total: $("$tscope" report --io "$tmp/off.trace" 2>&1)"
+point "info says the trace has CPU samples, dump shows two around each wrapped call, report --io the total"
 
 # ---- a wait stays a wait ------------------------------------------------------------------------
 mkdir -p "$tmp/dir"
