@@ -318,8 +318,10 @@ static void dump_ext(const struct reader_event *ev, FILE *out)
 		break;
 	case TSF_EXT_CPU:
 		fprintf(out, "CPU %s cpu=%" PRIu64 "ns",
-			ev->arg == TSF_CPU_BUFFER ? "buffer" :
-			ev->arg == TSF_CPU_FLUSH ? "flush" : ev->arg == TSF_CPU_CALL ? "call" : "?",
+			ev->arg == TSF_CPU_BUFFER  ? "buffer"
+			: ev->arg == TSF_CPU_FLUSH ? "flush"
+			: ev->arg == TSF_CPU_CALL  ? "call"
+						   : "?",
 			ev->addr);
 		break;
 	case TSF_EXT_PATH:

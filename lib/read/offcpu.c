@@ -179,8 +179,8 @@ static uint64_t waiting(const struct offcpu *o, size_t *zi, uint64_t a, uint64_t
 
 /* The breakpoints of W over the interval [a, b) that loses off ns over run ns outside
  * the waiting spans; w is W at a, and becomes W at b. */
-static int interval(struct offcpu *o, size_t zi, uint64_t a, uint64_t b, uint64_t off,
-		    uint64_t run, uint64_t *w)
+static int interval(struct offcpu *o, size_t zi, uint64_t a, uint64_t b, uint64_t off, uint64_t run,
+		    uint64_t *w)
 {
 	uint64_t at = a, done = 0, base = *w;
 
@@ -330,8 +330,7 @@ void offcpu_open(struct offcpu *o, const struct spans_frame *stack, size_t depth
 	o->child[depth] = 0;
 }
 
-uint64_t offcpu_close(struct offcpu *o, const struct spans_frame *stack, size_t depth,
-		      uint64_t end)
+uint64_t offcpu_close(struct offcpu *o, const struct spans_frame *stack, size_t depth, uint64_t end)
 {
 	uint64_t w1, incl;
 

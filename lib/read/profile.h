@@ -45,7 +45,7 @@ struct profile {
 	size_t touched_n, touched_cap;
 	struct spans *sp;
 	int compensate; /* take each trace's cost per event out of its times */
-	struct offcpu *off; /* estimate the off-CPU time where threads have CPU samples */
+	struct offcpu *off;   /* estimate the off-CPU time where threads have CPU samples */
 	uint64_t off_threads; /* threads added with CPU samples */
 	int err;
 	/* profile_rows(): the names on the path being walked, and how often each is */

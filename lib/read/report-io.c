@@ -42,7 +42,7 @@ struct report_io {
 	struct spans *sp; /* the trace being read */
 	uint32_t none;	  /* name id of "(no function)" */
 	int err;
-	struct offcpu *off;	   /* the threads' time off the CPU outside the calls */
+	struct offcpu *off;	      /* the threads' time off the CPU outside the calls */
 	uint64_t off_ns, off_threads; /* in all, and the threads with CPU samples */
 };
 

@@ -111,7 +111,8 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 	if (!rep)
 		return TSCOPE_ENOMEM;
 	if ((o->flat && profile_reset(&rep->prof) < 0) ||
-	    (o->io && report_io_open(&rep->io, names) < 0) || (!o->io && offcpu_new(&rep->off) < 0)) {
+	    (o->io && report_io_open(&rep->io, names) < 0) ||
+	    (!o->io && offcpu_new(&rep->off) < 0)) {
 		profile_fini(&rep->prof);
 		free(rep);
 		return TSCOPE_ENOMEM;
@@ -381,8 +382,9 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	fprintf(rep->out, ": %s, %" PRIu64 " call%s", buf, calls, calls == 1 ? "" : "s");
 	if (rep->offcol) {
 		units_ns(buf, sizeof(buf), offcpu_total(rep->off));
-		fprintf(rep->out, ", off the CPU outside I/O and waits %s (%" PRIu64 " CPU samples)",
-			buf, offcpu_samples(rep->off));
+		fprintf(rep->out,
+			", off the CPU outside I/O and waits %s (%" PRIu64 " CPU samples)", buf,
+			offcpu_samples(rep->off));
 	}
 	if (rep->mem) {
 		if (calltree_mem_incl(t, &rep->incl, &rep->incl_cap) < 0) {

@@ -78,9 +78,9 @@ TS_NOINSTR void tscope__cpu_sample(struct tscope__thread *t, unsigned where)
 		tscope__write_at(p, ev, 2, now);
 	} else if (tscope__in_buffer(t, p, sizeof(*p))) {
 		/* a handler took the room meanwhile: the slot left is padded */
-		tscope__pad(t, p,
-			    (unsigned)((TS_LOAD(t->base) + TS_LOAD(t->size) - (uintptr_t)p) /
-				       sizeof(*p)));
+		tscope__pad(
+		    t, p,
+		    (unsigned)((TS_LOAD(t->base) + TS_LOAD(t->size) - (uintptr_t)p) / sizeof(*p)));
 	}
 }
 
@@ -89,8 +89,7 @@ TS_NOINSTR void tscope__cpu_sample(struct tscope__thread *t, unsigned where)
  * clock, after the n events copied into b, which is not yet handed over; *n grows by
  * the sample's slots.  Caller owns t.
  */
-TS_NOINSTR void tscope__cpu_sample_copy(struct tscope__thread *t, struct tscope__buf *b,
-				       size_t *n)
+TS_NOINSTR void tscope__cpu_sample_copy(struct tscope__thread *t, struct tscope__buf *b, size_t *n)
 {
 	uint64_t cpu;
 
