@@ -13,7 +13,8 @@
 #   - pinned_spin: two threads pinned to one CPU, each preempted by the other: each
 #     one's off-cpu~ is its real one (+-10%, or 10 ms), and at least 80 ms.
 # The 200 ms wait of tests/prog-io on a condition variable stays wait, not off-cpu~.
-# Without --io: no CPU samples, no off-cpu~ column, tscope info says nothing of them.
+# Without --io: no CPU samples, no off-cpu~ column, tscope info says nothing of them;
+# nor with --trigger.
 # Needs top_builddir and top_srcdir (make check).
 : "${top_builddir:?}" "${top_srcdir:?}"
 LC_ALL=C
@@ -144,4 +145,11 @@ point "200 ms on a condition variable: wait, not off-cpu~ (no double count)"
 "$tscope" report --flat "$tmp/plain.trace" 2>&1 | grep -q 'off-cpu' && problem "flat: an off-cpu~ column without --io"
 "$tscope" info "$tmp/plain.trace" 2>&1 | grep -q 'cpu samples' && problem "info: CPU samples without --io"
 point "without --io: no CPU sample, no off-cpu~ column"
+
+# ---- --trigger: what runs between the triggered calls is not recorded: no samples ---------
+"$tscope" record --io --trigger compute -o "$tmp/trig.trace" "$prog" - > /dev/null 2> "$tmp/err" ||
+	problem "record --trigger: $(cat "$tmp/err")"
+"$tscope" dump "$tmp/trig.trace" | grep -q ' CPU ' && problem "CPU samples with --trigger"
+"$tscope" report "$tmp/trig.trace" 2>&1 | grep -q 'off-cpu' && problem "an off-cpu~ column with --trigger"
+point "--io --trigger: no CPU sample (what runs between triggered calls is not recorded)"
 finish

@@ -12,6 +12,9 @@
  *
  * The cold path's samples are written like its other events (buffer.c): by the owner
  * of t, into a reservation moved with one instruction, the time stored last.
+ *
+ * Not with --trigger: what runs between two triggered calls is not recorded, its
+ * waits neither, and two samples around it would make it look off the CPU.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -60,7 +63,7 @@ TS_NOINSTR void tscope__cpu_sample(struct tscope__thread *t, unsigned where)
 	uintptr_t off;
 	uint64_t cpu;
 
-	if (!tscope__rt.cfg.cpu_samples || !t->size)
+	if (!tscope__rt.cfg.cpu_samples || tscope__rt.cfg.trigger[0] || !t->size)
 		return;
 	cpu = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
 	if (cpu == NO_CPU)
@@ -93,7 +96,7 @@ TS_NOINSTR void tscope__cpu_sample_copy(struct tscope__thread *t, struct tscope_
 {
 	uint64_t cpu;
 
-	if (!tscope__rt.cfg.cpu_samples || *n + 2 > b->cap)
+	if (!tscope__rt.cfg.cpu_samples || tscope__rt.cfg.trigger[0] || *n + 2 > b->cap)
 		return;
 	cpu = cpu_ns(thread_clock(t->tid));
 	if (cpu == NO_CPU)
@@ -117,7 +120,7 @@ TSCOPE_API TS_NOINSTR void tscope_io_cpu(uint64_t cpu_ns)
 
 	if (TS_UNLIKELY(t->ignore || TS_LOAD(t->busy) == TS_BUSY_SELF ||
 			!TS_LOAD(tscope__rt.inited) || TS_LOAD(tscope__rt.state) == TS_OFF ||
-			cpu_ns >= TSF_IO_NO_CPU))
+			tscope__rt.cfg.trigger[0] || cpu_ns >= TSF_IO_NO_CPU))
 		return;
 	base_neg = TS_LOAD(t->base_neg);
 	room = TS_LOAD(t->room);
