@@ -179,8 +179,7 @@ int profile_rows(struct profile *p, size_t nnames)
 	if (calltree_mem_incl(&p->merged, &p->mem, &p->mem_cap) < 0)
 		return TSCOPE_ENOMEM;
 	for (size_t i = 0; i < nnames; i++)
-		p->rows[i] = (struct profile_row){ 0,		0,	     0, UINT64_MAX, 0,
-						   { 0, 0, 0 }, { 0, 0, 0 }, 0, 0,	    0 };
+		p->rows[i] = (struct profile_row){ .min = UINT64_MAX };
 	memset(p->active, 0, nnames * sizeof(*p->active));
 	p->rows_n = nnames;
 	p->path_n = 0;
