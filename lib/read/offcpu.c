@@ -254,6 +254,17 @@ uint64_t offcpu_total(const struct offcpu *o)
 	return o->total;
 }
 
+int64_t offcpu_percent(const struct offcpu *o, size_t k)
+{
+	const struct sample *a = &o->s[k], *b = a + 1;
+	uint64_t pct;
+
+	if (k + 1 >= o->ns_ || b->fresh || b->ns <= a->ns || b->cpu < a->cpu)
+		return -1;
+	pct = (uint64_t)((unsigned __int128)(b->cpu - a->cpu) * 100 / (b->ns - a->ns));
+	return pct > 100 ? 100 : (int64_t)pct;
+}
+
 int offcpu_err(const struct offcpu *o)
 {
 	return o->err;

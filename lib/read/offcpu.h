@@ -46,6 +46,10 @@ int offcpu_thread(struct offcpu *o, struct reader *r, size_t i);
 uint64_t offcpu_samples(const struct offcpu *o);
 uint64_t offcpu_total(const struct offcpu *o);
 
+/* The thread's share of time on the CPU from its sample k to the next, in per cent
+ * (0 to 100), or -1 when that is no interval (the last sample, lost events between). */
+int64_t offcpu_percent(const struct offcpu *o, size_t k);
+
 /* How many CPU samples thread i of r holds (tscope info). */
 int offcpu_count(struct reader *r, size_t i, uint64_t *samples);
 

@@ -94,20 +94,25 @@ static inline TS_NOINSTR uint64_t cpu_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The CPU time now, recorded as a sample too (tscope_io_cpu()): with the samples
- * around every wrapped call, the time off the CPU between two calls is told apart. */
-static inline TS_NOINSTR uint64_t cpu_mark(void)
+/* A CPU time recorded as a sample (tscope_io_cpu()): with the samples around every
+ * wrapped call, the time off the CPU between two calls is told apart.  The sample
+ * after a call comes after its event, whose time it was read after. */
+static inline TS_NOINSTR uint64_t cpu_mark_at(uint64_t c)
 {
-	uint64_t c = cpu_now();
-
 	if (c != UINT64_MAX)
 		tscope_io_cpu(c);
 	return c;
 }
 
-static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
+static inline TS_NOINSTR uint64_t cpu_mark(void)
 {
-	uint64_t c1 = cpu_mark();
+	return cpu_mark_at(cpu_now());
+}
+
+/* The CPU time since c0, the time now in *c (UINT64_MAX: not measured). */
+static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0, uint64_t *c)
+{
+	uint64_t c1 = *c = cpu_now();
 
 	return c0 == UINT64_MAX || c1 == UINT64_MAX || c1 < c0 ? UINT64_MAX : c1 - c0;
 }
@@ -115,7 +120,7 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
 /* Pass the call on; when recording, as an I/O event of op on fd (path: an open's). */
 #define IO_CALL(type, op, fd, path, call)                                                          \
 	do {                                                                                       \
-		uint64_t s_, t_, c_;                                                               \
+		uint64_t s_, t_, c_, d_;                                                           \
 		type r_;                                                                           \
 		int e_;                                                                            \
                                                                                                    \
@@ -126,8 +131,9 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
 		r_ = call;                                                                         \
 		e_ = errno;                                                                        \
 		t_ = tscope_io_start();                                                            \
-		c_ = cpu_since(c_);                                                                \
-		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, c_, (path));      \
+		d_ = cpu_since(c_, &c_);                                                           \
+		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, d_, (path));      \
+		cpu_mark_at(c_);                                                                   \
 		errno = e_;                                                                        \
 		return r_;                                                                         \
 	} while (0)
@@ -249,9 +255,10 @@ WRAP int close(int fd)
 static inline TS_NOINSTR int open_done(int op, uint64_t s, const char *path, int fd, uint64_t c)
 {
 	int e = errno;
-	uint64_t t = tscope_io_start();
+	uint64_t t = tscope_io_start(), d = cpu_since(c, &c);
 
-	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, cpu_since(c), path);
+	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, d, path);
+	cpu_mark_at(c);
 	errno = e;
 	return fd;
 }
