@@ -133,7 +133,7 @@ static void test_split(void)
 		printf("# %s", text);
 	ok(report(&b, 1, text, sizeof(text)) == 0, "flat: report");
 	ok(strstr(text, "\n 4200   73.7%   1600      2200      1  11000") != NULL &&
-		   strstr(text, "\n 1500   26.3%      0      1500      1   3000") != NULL,
+	       strstr(text, "\n 1500   26.3%      0      1500      1   3000") != NULL,
 	   "flat: self on the CPU, wait and off-cpu~ of main and f");
 	ok(strstr(text, "off-cpu~  calls") != NULL, "flat: the column after wait");
 	if (tap_failed)
@@ -181,7 +181,7 @@ static void test_none(void)
 
 	build(&b, 0);
 	ok(report(&b, 0, text, sizeof(text)) == 0 && strstr(text, "off-cpu") == NULL &&
-		   strstr(text, "off the CPU") == NULL,
+	       strstr(text, "off the CPU") == NULL,
 	   "no samples: no off-cpu~ column, no total");
 	ok(report(&b, 1, text, sizeof(text)) == 0 && strstr(text, "off-cpu") == NULL,
 	   "no samples: flat, no column");
