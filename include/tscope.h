@@ -227,6 +227,10 @@ TSCOPE_API uint64_t tscope_io_start(void);
 TSCOPE_API void tscope_io(int op, int fd, uint64_t start, uint64_t end, int64_t result,
 			  uint64_t cpu_ns, const char *path);
 TSCOPE_API void tscope_wait(int op, uint64_t start, int64_t result);
+/* A sample of the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID, in ns, read just
+ * before), which libtscope-io records before and after each call it wraps, so that the
+ * time off the CPU outside those calls can be told apart (tscope report). */
+TSCOPE_API void tscope_io_cpu(uint64_t cpu_ns);
 
 #define TSCOPE__CAT2(a, b) a##b
 #define TSCOPE__CAT(a, b)  TSCOPE__CAT2(a, b)

@@ -330,6 +330,22 @@ enum tsf_mem_origin {
 #define TSF_EXT_WAIT 0x86u
 #define TSF_EXT_PATH 0xc7u
 
+/*
+ * CPU: a sample of the thread's CPU time, written only when TSCOPE_IO=1 (record --io):
+ * payload[0] is CLOCK_THREAD_CPUTIME_ID in ns, read just before the event's time;
+ * the argument (TSF_CPU_*) says where it was read.  Between two samples of a thread,
+ * the wall time not spent on its CPU nor in its I/O and wait events was spent off the
+ * CPU elsewhere (preempted, stopped, a page fault, a call not wrapped).  A reader that
+ * does not know it skips it by its payload count, as for any EXT subtype.
+ */
+#define TSF_EXT_CPU 0x48u
+
+enum tsf_cpu_where {
+	TSF_CPU_BUFFER = 1, /* the thread took a new buffer (its first one included) */
+	TSF_CPU_FLUSH,	    /* the thread's events were handed over: it exits, or stop */
+	TSF_CPU_CALL	    /* before or after a wrapped I/O or wait call (libtscope-io) */
+};
+
 #define TSF_IO_NO_CPU	  ((UINT64_C(1) << TSF_KIND_SHIFT) - 1)
 #define TSF_IO_PATH_PIECE 21 /* path bytes per PATH event */
 

@@ -19,6 +19,7 @@
 
 #include "tscope.h"
 #include "calltree.h"
+#include "offcpu.h"
 
 #define NODE_MAX (UINT32_MAX / 2) /* nodes per tree: indices stay far from wrapping */
 
@@ -139,6 +140,8 @@ static void ct_open(void *ctx, struct spans_frame *stack, size_t depth)
 		t->nodes[parent].hot = c;
 	}
 	stack[depth].user = c;
+	if (t->off)
+		offcpu_open(t->off, stack, depth);
 }
 
 /* A frame closed: its call and times go to its node. */
@@ -156,6 +159,8 @@ static void ct_close(void *ctx, const struct spans_frame *stack, size_t depth, u
 		n->min = dur;
 	if (dur > n->max)
 		n->max = dur;
+	if (t->off)
+		n->off += offcpu_close(t->off, stack, depth, end);
 }
 
 /* The thread is read again (spans_ops.reset): start from the root alone. */
@@ -236,6 +241,7 @@ static void add_node(struct calltree_node *d, const struct calltree_node *s)
 	d->net += s->net;
 	d->wait += s->wait;
 	d->io += s->io;
+	d->off += s->off;
 	if (s->min < d->min)
 		d->min = s->min;
 	if (s->max > d->max)

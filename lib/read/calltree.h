@@ -40,6 +40,7 @@ struct calltree_node {
 	int64_t net;	 /* and what all its memory events changed the heap by */
 	uint64_t wait;	 /* ns off the CPU in I/O and wait calls while it was innermost */
 	uint64_t io;	 /* I/O and wait events while it was innermost */
+	uint64_t off;	 /* ns off the CPU outside them, estimated, as self (offcpu.h) */
 	uint32_t parent; /* node index (the root is its own parent) */
 	uint32_t child;	 /* first child, 0 for none */
 	uint32_t next;	 /* next sibling, 0 for none */
@@ -52,6 +53,7 @@ struct calltree {
 	uint32_t *slots; /* open addressing on (parent, key): node index, 0 empty */
 	size_t slots_cap;
 	int err; /* TSCOPE_ENOMEM once a node could not be added */
+	struct offcpu *off; /* calltree_ops: estimate the nodes' off-CPU time (NULL: not) */
 	/* paths cut by calltree_merge(): a node of a window (the frames kept below a
 	 * marker) -> the node of the same window without its first frame, 0 not known
 	 * yet; valid for the first drop_n nodes */

@@ -21,6 +21,7 @@
 #include "dump.h"
 #include "heap.h"
 #include "iomap.h"
+#include "offcpu.h"
 #include "units.h"
 
 /* ---- formatting helpers ------------------------------------------------------------- */
@@ -104,6 +105,25 @@ static void info_start(struct reader *r, FILE *out)
 		return;
 	fprintf(out, "started     %s.%03u UTC\n", when,
 		(unsigned)(c->real0 % 1000000000u / 1000000u));
+}
+
+/* The samples of the threads' CPU time (record --io), said only when there are some. */
+static void info_cpu(struct reader *r, FILE *out)
+{
+	uint64_t all = 0, n;
+	size_t threads = 0;
+
+	for (size_t i = 0; i < reader_thread_count(r); i++) {
+		if (offcpu_count(r, i, &n) == 0 && n) {
+			all += n;
+			threads++;
+		}
+	}
+	if (all)
+		fprintf(out,
+			"cpu samples %" PRIu64 " in %zu thread%s: report estimates the time off "
+			"the CPU (off-cpu~)\n",
+			all, threads, plural(threads));
 }
 
 static void info_threads(struct reader *r, FILE *out)
@@ -226,6 +246,7 @@ int dump_info(struct reader *r, const char *name, FILE *out)
 	fprintf(out, "events      %" PRIu64 " in %" PRIu64 " slot%s\n", in->events, in->slots,
 		plural(in->slots));
 	fprintf(out, "lost        %" PRIu64 "\n", in->lost);
+	info_cpu(r, out);
 	if (in->drop_reasons)
 		info_dropped(r, out);
 	units_ns(a, sizeof(a), in->waited_ns);
@@ -298,6 +319,14 @@ static void dump_ext(const struct reader_event *ev, FILE *out)
 		fprintf(out, "WAIT %s ticks=%" PRIu64 " result=%" PRId64,
 			iomap_op_name((uint32_t)ev->arg & 0xff), ev->addr,
 			(int64_t)((uint64_t)ev->value << 4) >> 4);
+		break;
+	case TSF_EXT_CPU:
+		fprintf(out, "CPU %s cpu=%" PRIu64 "ns",
+			ev->arg == TSF_CPU_BUFFER  ? "buffer"
+			: ev->arg == TSF_CPU_FLUSH ? "flush"
+			: ev->arg == TSF_CPU_CALL  ? "call"
+						   : "?",
+			ev->addr);
 		break;
 	case TSF_EXT_PATH:
 		fprintf(out, "PATH fd=%" PRId32 " piece=%" PRIu64 " len=%" PRIu64,

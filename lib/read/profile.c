@@ -13,6 +13,7 @@
 
 #include "tscope.h"
 #include "profile.h"
+#include "offcpu.h"
 
 int profile_reset(struct profile *p)
 {
@@ -100,12 +101,22 @@ int profile_thread(struct profile *p, struct spans *sp, size_t i)
 	if (calltree_reset(&p->tree) < 0)
 		return TSCOPE_ENOMEM;
 	p->sp = sp;
+	p->tree.off = NULL;
+	if (p->off) {
+		rc = offcpu_thread(p->off, spans_reader(sp), i);
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			p->tree.off = p->off;
+			p->off_threads++;
+		}
+	}
 	spans_set_memory(sp, p_memory);
 	spans_set_io(sp, p_io);
 	rc = spans_run(sp, i, &profile_ops, p);
 	spans_set_memory(sp, NULL);
 	spans_set_io(sp, NULL);
-	if (p->tree.err || p->err)
+	if (p->tree.err || p->err || (p->tree.off && offcpu_err(p->off)))
 		return TSCOPE_ENOMEM;
 	if (p->compensate &&
 	    calltree_compensate(&p->tree, reader_event_cost_ns(spans_reader(sp))) < 0)
@@ -141,6 +152,7 @@ static int row_node(void *ctx, uint32_t node, uint32_t depth)
 	row->self += nd->self;
 	row->wait += nd->wait;
 	row->io += nd->io;
+	row->off += nd->off;
 	row->mem_self.allocs += nd->allocs;
 	row->mem_self.bytes += nd->bytes;
 	row->mem_self.net += nd->net;
@@ -167,8 +179,7 @@ int profile_rows(struct profile *p, size_t nnames)
 	if (calltree_mem_incl(&p->merged, &p->mem, &p->mem_cap) < 0)
 		return TSCOPE_ENOMEM;
 	for (size_t i = 0; i < nnames; i++)
-		p->rows[i] =
-		    (struct profile_row){ 0, 0, 0, UINT64_MAX, 0, { 0, 0, 0 }, { 0, 0, 0 }, 0, 0 };
+		p->rows[i] = (struct profile_row){ .min = UINT64_MAX };
 	memset(p->active, 0, nnames * sizeof(*p->active));
 	p->rows_n = nnames;
 	p->path_n = 0;

@@ -25,6 +25,7 @@ struct profile_row {
 	uint64_t calls, incl, self, min, max; /* ns; min is UINT64_MAX without calls */
 	struct calltree_mem mem_self, mem_incl; /* memory events, as times are counted */
 	uint64_t wait, io; /* ns off the CPU in I/O and wait calls, and those calls, as self */
+	uint64_t off;	   /* ns off the CPU outside them, estimated (offcpu.h), as self */
 };
 
 struct profile {
@@ -44,6 +45,8 @@ struct profile {
 	size_t touched_n, touched_cap;
 	struct spans *sp;
 	int compensate; /* take each trace's cost per event out of its times */
+	struct offcpu *off;   /* estimate the off-CPU time where threads have CPU samples */
+	uint64_t off_threads; /* threads added with CPU samples */
 	int err;
 	/* profile_rows(): the names on the path being walked, and how often each is */
 	uint32_t *active, *path;

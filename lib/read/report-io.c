@@ -7,6 +7,9 @@
  * are kept by name id (functions) and by an id of a set of names of their own (files:
  * the path, or "fd N" when no recorded open named it), so that the memory follows the
  * number of functions and files, not of events.
+ *
+ * With samples of the threads' CPU time (offcpu.h), the title says how long they were
+ * off the CPU outside the calls, in all; `tscope report` splits it among functions.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -19,6 +22,7 @@
 #include "tscope.h"
 #include "calltree.h"
 #include "iomap.h"
+#include "offcpu.h"
 #include "report-io.h"
 #include "units.h"
 
@@ -38,6 +42,8 @@ struct report_io {
 	struct spans *sp; /* the trace being read */
 	uint32_t none;	  /* name id of "(no function)" */
 	int err;
+	struct offcpu *off;	      /* the threads' time off the CPU outside the calls */
+	uint64_t off_ns, off_threads; /* in all, and the threads with CPU samples */
 };
 
 int report_io_open(struct report_io **rp, struct names *names)
@@ -131,6 +137,14 @@ int report_io_add(struct report_io *rep, struct spans *sp, int has_tid, uint32_t
 		if (e < 0 && !rc)
 			rc = e;
 		++*threads;
+		if (!rep->off && offcpu_new(&rep->off) < 0)
+			rep->err = TSCOPE_ENOMEM;
+		else if ((e = offcpu_thread(rep->off, r, i)) < 0)
+			rep->err = e;
+		else if (e > 0) {
+			rep->off_ns += offcpu_total(rep->off);
+			rep->off_threads++;
+		}
 	}
 	spans_set_io(sp, old);
 	return rep->err ? rep->err : rc;
@@ -225,8 +239,19 @@ int report_io_finish(struct report_io *rep, FILE *out, int ns)
 
 	if (!rc) {
 		fputs("I/O and waiting by function (time: in I/O calls; wait: off the CPU, in "
-		      "wait calls and blocked I/O calls)\n",
+		      "wait calls and blocked I/O calls",
 		      out);
+		if (rep->off_threads) {
+			char buf[32];
+
+			units_ns(buf, sizeof(buf), rep->off_ns);
+			fprintf(out,
+				"; off the CPU outside them: %s in %" PRIu64 " thread%s, measured "
+				"with CPU samples, split among functions by `tscope report` in its "
+				"column off-cpu~, an estimate",
+				buf, rep->off_threads, rep->off_threads == 1 ? "" : "s");
+		}
+		fputs(")\n", out);
 		rc = table(out, ns, rep->func, rep->func_cap, rep->names, 0);
 	}
 	if (!rc) {
@@ -234,6 +259,7 @@ int report_io_finish(struct report_io *rep, FILE *out, int ns)
 		rc = table(out, ns, rep->file, rep->file_cap, rep->files, 1);
 	}
 	names_free(rep->files);
+	offcpu_free(rep->off);
 	free(rep->func);
 	free(rep->file);
 	free(rep);

@@ -17,6 +17,10 @@
  * Memory: when a trace has memory events (record --malloc), six more columns, the
  * allocations, their bytes and the net change of the heap in use, inclusive and self
  * (the events while the function was innermost), and a line of the process's heap.
+ *
+ * Off the CPU: when a thread has samples of its CPU time (record --io), a column of
+ * its functions' time off the CPU outside the wrapped calls, estimated (offcpu.h);
+ * self then counts the time on the CPU only, without wait and that estimate.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -34,6 +38,7 @@
 #include "profile.h"
 #include "heap.h"
 #include "report-io.h"
+#include "offcpu.h"
 #include "dropped.h"
 #include "units.h"
 
@@ -79,6 +84,9 @@ struct report {
 	size_t depth_cap;
 	int mem;		   /* memory columns */
 	int wait;		   /* the wait column (the trace has I/O or wait events) */
+	struct offcpu *off;	   /* the off-CPU estimate of the thread being read */
+	int offcol;		   /* the off-CPU column (the thread has CPU samples) */
+	int off_said;		   /* what the column means was said */
 	struct calltree_mem *incl; /* tree: each node's with its subtree */
 	size_t incl_cap;
 
@@ -103,7 +111,8 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 	if (!rep)
 		return TSCOPE_ENOMEM;
 	if ((o->flat && profile_reset(&rep->prof) < 0) ||
-	    (o->io && report_io_open(&rep->io, names) < 0)) {
+	    (o->io && report_io_open(&rep->io, names) < 0) ||
+	    (!o->io && offcpu_new(&rep->off) < 0)) {
 		profile_fini(&rep->prof);
 		free(rep);
 		return TSCOPE_ENOMEM;
@@ -114,6 +123,7 @@ int report_open(struct report **rp, FILE *out, const struct report_opts *o, stru
 		rep->o.sort = o->flat ? REPORT_SORT_SELF : REPORT_SORT_INCL;
 	rep->names = names;
 	rep->prof.compensate = o->compensate;
+	rep->prof.off = rep->off;
 	*rp = rep;
 	return 0;
 }
@@ -240,10 +250,23 @@ static void put_indented(struct report *rep, uint32_t depth, uint32_t name)
 	fputc('\n', rep->out);
 }
 
-/* Self time on the CPU: without the time waiting (never below 0). */
-static uint64_t on_cpu(uint64_t self, uint64_t wait)
+/* Self time on the CPU: without the time waiting and the time off the CPU estimated
+ * (never below 0). */
+static uint64_t on_cpu(uint64_t self, uint64_t wait, uint64_t off)
 {
-	return self > wait ? self - wait : 0;
+	return self > wait + off ? self - wait - off : 0;
+}
+
+/* What the off-CPU column is, once per report. */
+static void say_off(struct report *rep)
+{
+	if (rep->off_said++)
+		return;
+	fputs("off-cpu~: time off the CPU outside I/O and wait calls (preempted, stopped, "
+	      "page faults), measured\nbetween samples of each thread's CPU time and split "
+	      "among the functions that ran by their\nself time: an estimate.  self is the "
+	      "time on the CPU, without wait and off-cpu~.\n",
+	      rep->out);
 }
 
 /* Siblings of the tree in the order of --sort: see item_cmp(). */
@@ -251,10 +274,10 @@ static int tree_cmp(void *ctx, uint32_t a, uint32_t b)
 {
 	const struct report *rep = ctx;
 	const struct calltree_node *na = &rep->tree.nodes[a], *nb = &rep->tree.nodes[b];
-	uint64_t ka = sort_key(rep->o.sort, na->incl, on_cpu(na->self, na->wait), na->calls,
-			       rep->mem ? rep->incl[a].bytes : 0);
-	uint64_t kb = sort_key(rep->o.sort, nb->incl, on_cpu(nb->self, nb->wait), nb->calls,
-			       rep->mem ? rep->incl[b].bytes : 0);
+	uint64_t ka = sort_key(rep->o.sort, na->incl, on_cpu(na->self, na->wait, na->off),
+			       na->calls, rep->mem ? rep->incl[a].bytes : 0);
+	uint64_t kb = sort_key(rep->o.sort, nb->incl, on_cpu(nb->self, nb->wait, nb->off),
+			       nb->calls, rep->mem ? rep->incl[b].bytes : 0);
 	const char *sa, *sb;
 	size_t la, lb;
 	int c;
@@ -282,7 +305,7 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 		return 0;
 	put_time(rep, nd->incl, rep->wt);
 	fputs("  ", rep->out);
-	put_time(rep, on_cpu(nd->self, nd->wait), rep->wt);
+	put_time(rep, on_cpu(nd->self, nd->wait, nd->off), rep->wt);
 	if (rep->wait) {
 		fputs("  ", rep->out);
 		put_time(rep, nd->wait, rep->wt);
@@ -292,6 +315,10 @@ static int tree_line(void *ctx, uint32_t node, uint32_t depth)
 	fputs("  ", rep->out);
 	put_pct(rep->out, nd->incl, rep->total);
 	fputs("  ", rep->out);
+	if (rep->offcol) {
+		put_time(rep, nd->off, rep->wt > 8 ? rep->wt : 8);
+		fputs("  ", rep->out);
+	}
 	if (rep->mem) {
 		struct calltree_mem self = { nd->allocs, nd->bytes, nd->net };
 
@@ -353,6 +380,12 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 		fputc('"', rep->out);
 	}
 	fprintf(rep->out, ": %s, %" PRIu64 " call%s", buf, calls, calls == 1 ? "" : "s");
+	if (rep->offcol) {
+		units_ns(buf, sizeof(buf), offcpu_total(rep->off));
+		fprintf(rep->out,
+			", off the CPU outside I/O and waits %s (%" PRIu64 " CPU samples)", buf,
+			offcpu_samples(rep->off));
+	}
 	if (rep->mem) {
 		if (calltree_mem_incl(t, &rep->incl, &rep->incl_cap) < 0) {
 			rep->err = TSCOPE_ENOMEM;
@@ -373,10 +406,14 @@ static void print_tree(struct report *rep, const struct reader_thread *th,
 	rep->wc = digits(max_calls);
 	if (rep->wc < 5)
 		rep->wc = 5;
+	if (rep->offcol)
+		say_off(rep);
 	fprintf(rep->out, "%*s  %*s  ", rep->wt, "incl", rep->wt, "self");
 	if (rep->wait)
 		fprintf(rep->out, "%*s  ", rep->wt, "wait");
 	fprintf(rep->out, "%*s  %*s  %7s  ", rep->wc, "calls", rep->wt, "avg", "thread");
+	if (rep->offcol)
+		fprintf(rep->out, "%*s  ", rep->wt > 8 ? rep->wt : 8, "off-cpu~");
 	if (rep->mem)
 		fprintf(rep->out, MEM_HEADS, MEM_NAMES);
 	fputs("function\n", rep->out);
@@ -409,7 +446,7 @@ static void print_flat(struct report *rep)
 		}
 		it = &rep->items[n++];
 		it->incl = row->incl + (dr ? dr->incl : 0);
-		it->self = on_cpu(dropped_self(row->self, dr), row->wait);
+		it->self = on_cpu(dropped_self(row->self, dr), row->wait, row->off);
 		it->calls = row->calls + (dr ? dr->calls : 0);
 		it->bytes = row->mem_self.bytes;
 		it->name = names_str(rep->names, (uint32_t)i, &it->len);
@@ -455,9 +492,13 @@ static void print_flat(struct report *rep)
 		fputs("excluded functions' calls dropped by the hooks: not counted, their time "
 		      "in their callers' self time\n",
 		      rep->out);
+	if (rep->prof.off_threads)
+		say_off(rep);
 	fprintf(rep->out, "%*s  %6s  ", wt, "self", "self%");
 	if (rep->wait)
 		fprintf(rep->out, "%*s  ", wt, "wait");
+	if (rep->prof.off_threads)
+		fprintf(rep->out, "%*s  ", wt > 8 ? wt : 8, "off-cpu~");
 	fprintf(rep->out, "%*s  ", wc, "calls");
 	if (rep->drop.any)
 		fprintf(rep->out, "%*s  ", wc > 7 ? wc : 7, "dropped");
@@ -476,6 +517,10 @@ static void print_flat(struct report *rep)
 		if (rep->wait) {
 			fputs("  ", rep->out);
 			put_time(rep, row->wait, wt);
+		}
+		if (rep->prof.off_threads) {
+			fputs("  ", rep->out);
+			put_time(rep, row->off, wt > 8 ? wt : 8);
 		}
 		fprintf(rep->out, "  %*" PRIu64 "  ", wc, it->calls);
 		if (rep->drop.any)
@@ -601,7 +646,14 @@ int report_add(struct report *rep, struct spans *sp)
 		} else {
 			if (calltree_reset(&rep->tree) < 0)
 				return TSCOPE_ENOMEM;
+			e = offcpu_thread(rep->off, r, i);
+			if (e == TSCOPE_ENOMEM)
+				return e;
+			rep->offcol = e > 0;
+			rep->tree.off = rep->offcol ? rep->off : NULL;
 			e = spans_run(sp, i, &calltree_ops, &rep->tree);
+			if (rep->offcol && offcpu_err(rep->off) && !rc)
+				rc = TSCOPE_ENOMEM;
 			if (e < 0 && !rc)
 				rc = e;
 			if (rep->tree.err && !rc)
@@ -648,6 +700,7 @@ int report_finish(struct report *rep)
 	free(rep->depth);
 	free(rep->incl);
 	free(rep->items);
+	offcpu_free(rep->off);
 	free(rep);
 	return rc;
 }

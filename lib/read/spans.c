@@ -24,6 +24,7 @@
 #include "spans.h"
 #include "heap.h"
 #include "iomap.h"
+#include "offcpu.h"
 #include "symtab.h"
 
 /* ---- spans ---------------------------------------------------------------------------- */
@@ -95,6 +96,9 @@ struct spans {
 	struct heap *heap; /* built on the first run of a trace with memory events */
 	int heap_rc;	   /* 1 once built (or failed: then negative) */
 	uint32_t heap_name;
+	struct offcpu *cpu; /* the CPU samples of the thread being read (counter) */
+	uint32_t cpu_name;  /* its counter's name id */
+	size_t cpu_next;    /* its sample the next EXT CPU event is */
 	int err;  /* sticky TSCOPE_ENOMEM from naming */
 	int stop; /* spans_stop() was called during this spans_run() */
 };
@@ -461,6 +465,7 @@ void spans_close(struct spans *sp)
 	symbolizer_free(sp->sym);
 	heap_free(sp->heap);
 	iomap_free(sp->iomap);
+	offcpu_free(sp->cpu);
 	free(sp->contest);
 	free(sp->map_keys);
 	free(sp->map_vals);
@@ -966,10 +971,38 @@ static void slow_event(struct run *u, const struct reader_event *ev)
 			memory_event(u, ev, t);
 		else if (sp->io && iomap_is_io(ev->len))
 			io_event(u, ev, t);
+		else if (ev->len == TSF_EXT_CPU && sp->cpu_name && u->ops->counter) {
+			int64_t pct = offcpu_percent(sp->cpu, sp->cpu_next++);
+
+			if (pct >= 0)
+				u->ops->counter(u->ctx, t, sp->cpu_name, pct);
+		}
 		break;
 	default:
 		break;
 	}
+}
+
+/* The CPU samples of thread i, for its counter (SPANS_CPU_COUNTER); cpu_name stays 0
+ * without two of them. */
+static int cpu_counter(struct spans *sp, size_t i)
+{
+	char name[64];
+	int rc, n;
+
+	sp->cpu_name = 0;
+	sp->cpu_next = 0;
+	if (!reader_info(sp->r)->ext_chunks)
+		return 0;
+	if (!sp->cpu && offcpu_new(&sp->cpu) < 0)
+		return TSCOPE_ENOMEM;
+	rc = offcpu_thread(sp->cpu, sp->r, i);
+	if (rc <= 0)
+		return rc;
+	n = snprintf(name, sizeof(name), "%s %" PRIu32, SPANS_CPU_COUNTER,
+		     reader_thread(sp->r, i)->tid);
+	sp->cpu_name = intern(sp, name, (size_t)n);
+	return sp->err;
 }
 
 /*
@@ -1032,6 +1065,8 @@ run_loop(struct spans *sp, size_t i, const struct spans_ops *ops, void *ctx, int
 		heap_rewind(sp->heap, i);
 	if (sp->io && io_map(sp) < 0)
 		return sp->iomap_rc;
+	if (ops->counter && cpu_counter(sp, i) < 0)
+		return TSCOPE_ENOMEM;
 	memset(&u, 0, sizeof(u));
 	memset(&sp->stats, 0, sizeof(sp->stats));
 	u.sp = sp;

@@ -151,6 +151,11 @@ struct spans_mem {
  * exporters' counter callback draws it). */
 #define SPANS_HEAP_COUNTER "heap in use"
 
+/* The counter of a thread's share of time on the CPU (per cent, of the interval from
+ * this sample of its CPU time to the next: record --io) that spans_run() adds at each
+ * sample, for exporters with a counter callback: "cpu % thread TID". */
+#define SPANS_CPU_COUNTER "cpu % thread"
+
 /*
  * memory(ctx, stack, depth, m) is called, with the ctx of spans_run(), for each memory
  * event: stack[0 .. depth - 1] are the frames open (the exporter's, cut if a cut is

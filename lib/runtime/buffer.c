@@ -79,6 +79,7 @@ TS_NOINSTR void tscope__install(struct tscope__thread *t, struct tscope__buf *b)
 	TS_STORE(t->size, tscope__buf_bytes(b));
 	b->trusted = tscope__nest_install(t, b);
 	TS_STORE(t->pos, (uintptr_t)(b->ev + b->trusted));
+	tscope__cpu_sample(t, TSF_CPU_BUFFER); /* record --io: where a run of events starts */
 }
 
 /*
@@ -320,6 +321,8 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 	if (t->gen != tscope__rt.gen)
 		return;
 	tscope__trigger_settle(t);
+	if (self && t->buf)
+		tscope__cpu_sample(t, TSF_CPU_FLUSH);
 	if (tscope__rt.ring && t->buf) {
 		tscope__ring_flush(t, flags);
 		return;
@@ -363,6 +366,8 @@ TS_NOINSTR void tscope__flush_thread(struct tscope__thread *t, int self, uint32_
 			b->trusted = t->buf->trusted > first ? t->buf->trusted - first : 0;
 		}
 		b->head.lost = t->buf ? t->buf->head.lost : t->lost;
+		if (t->buf)
+			tscope__cpu_sample_copy(t, b, &n);
 		t->gen = 0; /* the events are taken: the next session starts afresh */
 	}
 	if (!self) {

@@ -240,6 +240,8 @@ TS_NOINSTR void tscope__config_from_env(struct tscope__config *c, int *disabled)
 			bad_env(TSF_ENV_BUFFER, v, "1M (sizes from 1k to 128M; 1G in ring mode)");
 		}
 	}
+	v = getenv(TSF_ENV_IO); /* libtscope-io records: the CPU time is sampled too */
+	c->cpu_samples = v && strcmp(v, "1") == 0;
 	v = getenv(TSF_ENV_SNAPSIG);
 	if (v && *v) {
 		c->snapshot_signal = parse_signal(v);

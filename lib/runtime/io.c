@@ -16,7 +16,10 @@
  * (CLOCK_THREAD_CPUTIME_ID: two more system calls per I/O call), read just outside the
  * wall time's span so that a call that never left the CPU shows no time off it; the
  * reader counts the difference, the time off the CPU, as waiting (a read that blocked).  A waiting call
- * is waiting for its whole time.  pthread_mutex_lock() first tries the lock: only a
+ * is waiting for its whole time.  The CPU time read before and after each call, and
+ * before and after each call that waits, is recorded as a sample too (tscope_io_cpu()):
+ * the reader tells from the samples the time off the CPU outside the calls wrapped.
+ * pthread_mutex_lock() first tries the lock: only a
  * lock that was taken, and waited for, is an event.
  */
 #ifdef HAVE_CONFIG_H
@@ -91,9 +94,25 @@ static inline TS_NOINSTR uint64_t cpu_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
+/* A CPU time recorded as a sample (tscope_io_cpu()): with the samples around every
+ * wrapped call, the time off the CPU between two calls is told apart.  The sample
+ * after a call comes after its event, whose time it was read after. */
+static inline TS_NOINSTR uint64_t cpu_mark_at(uint64_t c)
 {
-	uint64_t c1 = cpu_now();
+	if (c != UINT64_MAX)
+		tscope_io_cpu(c);
+	return c;
+}
+
+static inline TS_NOINSTR uint64_t cpu_mark(void)
+{
+	return cpu_mark_at(cpu_now());
+}
+
+/* The CPU time since c0, the time now in *c (UINT64_MAX: not measured). */
+static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0, uint64_t *c)
+{
+	uint64_t c1 = *c = cpu_now();
 
 	return c0 == UINT64_MAX || c1 == UINT64_MAX || c1 < c0 ? UINT64_MAX : c1 - c0;
 }
@@ -101,19 +120,20 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
 /* Pass the call on; when recording, as an I/O event of op on fd (path: an open's). */
 #define IO_CALL(type, op, fd, path, call)                                                          \
 	do {                                                                                       \
-		uint64_t s_, t_, c_;                                                               \
+		uint64_t s_, t_, c_, d_;                                                           \
 		type r_;                                                                           \
 		int e_;                                                                            \
                                                                                                    \
 		if (TS_LIKELY(!start()))                                                           \
 			return call;                                                               \
-		c_ = cpu_now();                                                                    \
+		c_ = cpu_mark();                                                                   \
 		s_ = tscope_io_start();                                                            \
 		r_ = call;                                                                         \
 		e_ = errno;                                                                        \
 		t_ = tscope_io_start();                                                            \
-		c_ = cpu_since(c_);                                                                \
-		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, c_, (path));      \
+		d_ = cpu_since(c_, &c_);                                                           \
+		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, d_, (path));      \
+		cpu_mark_at(c_);                                                                   \
 		errno = e_;                                                                        \
 		return r_;                                                                         \
 	} while (0)
@@ -127,9 +147,12 @@ static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0)
                                                                                                    \
 		if (TS_LIKELY(!s_))                                                                \
 			return call;                                                               \
+		cpu_mark();                                                                        \
+		s_ = tscope_io_start();                                                            \
 		r_ = call;                                                                         \
 		e_ = errno;                                                                        \
 		tscope_wait(op, s_, (int64_t)r_ == -1 ? -(int64_t)e_ : (int64_t)r_);               \
+		cpu_mark();                                                                        \
 		errno = e_;                                                                        \
 		return r_;                                                                         \
 	} while (0)
@@ -232,9 +255,10 @@ WRAP int close(int fd)
 static inline TS_NOINSTR int open_done(int op, uint64_t s, const char *path, int fd, uint64_t c)
 {
 	int e = errno;
-	uint64_t t = tscope_io_start();
+	uint64_t t = tscope_io_start(), d = cpu_since(c, &c);
 
-	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, cpu_since(c), path);
+	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, d, path);
+	cpu_mark_at(c);
 	errno = e;
 	return fd;
 }
@@ -248,7 +272,7 @@ WRAP int open(const char *path, int flags, ...)
 	s = start();
 	if (TS_LIKELY(!s))
 		return REAL(open)(path, flags, mode);
-	c = cpu_now();
+	c = cpu_mark();
 	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
 }
@@ -265,7 +289,7 @@ WRAP int openat(int dir, const char *path, int flags, ...)
 	s = start();
 	if (TS_LIKELY(!s))
 		return REAL(openat)(dir, path, flags, mode);
-	c = cpu_now();
+	c = cpu_mark();
 	s = tscope_io_start();
 	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
 }
@@ -284,9 +308,15 @@ WRAP int pthread_mutex_lock(pthread_mutex_t *m)
 	if (TS_LIKELY(rc != EBUSY))
 		return rc;
 	s = start();
+	if (s) {
+		cpu_mark();
+		s = tscope_io_start();
+	}
 	rc = REAL(pthread_mutex_lock)(m);
-	if (s)
+	if (s) {
 		tscope_wait(TSCOPE_IO_MUTEX_LOCK, s, rc);
+		cpu_mark();
+	}
 	return rc;
 }
 
@@ -354,9 +384,12 @@ WRAP unsigned sleep(unsigned sec)
 
 	if (TS_LIKELY(!s))
 		return REAL(sleep)(sec);
+	cpu_mark();
+	s = tscope_io_start();
 	left = REAL(sleep)(sec);
 	e = errno;
 	tscope_wait(TSCOPE_IO_SLEEP, s, left); /* the seconds left when interrupted */
+	cpu_mark();
 	errno = e;
 	return left;
 }

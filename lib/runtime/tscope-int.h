@@ -36,6 +36,8 @@
  *	selfcost.c the cost of recording one event, measured at start (a COST chunk)
  *	control.c  `tscope ctl`: its signal recorded, its requests served on the writer
  *	           thread (session.c's level)
+ *	cpu.c      record --io: samples of a thread's CPU time at buffer boundaries
+ *	           and around wrapped calls (buffer.c's level)
  *	trigger.c  --trigger FUNC: the cold path's part (buffer.c's level); symbol.c
  *	           finds FUNC's address
  *	filter.c   --exclude, --include, --max-depth, --min-duration, --throttle: each
@@ -155,6 +157,7 @@ struct tscope__config {
 	int snapshot_signal; /* ring mode: a signal that asks for a snapshot; 0: none */
 	int control_signal;  /* a real-time signal `tscope ctl` sends; 0: none */
 	int start_paused;    /* the session starts paused, until `tscope ctl start` */
+	int cpu_samples;     /* TSCOPE_IO=1: each thread's CPU time sampled (cpu.c) */
 	char trigger[256];   /* record only the calls of this function (and their subtrees) */
 	unsigned trigger_count; /* that many of them, then nothing more */
 	/* record-time filters (filter.c): patterns separated by ';', 0 or "": none */
@@ -257,6 +260,10 @@ void tscope__control_install(const struct tscope__config *c);
 void tscope__control_serve(void);
 uint64_t tscope__control_window(uint64_t now_ns);
 void tscope__flush_other(struct tscope__thread *t);
+
+/* cpu.c: a sample of t's CPU time (TSF_EXT_CPU) at a buffer boundary; caller owns t */
+void tscope__cpu_sample(struct tscope__thread *t, unsigned where);
+void tscope__cpu_sample_copy(struct tscope__thread *t, struct tscope__buf *b, size_t *n);
 
 /* slots.c */
 int tscope__in_buffer(const struct tscope__thread *t, const struct tsf_event *p, uintptr_t bytes);
