@@ -191,6 +191,20 @@ for enc in raw lz4 buffer; do
 done
 point "--io: raw, LZ4-compressed and small-buffer traces hold the same I/O events"
 
+# ---- _FORTIFY_SOURCE: libc's checking variants, recorded as the calls they check ----------------
+fort=$top_builddir/tests/prog-io-fortify
+chk=$(nm -D --undefined-only "$fort" | awk '{print $2}' |
+	sed -n 's/^\(__\(read\|pread\|recv\)_chk\).*/\1/p' | sort | tr '\n' ' ')
+if [ -n "$chk" ]; then
+	rm -f "$data"
+	"$tscope" record --io -o "$tmp/fort.trace" "$fort" "$tmp/dir" > "$tmp/out" 2>&1 ||
+		problem "record --io prog-io-fortify: $(cat "$tmp/out")"
+	io "$tmp/fort.trace" ".fortify"
+	point "--io, _FORTIFY_SOURCE=2 (${chk% }): the same numbers"
+else
+	skip "--io, _FORTIFY_SOURCE=2" "the compiler made no call to a _chk function"
+fi
+
 # ---- linked statically: libtscope-io.a with libtscope.a ---------------------------------------
 if [ -f "$libdir/libtscope-io.a" ] && [ -f "$libdir/libtscope.a" ]; then
 	lz4="" san=""
