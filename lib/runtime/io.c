@@ -20,7 +20,8 @@
  * before and after each call that waits, is recorded as a sample too (tscope_io_cpu()):
  * the reader tells from the samples the time off the CPU outside the calls wrapped.
  * pthread_mutex_lock() first tries the lock: only a
- * lock that was taken, and waited for, is an event.
+ * lock that was taken, and waited for, is an event.  _FORTIFY_SOURCE's variants of
+ * these calls are in io-chk.c, the steps all share in io.h.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -44,23 +45,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tscope.h"
-#include "compiler.h"
+#include "io.h"
 
-#define WRAP __attribute__((visibility("default"), no_instrument_function))
-
-static int on; /* TSCOPE_IO=1 */
+int tscope__io_on; /* TSCOPE_IO=1 */
 
 static TS_NOINSTR __attribute__((constructor)) void io_init(void)
 {
 	const char *v = getenv("TSCOPE_IO");
 
-	__atomic_store_n(&on, v && strcmp(v, "1") == 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&tscope__io_on, v && strcmp(v, "1") == 0, __ATOMIC_RELEASE);
 }
 
 /* The next definition of name, found once.  Without one (a libc without it) nothing can
  * be passed on: abort() rather than pretend. */
-static TS_NOINSTR void *real(const char *name, void **slot)
+TS_NOINSTR void *tscope__io_real(const char *name, void **slot)
 {
 	void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
 
@@ -72,90 +70,6 @@ static TS_NOINSTR void *real(const char *name, void **slot)
 	}
 	return f;
 }
-
-#define REAL(name)                                                                                 \
-	({                                                                                         \
-		static void *next_;                                                                \
-		(__typeof__(&name))real(#name, &next_);                                            \
-	})
-
-/* The counter at the start, 0 when not recording (then the call is only passed on). */
-static inline TS_NOINSTR uint64_t start(void)
-{
-	return TS_UNLIKELY(__atomic_load_n(&on, __ATOMIC_RELAXED)) ? tscope_io_start() : 0;
-}
-
-static inline TS_NOINSTR uint64_t cpu_now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-		return UINT64_MAX;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* A CPU time recorded as a sample (tscope_io_cpu()): with the samples around every
- * wrapped call, the time off the CPU between two calls is told apart.  The sample
- * after a call comes after its event, whose time it was read after. */
-static inline TS_NOINSTR uint64_t cpu_mark_at(uint64_t c)
-{
-	if (c != UINT64_MAX)
-		tscope_io_cpu(c);
-	return c;
-}
-
-static inline TS_NOINSTR uint64_t cpu_mark(void)
-{
-	return cpu_mark_at(cpu_now());
-}
-
-/* The CPU time since c0, the time now in *c (UINT64_MAX: not measured). */
-static inline TS_NOINSTR uint64_t cpu_since(uint64_t c0, uint64_t *c)
-{
-	uint64_t c1 = *c = cpu_now();
-
-	return c0 == UINT64_MAX || c1 == UINT64_MAX || c1 < c0 ? UINT64_MAX : c1 - c0;
-}
-
-/* Pass the call on; when recording, as an I/O event of op on fd (path: an open's). */
-#define IO_CALL(type, op, fd, path, call)                                                          \
-	do {                                                                                       \
-		uint64_t s_, t_, c_, d_;                                                           \
-		type r_;                                                                           \
-		int e_;                                                                            \
-                                                                                                   \
-		if (TS_LIKELY(!start()))                                                           \
-			return call;                                                               \
-		c_ = cpu_mark();                                                                   \
-		s_ = tscope_io_start();                                                            \
-		r_ = call;                                                                         \
-		e_ = errno;                                                                        \
-		t_ = tscope_io_start();                                                            \
-		d_ = cpu_since(c_, &c_);                                                           \
-		tscope_io(op, (fd), s_, t_, r_ < 0 ? -(int64_t)e_ : (int64_t)r_, d_, (path));      \
-		cpu_mark_at(c_);                                                                   \
-		errno = e_;                                                                        \
-		return r_;                                                                         \
-	} while (0)
-
-/* The same for a call that waits: its result, or -errno for -1. */
-#define WAIT_CALL(type, op, call)                                                                  \
-	do {                                                                                       \
-		uint64_t s_ = start();                                                             \
-		type r_;                                                                           \
-		int e_;                                                                            \
-                                                                                                   \
-		if (TS_LIKELY(!s_))                                                                \
-			return call;                                                               \
-		cpu_mark();                                                                        \
-		s_ = tscope_io_start();                                                            \
-		r_ = call;                                                                         \
-		e_ = errno;                                                                        \
-		tscope_wait(op, s_, (int64_t)r_ == -1 ? -(int64_t)e_ : (int64_t)r_);               \
-		cpu_mark();                                                                        \
-		errno = e_;                                                                        \
-		return r_;                                                                         \
-	} while (0)
 
 WRAP ssize_t read(int fd, void *buf, size_t n)
 {
@@ -250,18 +164,6 @@ WRAP int close(int fd)
 			va_end(ap_);                                                               \
 		}                                                                                  \
 	} while (0)
-
-/* The fd of an open is its result. */
-static inline TS_NOINSTR int open_done(int op, uint64_t s, const char *path, int fd, uint64_t c)
-{
-	int e = errno;
-	uint64_t t = tscope_io_start(), d = cpu_since(c, &c);
-
-	tscope_io(op, fd, s, t, fd < 0 ? -(int64_t)e : fd, d, path);
-	cpu_mark_at(c);
-	errno = e;
-	return fd;
-}
 
 WRAP int open(const char *path, int flags, ...)
 {
@@ -413,86 +315,3 @@ WRAP int pthread_join(pthread_t t, void **ret)
 {
 	WAIT_CALL(int, TSCOPE_IO_JOIN, REAL(pthread_join)(t, ret));
 }
-
-/* ---- _FORTIFY_SOURCE ---------------------------------------------------------------------- */
-
-/*
- * A program built with _FORTIFY_SOURCE calls these where it knows the size of the
- * buffer: libc's checks first (a buffer too small ends the program), then the call.
- * Passed on to libc's, and recorded as the call they check.  libc declares them only
- * for such a program: here they are declared as libc defines them.
- */
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t size);
-ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t size);
-ssize_t __recv_chk(int fd, void *buf, size_t n, size_t size, int flags);
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t size, int flags, struct sockaddr *from,
-		       socklen_t *fromlen);
-int __poll_chk(struct pollfd *fds, nfds_t n, int ms, size_t size);
-int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask,
-		size_t size);
-int __open_2(const char *path, int flags);
-int __openat_2(int dir, const char *path, int flags);
-
-WRAP ssize_t __read_chk(int fd, void *buf, size_t n, size_t size)
-{
-	IO_CALL(ssize_t, TSCOPE_IO_READ, fd, NULL, REAL(__read_chk)(fd, buf, n, size));
-}
-
-WRAP ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t size)
-{
-	IO_CALL(ssize_t, TSCOPE_IO_PREAD, fd, NULL, REAL(__pread_chk)(fd, buf, n, off, size));
-}
-
-extern __typeof__(__pread_chk) __pread64_chk
-    __attribute__((alias("__pread_chk"), visibility("default")));
-
-WRAP ssize_t __recv_chk(int fd, void *buf, size_t n, size_t size, int flags)
-{
-	IO_CALL(ssize_t, TSCOPE_IO_RECV, fd, NULL, REAL(__recv_chk)(fd, buf, n, size, flags));
-}
-
-WRAP ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t size, int flags,
-			    struct sockaddr *from, socklen_t *fromlen)
-{
-	IO_CALL(ssize_t, TSCOPE_IO_RECVFROM, fd, NULL,
-		REAL(__recvfrom_chk)(fd, buf, n, size, flags, from, fromlen));
-}
-
-WRAP int __poll_chk(struct pollfd *fds, nfds_t n, int ms, size_t size)
-{
-	WAIT_CALL(int, TSCOPE_IO_POLL, REAL(__poll_chk)(fds, n, ms, size));
-}
-
-WRAP int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, const sigset_t *mask,
-		     size_t size)
-{
-	WAIT_CALL(int, TSCOPE_IO_PPOLL, REAL(__ppoll_chk)(fds, n, t, mask, size));
-}
-
-/* open() with flags the compiler could not see, so checked for a missing mode */
-WRAP int __open_2(const char *path, int flags)
-{
-	uint64_t s = start(), c;
-
-	if (TS_LIKELY(!s))
-		return REAL(__open_2)(path, flags);
-	c = cpu_mark();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPEN, s, path, REAL(__open_2)(path, flags), c);
-}
-
-extern __typeof__(__open_2) __open64_2 __attribute__((alias("__open_2"), visibility("default")));
-
-WRAP int __openat_2(int dir, const char *path, int flags)
-{
-	uint64_t s = start(), c;
-
-	if (TS_LIKELY(!s))
-		return REAL(__openat_2)(dir, path, flags);
-	c = cpu_mark();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(__openat_2)(dir, path, flags), c);
-}
-
-extern __typeof__(__openat_2) __openat64_2
-    __attribute__((alias("__openat_2"), visibility("default")));
