@@ -47,6 +47,18 @@ TS_NOINSTR void tscope__fns_reset(const struct tscope__config *c)
 	ft.hooks_skip = tscope__rt.excl && ft.exclude[0] && !c->max_depth;
 }
 
+/* Are the program's hooks (hook) libtscope-exclude's?  Then the writer fills their
+ * table, and they pass the calls on to ours. */
+TS_NOINSTR int tscope__fns_exclude_hooks(void *hook)
+{
+	struct tscope__excl *x = dlsym(RTLD_DEFAULT, TS_EXCL_SYMBOL);
+
+	if (!x || x->enter != hook)
+		return 0;
+	tscope__rt.excl = x;
+	return 1;
+}
+
 /* Are excluded calls dropped by libtscope-exclude's hooks, uncounted? */
 TS_NOINSTR int tscope__fns_hooks_skip(void)
 {

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "tscope-int.h"
-#include "exclude.h"
 #include "clock.h"
 
 struct tscope__rt tscope__rt = {
@@ -176,14 +175,8 @@ static TS_NOINSTR int hooks_elsewhere(void)
 {
 #ifdef PIC
 	void *p = dlsym(RTLD_DEFAULT, "__cyg_profile_func_enter");
-	struct tscope__excl *x = dlsym(RTLD_DEFAULT, TS_EXCL_SYMBOL);
 
-	/* libtscope-exclude's hooks in front of ours: the writer fills their table */
-	if (x && p && p == x->enter) {
-		tscope__rt.excl = x;
-		return 0;
-	}
-	return p && p != (void *)tscope__own_enter;
+	return p && p != (void *)tscope__own_enter && !tscope__fns_exclude_hooks(p);
 #else
 	return 0;
 #endif

@@ -43,7 +43,8 @@
  *	filter.c   --exclude, --include, --max-depth, --min-duration, --throttle: each
  *	           buffer filtered by the writer before it is encoded (file.c's level);
  *	           filter-fn.c decides per function and counts what was dropped (DROP
- *	           chunks); symaddr.c names the functions
+ *	           chunks), and fills the table of libtscope-exclude's hooks (exclude.c,
+ *	           a library of its own); symaddr.c names the functions
  */
 #ifndef TSCOPE_INT_H
 #define TSCOPE_INT_H
@@ -338,6 +339,8 @@ size_t tscope__filter_buf(struct tscope__buf *b, size_t n, const struct tsf_cloc
 void tscope__filter_write(tscope__emit_fn emit, void *ctx, int last);
 void tscope__filter_forget(void);
 void tscope__filter_atfork_child(void);
+/* filter-fn.c: at init, are the program's hooks libtscope-exclude's (exclude.c)? */
+int tscope__fns_exclude_hooks(void *hook);
 
 /* symaddr.c: the symbol of the function at an address, in any object loaded now */
 const char *tscope__symaddr(uintptr_t addr);
