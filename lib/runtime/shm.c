@@ -13,7 +13,10 @@
  * know: their buffers are memory like any other.
  *
  * The process holds an open file description lock on the file, kept by the mapping of
- * its head: the kernel lets go of it when the process is gone.  A forked child
+ * its head: the kernel lets go of it when the process is gone.  The file is opened
+ * once and its descriptor kept high (tracefd.c): an open() while the program runs
+ * would take, for a moment, the lowest free number, which the program's own open()
+ * or pipe() of that moment expects.  A forked child
  * must not keep the parent's mappings (it would write into the parent's buffers and
  * keep the lock alive): at fork they are replaced with private zero pages, and the
  * child's own file is made at its first buffer.  Signals are blocked across fork()
@@ -47,6 +50,9 @@ static struct {
 	int failed;		  /* could not make the file: anonymous memory from now on */
 	struct tsf_salvage *page; /* the file's head; NULL: none (or done) */
 	char name[256];		  /* PREFIX-PID */
+	int fd;			  /* the file, kept high; -1: none */
+	dev_t dev;		  /* ... and its identity, checked before each use */
+	ino_t ino;
 	char trace[1024];	  /* the trace's path, once opened */
 	char session[1024];	  /* the session's path, absolute */
 	int forked;		  /* this process was forked from a recording one */
@@ -55,13 +61,55 @@ static struct {
 		void *addr;
 		size_t len;
 	} regions[TSF_SALVAGE_REGIONS + 1]; /* + the head */
-} s = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} s = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
 
 static TS_NOINSTR void remember(void *addr, size_t len)
 {
 	s.regions[s.n].addr = addr;
 	s.regions[s.n].len = len;
 	s.n++;
+}
+
+/* Keep fd, the file's descriptor, high. */
+static TS_NOINSTR void keep(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		tscope__close(fd);
+		return;
+	}
+	s.fd = tscope__fd_high(fd);
+	s.dev = st.st_dev;
+	s.ino = st.st_ino;
+}
+
+/* The file's descriptor, opened again when the program closed ours, or put a file of
+ * its own at that number (never closed then: it is the program's).  -1 on failure. */
+static TS_NOINSTR int held(struct stat *st)
+{
+	int fd;
+
+	if (s.fd >= 0 && fstat(s.fd, st) == 0 && st->st_dev == s.dev && st->st_ino == s.ino)
+		return s.fd;
+	s.fd = -1;
+	fd = tscope__open(s.name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0)
+		return -1;
+	keep(fd);
+	if (s.fd < 0 || fstat(s.fd, st) != 0)
+		return -1;
+	return s.fd;
+}
+
+/* Let the file's descriptor go (the mappings keep what they need). */
+static TS_NOINSTR void let_go(void)
+{
+	struct stat st;
+
+	if (s.fd >= 0 && fstat(s.fd, &st) == 0 && st.st_dev == s.dev && st.st_ino == s.ino)
+		tscope__close(s.fd);
+	s.fd = -1;
 }
 
 /* The file, locked, and its head mapped; not remembered yet.  NULL on failure. */
@@ -81,7 +129,7 @@ static TS_NOINSTR struct tsf_salvage *make_head(void)
 	p = mmap(NULL, TSF_SALVAGE_HEAD, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
-	tscope__close(fd); /* the mapping keeps the description, and its lock */
+	keep(fd); /* the mapping keeps the description, and its lock, anyway */
 	memcpy(p->magic, TSF_SALVAGE_MAGIC, sizeof(TSF_SALVAGE_MAGIC));
 	p->pid = (uint32_t)getpid();
 	p->ppid = (uint32_t)getppid();
@@ -202,12 +250,10 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 	p = s.page;
 	if (p->regions_n == TSF_SALVAGE_REGIONS)
 		return NULL;
-	fd = tscope__open(s.name, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
-	if (fd < 0)
-		return NULL;
-	/* the pages are reserved now: a full /dev/shm is a failure here, never a SIGBUS
-	 * on the recording thread's store */
-	if (fstat(fd, &st) == 0) {
+	fd = held(&st);
+	if (fd >= 0) {
+		/* the pages are reserved now: a full /dev/shm is a failure here, never a
+		 * SIGBUS on the recording thread's store */
 		at = (st.st_size + TSF_SALVAGE_PAGE - 1) & ~(off_t)(TSF_SALVAGE_PAGE - 1);
 		if (tscope__fallocate(fd, at, (off_t)len) == 0) {
 			addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
@@ -216,7 +262,6 @@ TS_NOINSTR void *tscope__shm_map(size_t one, uint32_t n)
 				addr = MAP_FAILED;
 		}
 	}
-	tscope__close(fd);
 	if (addr == MAP_FAILED) {
 		/* /dev/shm full, or no address space: anonymous memory from now on (a
 		 * failure per event, each reserving pages, would slow the program down) */
@@ -271,6 +316,7 @@ TS_NOINSTR void tscope__shm_done(void)
 		return;
 	__atomic_store_n(&s.page->done, 1, __ATOMIC_RELEASE);
 	unlink(s.name);
+	let_go();
 	s.page = NULL;
 	s.trace[0] = 0;
 }
@@ -287,6 +333,7 @@ TS_NOINSTR int tscope__shm_atfork_child(void)
 	int had = s.n != 0;
 
 	pthread_mutex_init(&s.lock, NULL);
+	let_go(); /* the parent's: it would keep the parent's lock alive */
 	s.forked = 1;
 	s.trace[0] = 0;
 	if (parent) {

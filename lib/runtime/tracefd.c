@@ -60,14 +60,14 @@ static TS_NOINSTR int fd_floor(void)
 }
 
 /* Move fd above the floor, close-on-exec, closing the low one.  Where no high number
- * is free the low one is kept. */
-static TS_NOINSTR int move_high(int fd)
+ * is free the low one is kept.  shm.c's file is kept there too. */
+TS_NOINSTR int tscope__fd_high(int fd)
 {
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, fd_floor());
 
 	if (high < 0)
 		return fd;
-	close(fd);
+	tscope__close(fd);
 	return high;
 }
 
@@ -147,7 +147,7 @@ TS_NOINSTR int tscope__fd_open(const struct tscope__config *cfg, int fork_child)
 	}
 	t.dev = st.st_dev;
 	t.ino = st.st_ino;
-	t.fd = move_high(fd);
+	t.fd = tscope__fd_high(fd);
 	return t.fd;
 }
 
@@ -182,7 +182,7 @@ static TS_NOINSTR int reopen(void)
 		return -1;
 	}
 	/* the old number is the program's now (closed, or one of its files): forget it */
-	t.fd = move_high(fd);
+	t.fd = tscope__fd_high(fd);
 	return t.fd;
 }
 

@@ -327,6 +327,7 @@ int tscope__fd_write(struct iovec *iov, int n);
 int tscope__fd_cut(uint64_t size);
 int tscope__fd_give_back(void);
 void tscope__fd_atfork_child(void);
+int tscope__fd_high(int fd);
 
 /* A chunk of up to three parts, written by file.c for maps.c and names.c. */
 typedef int (*tscope__emit_fn)(void *ctx, uint32_t type, const void *a, size_t alen,
