@@ -10,13 +10,11 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tscope.h"
 #include "export.h"
-#include "calltree.h"
 #include "cmds.h"
 #include "convert.h"
 #include "util.h"
@@ -101,9 +99,7 @@ int cmd_folded(int argc, char **argv)
 	st = convert_options(&job, &cmd, &o, argc, argv);
 	if (st >= 0)
 		return st;
-	if (optind >= argc)
-		return util_usage_error("folded", "no trace file given");
 	o.has_tid = job.has_tid;
 	o.tid_only = job.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	return convert_files(&job, argc, argv);
 }

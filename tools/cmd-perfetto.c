@@ -66,9 +66,7 @@ int cmd_perfetto(int argc, char **argv)
 	st = convert_options(&job, &cmd, &o, argc, argv);
 	if (st >= 0)
 		return st;
-	if (optind >= argc)
-		return util_usage_error("perfetto", "no trace file given");
 	o.has_tid = job.has_tid;
 	o.tid = job.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	return convert_files(&job, argc, argv);
 }

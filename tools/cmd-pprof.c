@@ -9,14 +9,12 @@
 #endif
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tscope.h"
 #include "export.h"
-#include "calltree.h"
 #include "cmds.h"
 #include "convert.h"
 #include "util.h"

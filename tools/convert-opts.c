@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * convert-opts.c - the options of the converter commands (see convert.h): the option
- * loop they share, with the options every converter takes, and the parsers of option
- * values (thread ids, counts, times, percentages).  --symfs, --binary and the cut
+ * convert-opts.c - the command lines of the converter commands (see convert.h): the
+ * option loop they share, with the options every converter takes, the trace files
+ * after them, and the parsers of option values (thread ids, counts, times,
+ * percentages).  --symfs, --binary and the cut
  * options are convert.c's, which keeps what they ask for until the conversion.
  *
  * Each message is the command's own usage error (util_usage_error()), said once, and
@@ -76,6 +77,13 @@ int convert_usage(const char *cmd, int opt, char **argv, const char *help)
 	default:
 		return util_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 	}
+}
+
+int convert_files(const struct convert_job *job, int argc, char **argv)
+{
+	if (optind >= argc)
+		return util_usage_error(job->cmd, "no trace file given");
+	return convert_run(job, argv + optind, argc - optind);
 }
 
 int convert_max_frames(const char *cmd, const char *arg, unsigned *out)

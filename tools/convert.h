@@ -140,6 +140,13 @@ int convert_options(struct convert_job *job, const struct convert_cmd *c, void *
 		    char **argv);
 
 /*
+ * The end of a converter command: the operands left in argv from optind on are the
+ * traces.  Returns the exit status of convert_run() over them, or EXIT_USAGE (said:
+ * "no trace file given") when there are none.
+ */
+int convert_files(const struct convert_job *job, int argc, char **argv);
+
+/*
  * --max-frames N of folded and pprof: 0 (no limit, UINT_MAX in *out) or a number from
  * CALLTREE_CUT_MIN.  Returns 0, or EXIT_USAGE (said) when arg is neither.
  */
