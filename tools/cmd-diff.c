@@ -89,7 +89,7 @@ struct diff_args {
 	int formats;
 };
 
-/* The options of diff's own (convert_options() takes the others). */
+/* diff's own options (convert_options() takes the others). */
 static int own(void *ctx, int opt, const char *arg)
 {
 	struct diff_args *a = ctx;

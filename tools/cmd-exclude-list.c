@@ -77,7 +77,7 @@ static const char help_text[] =
 
 enum { OPT_MIN_CALLS = 256, OPT_MAX_AVG };
 
-/* The options of exclude-list's own (convert_options() takes the others). */
+/* exclude-list's own options (convert_options() takes the others). */
 static int own(void *ctx, int opt, const char *arg)
 {
 	struct exclude_opts *o = ctx;

@@ -77,7 +77,7 @@ static int parse_px(const char *s, double max, double *out)
 
 enum { OPT_CALLS = 256, OPT_ICICLE, OPT_PER_THREAD, OPT_MIN, OPT_WIDTH, OPT_TITLE };
 
-/* The options of flamegraph's own (convert_options() takes the others). */
+/* flamegraph's own options (convert_options() takes the others). */
 static int own(void *ctx, int opt, const char *arg)
 {
 	struct flamegraph_opts *o = ctx;

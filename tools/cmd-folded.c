@@ -57,7 +57,7 @@ static const char help_text[] =
 
 enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_MAX_FRAMES };
 
-/* The options of folded's own (convert_options() takes the others). */
+/* folded's own options (convert_options() takes the others). */
 static int own(void *ctx, int opt, const char *arg)
 {
 	struct folded_opts *o = ctx;
