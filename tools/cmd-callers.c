@@ -44,56 +44,27 @@ static const char help_text[] =
 
 int cmd_callers(int argc, char **argv)
 {
-	enum { OPT_THREAD = 256 };
 	static const struct option opts[] = {
-		{ "thread", required_argument, NULL, OPT_THREAD },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_THREAD_OPTION,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, NULL };
 	struct func_opts o;
 	struct convert_job job = { "callers", &o, NULL, 0, 0 };
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("callers", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("callers", opt, optarg);
-
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_THREAD:
-			if (convert_parse_u32(optarg, &o.tid) < 0)
-				return util_usage_error(
-				    "callers", "--thread needs a thread id, not '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("callers", opt, argv, help_text);
-		}
-	}
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
 	if (optind >= argc)
 		return util_usage_error("callers", "no function given");
 	o.func = argv[optind++];
 	if (!*o.func)
 		return util_usage_error("callers", "the function name is empty");
-	if (optind >= argc)
-		return util_usage_error("callers", "no trace file given");
-	job.has_tid = o.has_tid;
-	job.tid = o.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	o.has_tid = job.has_tid;
+	o.tid = job.tid;
+	return convert_files(&job, argc, argv);
 }

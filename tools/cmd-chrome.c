@@ -87,63 +87,42 @@ static FILE *next_part(void *ctx, unsigned k)
 	return p->f;
 }
 
+/* chrome's own option (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct chrome_opts *o = ctx;
+
+	if (opt == 's' &&
+	    (util_parse_size(arg, &o->split_bytes) < 0 || o->split_bytes < CHROME_SPLIT_MIN))
+		return util_usage_error("chrome", "--split needs a size of 1M or more, not '%s'",
+					arg);
+	return 0;
+}
+
 int cmd_chrome(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "thread", required_argument, NULL, 't' },
 		{ "split", required_argument, NULL, 's' },
-		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_THREAD_OPTION,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:s:hV", opts, help_text, own };
 	struct chrome_opts o;
 	struct convert_job job = { "chrome", &o, NULL, 0, 0 };
 	struct parts parts = { 0 };
 	char *first = NULL;
-	int opt, st;
+	int st;
 
 	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:s:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("chrome", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("chrome", opt, optarg);
-
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case 'o':
-			job.output = optarg;
-			break;
-		case 't':
-			if (convert_parse_u32(optarg, &o.tid) < 0)
-				return util_usage_error(
-				    "chrome", "--thread needs a thread id, not '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		case 's':
-			if (util_parse_size(optarg, &o.split_bytes) < 0 ||
-			    o.split_bytes < CHROME_SPLIT_MIN)
-				return util_usage_error(
-				    "chrome", "--split needs a size of 1M or more, not '%s'",
-				    optarg);
-			break;
-		default:
-			return convert_usage("chrome", opt, argv, help_text);
-		}
-	}
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
 	if (optind >= argc)
 		return util_usage_error("chrome", "no trace file given");
-	job.has_tid = o.has_tid;
-	job.tid = o.tid;
+	o.has_tid = job.has_tid;
+	o.tid = job.tid;
 	if (o.split_bytes) {
 		if (!job.output || strcmp(job.output, "-") == 0)
 			return util_usage_error("chrome", "--split needs -o OUT (the parts are"

@@ -81,9 +81,61 @@ static int parse_pct(const char *s, double *out)
 	return 0;
 }
 
+enum { OPT_TREE = 256, OPT_FAIL, OPT_SHARE, OPT_JSON, OPT_MD, OPT_FOLDED, OPT_FLAME };
+
+/* What diff's own options set: the exporter's options, and how many formats were asked. */
+struct diff_args {
+	struct diff_opts *o;
+	int formats;
+};
+
+/* diff's own options (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct diff_args *a = ctx;
+	struct diff_opts *o = a->o;
+
+	switch (opt) {
+	case OPT_TREE:
+		o->tree = 1;
+		break;
+	case 't':
+		if (parse_pct(arg, &o->threshold) < 0 || o->threshold > 100)
+			return util_usage_error(
+			    "diff", "--threshold needs a percentage from 0 to 100, not '%s'", arg);
+		break;
+	case OPT_FAIL:
+		if (parse_pct(arg, &o->fail_above) < 0)
+			return util_usage_error(
+			    "diff", "--fail-above needs a percentage (0 or more), not '%s'", arg);
+		break;
+	case OPT_SHARE:
+		if (parse_pct(arg, &o->min_share) < 0 || o->min_share > 100)
+			return util_usage_error(
+			    "diff", "--min-share needs a percentage from 0 to 100, not '%s'", arg);
+		break;
+	case OPT_JSON:
+		o->format = DIFF_JSON;
+		a->formats++;
+		break;
+	case OPT_MD:
+		o->format = DIFF_MARKDOWN;
+		a->formats++;
+		break;
+	case OPT_FOLDED:
+		o->format = DIFF_FOLDED;
+		a->formats++;
+		break;
+	case OPT_FLAME:
+		o->format = DIFF_FLAMEGRAPH;
+		a->formats++;
+		break;
+	}
+	return 0;
+}
+
 int cmd_diff(int argc, char **argv)
 {
-	enum { OPT_TREE = 256, OPT_FAIL, OPT_SHARE, OPT_JSON, OPT_MD, OPT_FOLDED, OPT_FLAME };
 	static const struct option opts[] = {
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "threshold", required_argument, NULL, 't' },
@@ -93,17 +145,16 @@ int cmd_diff(int argc, char **argv)
 		{ "markdown", no_argument, NULL, OPT_MD },
 		{ "folded", no_argument, NULL, OPT_FOLDED },
 		{ "flamegraph", no_argument, NULL, OPT_FLAME },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":t:o:hV", opts, help_text, own };
 	struct diff_opts o;
+	struct diff_args args = { &o, 0 };
 	struct convert_job job = { "diff", &o, NULL, 0, 0 };
 	char verdict[1024] = "";
-	int failed = 0, formats = 0, sep, opt, status;
+	int failed = 0, sep, status;
 
 	memset(&o, 0, sizeof(o));
 	o.threshold = 0.5;
@@ -115,67 +166,10 @@ int cmd_diff(int argc, char **argv)
 	/* options come before "--"; what follows it is the new side's files */
 	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
 		;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(sep, argv, ":t:o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("diff", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("diff", opt, optarg);
-
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_TREE:
-			o.tree = 1;
-			break;
-		case 't':
-			if (parse_pct(optarg, &o.threshold) < 0 || o.threshold > 100)
-				return util_usage_error(
-				    "diff",
-				    "--threshold needs a percentage from 0 to 100, not '%s'",
-				    optarg);
-			break;
-		case OPT_FAIL:
-			if (parse_pct(optarg, &o.fail_above) < 0)
-				return util_usage_error(
-				    "diff", "--fail-above needs a percentage (0 or more), not '%s'",
-				    optarg);
-			break;
-		case OPT_SHARE:
-			if (parse_pct(optarg, &o.min_share) < 0 || o.min_share > 100)
-				return util_usage_error(
-				    "diff",
-				    "--min-share needs a percentage from 0 to 100, not '%s'",
-				    optarg);
-			break;
-		case OPT_JSON:
-			o.format = DIFF_JSON;
-			formats++;
-			break;
-		case OPT_MD:
-			o.format = DIFF_MARKDOWN;
-			formats++;
-			break;
-		case OPT_FOLDED:
-			o.format = DIFF_FOLDED;
-			formats++;
-			break;
-		case OPT_FLAME:
-			o.format = DIFF_FLAMEGRAPH;
-			formats++;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("diff", opt, argv, help_text);
-		}
-	}
-	if (formats > 1)
+	status = convert_options(&job, &cmd, &args, sep, argv);
+	if (status >= 0)
+		return status;
+	if (args.formats > 1)
 		return util_usage_error(
 		    "diff", "--json, --markdown, --folded and --flamegraph exclude each other");
 	if (sep >= argc)

@@ -75,57 +75,48 @@ static const char help_text[] =
     "is used, and stderr says what is wrong), or the output cannot be written; 2 for bad\n"
     "usage.\n";
 
+enum { OPT_MIN_CALLS = 256, OPT_MAX_AVG };
+
+/* exclude-list's own options (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct exclude_opts *o = ctx;
+	uint32_t n;
+
+	switch (opt) {
+	case OPT_MIN_CALLS:
+		if (convert_parse_u32(arg, &n) < 0 || n == 0)
+			return util_usage_error("exclude-list",
+						"--min-calls needs a count of 1 or more, not '%s'",
+						arg);
+		o->min_calls = n;
+		break;
+	case OPT_MAX_AVG:
+		if (convert_parse_time(arg, &o->max_mean) < 0 || o->max_mean == 0)
+			return util_usage_error("exclude-list",
+						"--max-avg needs a time with its unit (200ns, "
+						"1.5us), not '%s'",
+						arg);
+		break;
+	}
+	return 0;
+}
+
 int cmd_exclude_list(int argc, char **argv)
 {
-	enum { OPT_MIN_CALLS = 256, OPT_MAX_AVG };
 	static const struct option opts[] = {
 		{ "min-calls", required_argument, NULL, OPT_MIN_CALLS },
 		{ "max-avg", required_argument, NULL, OPT_MAX_AVG },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, own };
 	struct exclude_opts o = { HOT_MIN_CALLS, HOT_MAX_MEAN };
 	struct convert_job job = { "exclude-list", &o, NULL, 0, 0 };
-	uint32_t n;
-	int opt;
+	int st;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("exclude-list", opt, optarg);
-
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_MIN_CALLS:
-			if (convert_parse_u32(optarg, &n) < 0 || n == 0)
-				return util_usage_error(
-				    "exclude-list",
-				    "--min-calls needs a count of 1 or more, not '%s'", optarg);
-			o.min_calls = n;
-			break;
-		case OPT_MAX_AVG:
-			if (convert_parse_time(optarg, &o.max_mean) < 0 || o.max_mean == 0)
-				return util_usage_error(
-				    "exclude-list",
-				    "--max-avg needs a time with its unit (200ns, "
-				    "1.5us), not '%s'",
-				    optarg);
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("exclude-list", opt, argv, help_text);
-		}
-	}
-	if (optind >= argc)
-		return util_usage_error("exclude-list", "no trace file given");
-	return convert_run(&job, argv + optind, argc - optind);
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
+	return convert_files(&job, argc, argv);
 }

@@ -75,98 +75,71 @@ static int parse_px(const char *s, double max, double *out)
 	return 0;
 }
 
+enum { OPT_CALLS = 256, OPT_ICICLE, OPT_PER_THREAD, OPT_MIN, OPT_WIDTH, OPT_TITLE };
+
+/* flamegraph's own options (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct flamegraph_opts *o = ctx;
+	double width;
+
+	switch (opt) {
+	case OPT_CALLS:
+		o->stacks.calls = 1;
+		break;
+	case OPT_ICICLE:
+		o->flame.icicle = 1;
+		break;
+	case OPT_PER_THREAD:
+		o->stacks.tid = 1;
+		break;
+	case OPT_MIN:
+		if (parse_px(arg, 1000, &o->flame.min_width) < 0)
+			return util_usage_error(
+			    "flamegraph",
+			    "--min-width needs a number of pixels from 0 to 1000, not '%s'", arg);
+		break;
+	case OPT_WIDTH:
+		if (parse_px(arg, 100000, &width) < 0 || width < 100 || width != (unsigned)width)
+			return util_usage_error(
+			    "flamegraph",
+			    "--width needs a whole number of pixels from 100 to 100000, not '%s'",
+			    arg);
+		o->flame.width = (unsigned)width;
+		break;
+	case OPT_TITLE:
+		o->flame.title = arg;
+		break;
+	}
+	return 0;
+}
+
 int cmd_flamegraph(int argc, char **argv)
 {
-	enum {
-		OPT_CALLS = 256,
-		OPT_ICICLE,
-		OPT_THREAD,
-		OPT_PER_THREAD,
-		OPT_MIN,
-		OPT_WIDTH,
-		OPT_TITLE
-	};
 	static const struct option opts[] = {
 		{ "calls", no_argument, NULL, OPT_CALLS },
 		{ "icicle", no_argument, NULL, OPT_ICICLE },
-		{ "thread", required_argument, NULL, OPT_THREAD },
+		CONVERT_THREAD_OPTION,
 		{ "per-thread", no_argument, NULL, OPT_PER_THREAD },
 		{ "min-width", required_argument, NULL, OPT_MIN },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, own };
 	struct flamegraph_opts o;
 	struct convert_job job = { "flamegraph", &o, NULL, 0, 0 };
-	double width;
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.flame.width = FLAME_WIDTH;
 	o.flame.min_width = FLAME_MIN_WIDTH;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("flamegraph", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("flamegraph", opt, optarg);
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_CALLS:
-			o.stacks.calls = 1;
-			break;
-		case OPT_ICICLE:
-			o.flame.icicle = 1;
-			break;
-		case OPT_THREAD:
-			if (convert_parse_u32(optarg, &o.stacks.tid_only) < 0)
-				return util_usage_error(
-				    "flamegraph", "--thread needs a thread id, not '%s'", optarg);
-			o.stacks.has_tid = 1;
-			break;
-		case OPT_PER_THREAD:
-			o.stacks.tid = 1;
-			break;
-		case OPT_MIN:
-			if (parse_px(optarg, 1000, &o.flame.min_width) < 0)
-				return util_usage_error(
-				    "flamegraph",
-				    "--min-width needs a number of pixels from 0 to 1000, not '%s'",
-				    optarg);
-			break;
-		case OPT_WIDTH:
-			if (parse_px(optarg, 100000, &width) < 0 || width < 100 ||
-			    width != (unsigned)width)
-				return util_usage_error("flamegraph",
-							"--width needs a whole number of pixels "
-							"from 100 to 100000, not "
-							"'%s'",
-							optarg);
-			o.flame.width = (unsigned)width;
-			break;
-		case OPT_TITLE:
-			o.flame.title = optarg;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("flamegraph", opt, argv, help_text);
-		}
-	}
-	if (optind >= argc)
-		return util_usage_error("flamegraph", "no trace file given");
-	job.has_tid = o.stacks.has_tid;
-	job.tid = o.stacks.tid_only;
-	return convert_run(&job, argv + optind, argc - optind);
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
+	o.stacks.has_tid = job.has_tid;
+	o.stacks.tid_only = job.tid;
+	return convert_files(&job, argc, argv);
 }

@@ -10,13 +10,11 @@
 
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tscope.h"
 #include "export.h"
-#include "calltree.h"
 #include "cmds.h"
 #include "convert.h"
 #include "util.h"
@@ -57,75 +55,51 @@ static const char help_text[] =
     "is converted, and stderr says what is wrong), or the output cannot be written; 2\n"
     "for bad usage.\n";
 
+enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_MAX_FRAMES };
+
+/* folded's own options (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct folded_opts *o = ctx;
+
+	switch (opt) {
+	case OPT_PID:
+		o->pid = 1;
+		break;
+	case OPT_TID:
+		o->tid = 1;
+		break;
+	case OPT_CALLS:
+		o->calls = 1;
+		break;
+	case OPT_MAX_FRAMES:
+		return convert_max_frames("folded", arg, &o->max_frames);
+	}
+	return 0;
+}
+
 int cmd_folded(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_TID, OPT_CALLS, OPT_THREAD, OPT_MAX_FRAMES };
 	static const struct option opts[] = {
 		{ "pid", no_argument, NULL, OPT_PID },
 		{ "tid", no_argument, NULL, OPT_TID },
 		{ "calls", no_argument, NULL, OPT_CALLS },
-		{ "thread", required_argument, NULL, OPT_THREAD },
+		CONVERT_THREAD_OPTION,
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, own };
 	struct folded_opts o;
 	struct convert_job job = { "folded", &o, NULL, 0, 0 };
-	uint32_t frames;
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("folded", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("folded", opt, optarg);
-
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_PID:
-			o.pid = 1;
-			break;
-		case OPT_TID:
-			o.tid = 1;
-			break;
-		case OPT_CALLS:
-			o.calls = 1;
-			break;
-		case OPT_THREAD:
-			if (convert_parse_u32(optarg, &o.tid_only) < 0)
-				return util_usage_error(
-				    "folded", "--thread needs a thread id, not '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		case OPT_MAX_FRAMES:
-			if (convert_parse_u32(optarg, &frames) < 0 ||
-			    (frames && frames < CALLTREE_CUT_MIN))
-				return util_usage_error(
-				    "folded", "--max-frames needs 0 or a number from %u, not '%s'",
-				    CALLTREE_CUT_MIN, optarg);
-			o.max_frames = frames ? frames : UINT_MAX;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("folded", opt, argv, help_text);
-		}
-	}
-	if (optind >= argc)
-		return util_usage_error("folded", "no trace file given");
-	job.has_tid = o.has_tid;
-	job.tid = o.tid_only;
-	return convert_run(&job, argv + optind, argc - optind);
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
+	o.has_tid = job.has_tid;
+	o.tid_only = job.tid;
+	return convert_files(&job, argc, argv);
 }

@@ -41,51 +41,39 @@ static const char help_text[] =
     "\n"
     "Example:  tscope record --malloc -o app.trace ./app && tscope leaks app.trace\n";
 
+enum { OPT_THREAD = 256 };
+
+/* leaks' own --thread, with its own message (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct leaks_opts *o = ctx;
+
+	if (opt != OPT_THREAD)
+		return 0;
+	if (convert_parse_u32(arg, &o->tid) < 0)
+		return util_usage_error("leaks", "bad thread id '%s'", arg);
+	o->has_tid = 1;
+	return 0;
+}
+
 int cmd_leaks(int argc, char **argv)
 {
-	enum { OPT_THREAD = 256 };
 	static const struct option opts[] = {
 		{ "thread", required_argument, NULL, OPT_THREAD },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, own };
 	struct leaks_opts o;
 	struct convert_job job = { "leaks", &o, NULL, 0, 0 };
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("leaks", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("leaks", opt, optarg);
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_THREAD:
-			if (convert_parse_u32(optarg, &o.tid) < 0)
-				return util_usage_error("leaks", "bad thread id '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("leaks", opt, argv, help_text);
-		}
-	}
-	if (optind >= argc)
-		return util_usage_error("leaks", "no trace file given");
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
 	job.has_tid = o.has_tid;
 	job.tid = o.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	return convert_files(&job, argc, argv);
 }

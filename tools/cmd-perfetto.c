@@ -52,48 +52,21 @@ static const char help_text[] =
 int cmd_perfetto(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "thread", required_argument, NULL, 't' },
-		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_THREAD_OPTION,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, NULL };
 	struct perfetto_opts o;
 	struct convert_job job = { "perfetto", &o, NULL, 0, 0 };
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("perfetto", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("perfetto", opt, optarg);
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case 'o':
-			job.output = optarg;
-			break;
-		case 't':
-			if (convert_parse_u32(optarg, &o.tid) < 0)
-				return util_usage_error(
-				    "perfetto", "--thread needs a thread id, not '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		default:
-			return convert_usage("perfetto", opt, argv, help_text);
-		}
-	}
-	if (optind >= argc)
-		return util_usage_error("perfetto", "no trace file given");
-	job.has_tid = o.has_tid;
-	job.tid = o.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
+	o.has_tid = job.has_tid;
+	o.tid = job.tid;
+	return convert_files(&job, argc, argv);
 }

@@ -9,14 +9,12 @@
 #endif
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tscope.h"
 #include "export.h"
-#include "calltree.h"
 #include "cmds.h"
 #include "convert.h"
 #include "util.h"
@@ -59,65 +57,40 @@ static const char help_text[] =
     "is converted, and stderr says what is wrong), or the output cannot be written; 2\n"
     "for bad usage.\n";
 
+enum { OPT_MAX_FRAMES = 256 };
+
+/* pprof's own option (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct pprof_opts *o = ctx;
+
+	return opt == OPT_MAX_FRAMES ? convert_max_frames("pprof", arg, &o->max_frames) : 0;
+}
+
 int cmd_pprof(int argc, char **argv)
 {
-	enum { OPT_THREAD = 256, OPT_MAX_FRAMES };
 	static const struct option opts[] = {
-		{ "thread", required_argument, NULL, OPT_THREAD },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_THREAD_OPTION,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":o:hV", opts, help_text, own };
 	struct pprof_opts o;
 	struct convert_job job = { "pprof", &o, NULL, 0, 0 };
-	uint32_t frames;
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("pprof", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("pprof", opt, optarg);
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case OPT_THREAD:
-			if (convert_parse_u32(optarg, &o.tid) < 0)
-				return util_usage_error(
-				    "pprof", "--thread needs a thread id, not '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		case OPT_MAX_FRAMES:
-			if (convert_parse_u32(optarg, &frames) < 0 ||
-			    (frames && frames < CALLTREE_CUT_MIN))
-				return util_usage_error(
-				    "pprof", "--max-frames needs 0 or a number from %u, not '%s'",
-				    CALLTREE_CUT_MIN, optarg);
-			o.max_frames = frames ? frames : UINT_MAX;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("pprof", opt, argv, help_text);
-		}
-	}
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
 	if (optind >= argc)
 		return util_usage_error("pprof", "no trace file given");
 	if ((!job.output || strcmp(job.output, "-") == 0) && isatty(STDOUT_FILENO))
 		return util_usage_error("pprof",
 					"the profile is binary: give -o FILE, or redirect stdout");
-	job.has_tid = o.has_tid;
-	job.tid = o.tid;
+	o.has_tid = job.has_tid;
+	o.tid = job.tid;
 	return convert_run(&job, argv + optind, argc - optind);
 }

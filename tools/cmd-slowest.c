@@ -40,68 +40,46 @@ static const char help_text[] =
     "is used, and stderr says what is wrong), or the output cannot be written; 2 for bad\n"
     "usage.\n";
 
+/* slowest's own option (convert_options() takes the others). */
+static int own(void *ctx, int opt, const char *arg)
+{
+	struct func_opts *o = ctx;
+	uint32_t n;
+
+	if (opt != 'n')
+		return 0;
+	if (convert_parse_u32(arg, &n) < 0 || n == 0 || n > 1000000)
+		return util_usage_error("slowest", "-n needs a count from 1 to 1000000, not '%s'",
+					arg);
+	o->n = n;
+	return 0;
+}
+
 int cmd_slowest(int argc, char **argv)
 {
-	enum { OPT_THREAD = 256 };
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
-		{ "thread", required_argument, NULL, OPT_THREAD },
-		{ "output", required_argument, NULL, 'o' },
-		CONVERT_SYMBOL_OPTIONS,
+		CONVERT_THREAD_OPTION,
 		CONVERT_CUT_OPTIONS,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CONVERT_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct convert_cmd cmd = { ":n:o:hV", opts, help_text, own };
 	struct func_opts o;
 	struct convert_job job = { "slowest", &o, NULL, 0, 0 };
-	uint32_t n;
-	int opt;
+	int st;
 
 	memset(&o, 0, sizeof(o));
 	o.n = 10;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":n:o:hV", opts, NULL)) != -1) {
-		int sym = convert_symbols("slowest", opt, optarg);
-
-		if (sym < 0)
-			sym = convert_cut("slowest", opt, optarg);
-
-		if (sym >= 0) {
-			if (sym)
-				return sym;
-			continue;
-		}
-		switch (opt) {
-		case 'n':
-			if (convert_parse_u32(optarg, &n) < 0 || n == 0 || n > 1000000)
-				return util_usage_error(
-				    "slowest", "-n needs a count from 1 to 1000000, not '%s'",
-				    optarg);
-			o.n = n;
-			break;
-		case OPT_THREAD:
-			if (convert_parse_u32(optarg, &o.tid) < 0)
-				return util_usage_error(
-				    "slowest", "--thread needs a thread id, not '%s'", optarg);
-			o.has_tid = 1;
-			break;
-		case 'o':
-			job.output = optarg;
-			break;
-		default:
-			return convert_usage("slowest", opt, argv, help_text);
-		}
-	}
+	st = convert_options(&job, &cmd, &o, argc, argv);
+	if (st >= 0)
+		return st;
 	if (optind >= argc)
 		return util_usage_error("slowest", "no function given");
 	o.func = argv[optind++];
 	if (!*o.func)
 		return util_usage_error("slowest", "the function name is empty");
-	if (optind >= argc)
-		return util_usage_error("slowest", "no trace file given");
-	job.has_tid = o.has_tid;
-	job.tid = o.tid;
-	return convert_run(&job, argv + optind, argc - optind);
+	o.has_tid = job.has_tid;
+	o.tid = job.tid;
+	return convert_files(&job, argc, argv);
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * convert.c - the common part of the converter commands (see convert.h): the loop that
- * feeds an exporter of lib/read/export.h, and everything around it.
+ * feeds an exporter of lib/read/export.h, and everything around it.  Their option loop
+ * is convert-opts.c's; --symfs, --binary and the cut options are kept here, for the
+ * conversion.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,35 +71,6 @@ int convert_symbols(const char *cmd, int opt, const char *arg)
 /* What to keep of each thread (--from, --to, --min-duration, --depth, --focus). */
 static struct spans_cut cut = { 0, UINT64_MAX, 0, 0, NULL };
 static int cut_set;
-
-int convert_parse_time(const char *s, uint64_t *ns)
-{
-	static const struct {
-		const char *unit;
-		double mul;
-	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
-	char *end;
-	double v;
-
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !(v >= 0))
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(end, units[i].unit) == 0) {
-			v *= units[i].mul;
-			if (v >= 1.8e19)
-				return -1;
-			*ns = (uint64_t)(v + 0.5);
-			return 0;
-		}
-	if (*end || v != 0)
-		return -1;
-	*ns = 0;
-	return 0;
-}
 
 int convert_cut(const char *cmd, int opt, const char *arg)
 {
@@ -405,49 +377,4 @@ int convert_run(const struct convert_job *job, char **paths, int n)
 		cv.status = EXIT_BAD;
 	}
 	return convert_close(&cv);
-}
-
-int convert_usage(const char *cmd, int opt, char **argv, const char *help)
-{
-	switch (opt) {
-	case 'h':
-		fputs(help, stdout);
-		return EXIT_OK;
-	case 'V':
-		return util_version(cmd);
-	case ':':
-		return util_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
-	default:
-		return util_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-	}
-}
-
-int convert_parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-int convert_parse_pct(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v <= 100))
-		return -1;
-	*out = v;
-	return 0;
 }

@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+struct option;
+
 /* One conversion, as the command's options asked for it. */
 struct convert_job {
 	const char *cmd;    /* the command, and the exporter's name in export_table[] */
@@ -94,6 +96,61 @@ int convert_symbols(const char *cmd, int opt, const char *arg);
 	CONVERT_CUT_HELP_NO_DEPTH                                                                  \
 	"      --depth N         keep N levels of calls (from the root, or from FUNC)\n"
 int convert_cut(const char *cmd, int opt, const char *arg);
+
+/*
+ * A converter command's options, for convert_options(): its getopt_long() option
+ * string (":o:hV" and its own short options) and table (its own options, the shared
+ * ones it takes: CONVERT_THREAD_OPTION, CONVERT_CUT_OPTIONS..., then CONVERT_OPTIONS),
+ * its help text, and own(), which takes each of its own options: own(ctx, opt, arg)
+ * returns 0, or the exit status of the usage error it said.  own is NULL for a command
+ * with no options of its own.
+ */
+struct convert_cmd {
+	const char *shortopts;
+	const struct option *opts;
+	const char *help;
+	int (*own)(void *ctx, int opt, const char *arg);
+};
+
+/* -o, --symfs, --binary, -h and -V: the options of every converter, for the end of its
+ * table (before the zeros that end it). */
+#define CONVERT_OPTIONS                                                                            \
+	{ "output", required_argument, NULL, 'o' }, CONVERT_SYMBOL_OPTIONS,                        \
+	    { "help", no_argument, NULL, 'h' },                                                    \
+	{                                                                                          \
+		"version", no_argument, NULL, 'V'                                                  \
+	}
+
+/* --thread TID, taken into job->has_tid and job->tid. */
+#define CONVERT_OPT_THREAD 0x4020
+#define CONVERT_THREAD_OPTION                                                                      \
+	{                                                                                          \
+		"thread", required_argument, NULL, CONVERT_OPT_THREAD                              \
+	}
+
+/*
+ * The option loop of a converter command (job->cmd): getopt_long() over argv[0, argc)
+ * as c says.  The shared options are taken here: -o into job->output, --thread into
+ * job->has_tid and job->tid, --symfs and --binary (convert_symbols()), the cut options
+ * (convert_cut()), -h, -V and the usage errors (convert_usage()); every other one goes
+ * to c->own with ctx.  Returns -1 when the options are over (optind is then the first
+ * operand), else the exit status the command returns at once.
+ */
+int convert_options(struct convert_job *job, const struct convert_cmd *c, void *ctx, int argc,
+		    char **argv);
+
+/*
+ * The end of a converter command: the operands left in argv from optind on are the
+ * traces.  Returns the exit status of convert_run() over them, or EXIT_USAGE (said:
+ * "no trace file given") when there are none.
+ */
+int convert_files(const struct convert_job *job, int argc, char **argv);
+
+/*
+ * --max-frames N of folded and pprof: 0 (no limit, UINT_MAX in *out) or a number from
+ * CALLTREE_CUT_MIN.  Returns 0, or EXIT_USAGE (said) when arg is neither.
+ */
+int convert_max_frames(const char *cmd, const char *arg, unsigned *out);
 
 /* A duration with its unit: "1.5s", "200ms", "10us", "500ns" (or "0").  0 or -1. */
 int convert_parse_time(const char *s, uint64_t *ns);

@@ -3,9 +3,10 @@
  * symtab.h - the offline symbolizer: ELF function symbols by address, per file and per
  * traced process.
  *
- * struct symtab holds the function symbols of one ELF file; struct symbolizer maps the
- * runtime addresses of one traced process to names through the modules the runtime
- * recorded, opening each file lazily.  Files are untrusted input: a malformed one is
+ * struct symtab holds the function symbols of one ELF file (symtab.c, over elf.c's
+ * parsing); struct symbolizer maps the runtime addresses of one traced process to
+ * names through the modules the runtime recorded (symbolizer.c), opening each file
+ * lazily (symbolizer-file.c).  Files are untrusted input: a malformed one is
  * refused or yields no name, never a crash or a wrong name.  Nothing here prints.
  * Neither object is thread-safe; use one per thread or lock around it.
  */
@@ -44,6 +45,13 @@ int symtab_open_mem(const void *data, size_t size, struct symtab **out);
  * alone on NULL).  The string lives as long as st.  O(log n).
  */
 const char *symtab_lookup(const struct symtab *st, uint64_t vaddr, uint64_t *off);
+
+/*
+ * As symtab_lookup(), the name to show: demangled if it is a C++ name and a demangler
+ * is available (see demangle.h), once per symbol and kept in st; the symbol's own name
+ * otherwise.  NULL if none, or st is NULL.
+ */
+const char *symtab_lookup_shown(struct symtab *st, uint64_t vaddr);
 
 /*
  * The file's GNU build id (the NT_GNU_BUILD_ID note of a PT_NOTE segment, else of a
