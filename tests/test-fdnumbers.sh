@@ -2,9 +2,11 @@
 # test-fdnumbers.sh - while the program runs, the runtime opens no file: an open() of
 # its would take the lowest free descriptor number for a moment, the one the program's
 # own open(), pipe() or socket() of that moment expects (a daemon's close(0) then
-# open("/dev/null") relies on it).  Under `tscope record` with 1 KiB buffers the pool
-# maps buffers again and again from its /dev/shm file: strace shows that file opened
-# once, at the start, and never again.
+# open("/dev/null") relies on it).  Under `tscope record --exclude` with 1 KiB buffers
+# the pool maps buffers again and again from its /dev/shm file, and the writer names
+# the functions it meets from the objects' symbol tables: strace shows that file
+# opened once, at the start, and no file opened by any thread but the first of each
+# process (the writer thread opens none).
 #
 # Needs top_builddir and top_srcdir (set by `make check`), and strace (skipped
 # without it).  Works in tests/tmp-fdnumbers.PID, removed when everything passed.
@@ -23,8 +25,9 @@ if ! command -v strace > /dev/null 2>&1; then
 	finish
 fi
 # the process's own openat calls, with their results, in one file per process
-strace -ff -e trace=openat -o "$tmp/st" "$tscope" record --buffer 1k -o "$tmp/fib.trace" \
-	-- "$fib" 27 > "$tmp/out" 2> "$tmp/err" || problem "record: $(cat "$tmp/err")"
+strace -ff -e trace=openat,execve -o "$tmp/st" "$tscope" record --buffer 1k \
+	--exclude no_such_function -o "$tmp/fib.trace" -- "$fib" 27 > "$tmp/out" 2> "$tmp/err" ||
+	problem "record: $(cat "$tmp/err")"
 "$tscope" info "$tmp/fib.trace" > "$tmp/info" 2>&1 || problem "info: $(cat "$tmp/info")"
 grep -q '^lost        0$' "$tmp/info" || problem "events lost: $(cat "$tmp/info")"
 grep -q '^events      [0-9]\{7\} ' "$tmp/info" || problem "under a million events: $(cat "$tmp/info")"
@@ -36,5 +39,13 @@ else
 	opens=$(grep -c 'openat(.*"/dev/shm/[^"]*", O_RDWR' "$f")
 	[ "$opens" = 1 ] || problem "fib opened its buffers' file $opens times: $(grep /dev/shm "$f" | head)"
 fi
-point "record --buffer 1k, fib(27): the buffers' file opened once, while more than a million events came"
+# a thread that is not a process's first (no execve in its file): no open at all
+threads=0
+for f in "$tmp"/st.*; do
+	grep -q 'execve(' "$f" && continue
+	threads=$((threads + 1))
+	grep -q 'openat(' "$f" && problem "a thread opened: $(grep 'openat(' "$f" | head -n 5)"
+done
+[ $threads -ge 1 ] || problem "no writer thread seen: $(ls "$tmp")"
+point "record --buffer 1k --exclude, fib(27), over a million events: the buffers' file opened once, and no open by the writer thread"
 finish

@@ -59,10 +59,9 @@ static TS_NOINSTR __attribute__((constructor)) void find_next(void)
 
 	if (dladdr((void *)tscope_version_number, &di) && di.dli_fname)
 		h = dlopen(di.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-	if (h) {
+	if (h) { /* kept open: libtscope.so stays while its hooks are called */
 		enter = dlsym(h, "__cyg_profile_func_enter");
 		exit = dlsym(h, "__cyg_profile_func_exit");
-		dlclose(h);
 	}
 	if (!enter || !exit || enter == (void *)own_enter)
 		return;

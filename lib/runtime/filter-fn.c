@@ -45,6 +45,8 @@ TS_NOINSTR void tscope__fns_reset(const struct tscope__config *c)
 	memcpy(ft.include, c->include, sizeof(ft.include));
 	/* --max-depth counts the excluded calls too: only the writer sees them all */
 	ft.hooks_skip = tscope__rt.excl && ft.exclude[0] && !c->max_depth;
+	if (ft.exclude[0] || ft.include[0])
+		tscope__symaddr_read_all(); /* now, not while the program runs */
 }
 
 /* Are the program's hooks (hook) libtscope-exclude's?  Then the writer fills their

@@ -150,6 +150,15 @@ static TS_NOINSTR int counts_of(struct dl_phdr_info *info, size_t size, void *ar
 	return 1;
 }
 
+/* How many objects were unloaded so far (dlpi_subs): dlclose() compares. */
+TS_NOINSTR unsigned long long tscope__maps_unloads(void)
+{
+	unsigned long long c[2] = { 0, 0 };
+
+	dl_iterate_phdr(counts_of, c);
+	return c[1];
+}
+
 /* Write a MODULE chunk for each object not written yet, an UNLOAD chunk for each one
  * written and gone since; how: TS_MAPS_RESET, TS_MAPS_EXACT. */
 TS_NOINSTR int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how)

@@ -233,6 +233,7 @@ TSCOPE_API TS_NOINSTR int dlclose(void *handle)
 {
 	static int (*real)(void *);
 	int (*f)(void *) = __atomic_load_n(&real, __ATOMIC_ACQUIRE);
+	unsigned long long unloads;
 	int rc;
 
 	if (!f) {
@@ -241,9 +242,10 @@ TSCOPE_API TS_NOINSTR int dlclose(void *handle)
 			return -1; /* cannot happen with a dynamic loader */
 		__atomic_store_n(&real, f, __ATOMIC_RELEASE);
 	}
-	tscope__writer_modules(0);
+	unloads = tscope__maps_unloads();
+	tscope__writer_modules(0, 0);
 	rc = f(handle);
-	tscope__writer_modules(1);
+	tscope__writer_modules(1, tscope__maps_unloads() != unloads);
 	return rc;
 }
 #endif

@@ -8,8 +8,10 @@
  * An object is read once, when one of its addresses is first asked for: its file is
  * mapped read-only (the names point into the mapping) and its function symbols are
  * sorted by address.  So an object loaded later by dlopen() is covered as soon as one
- * of its functions runs.  Every offset is checked against the mapping: a damaged file
- * gives no names, never a crash.  Used by the writer only, with the file's lock held.
+ * of its functions runs.  At a session's start every object loaded then is read
+ * (tscope__symaddr_read_all).  Every offset is checked against the mapping: a damaged
+ * file gives no names, never a crash.  Used by the writer only, with the file's lock
+ * held.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -94,7 +96,7 @@ static TS_NOINSTR void read_table(struct obj *o, const Elf64_Ehdr *eh, const Elf
 /* Map the file path of o and read its symbols; o stays without any on failure. */
 static TS_NOINSTR void read_obj(struct obj *o, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = tscope__open(path, O_RDONLY | O_CLOEXEC, 0);
 	struct stat st;
 	const Elf64_Ehdr *eh;
 	void *p;
@@ -102,11 +104,11 @@ static TS_NOINSTR void read_obj(struct obj *o, const char *path)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(*eh)) {
-		close(fd);
+		tscope__close(fd);
 		return;
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	tscope__close(fd);
 	if (p == MAP_FAILED)
 		return;
 	o->map = p;
@@ -130,7 +132,7 @@ static TS_NOINSTR void read_obj(struct obj *o, const char *path)
 }
 
 struct find {
-	uintptr_t addr;
+	uintptr_t addr; /* 0: every object not read yet */
 	struct obj *o;
 };
 
@@ -154,8 +156,14 @@ static TS_NOINSTR int each_object(struct dl_phdr_info *info, size_t size, void *
 			hi = a + ph->p_memsz;
 		hit |= f->addr >= a && f->addr - a < ph->p_memsz;
 	}
+	if (!f->addr) { /* read them all: this one unless it is already */
+		for (unsigned i = 0; i < sa.n; i++)
+			if (sa.objs[i].lo == lo && sa.objs[i].bias == info->dlpi_addr)
+				return 0;
+		hit = 1;
+	}
 	if (!hit || sa.n == OBJS_MAX)
-		return hit;
+		return f->addr && hit;
 	f->o = &sa.objs[sa.n++];
 	memset(f->o, 0, sizeof(*f->o));
 	f->o->bias = info->dlpi_addr;
@@ -194,6 +202,17 @@ TS_NOINSTR const char *tscope__symaddr(uintptr_t addr)
 	    (v - f.o->syms[lo].value >= f.o->syms[lo].size && v != f.o->syms[lo].value))
 		return NULL;
 	return f.o->syms[lo].name;
+}
+
+/* Read every object loaded now: at a session's start, so that the writer opens no file
+ * while the program runs (an open takes the lowest free descriptor number for a
+ * moment, which the program may be about to get).  Objects loaded later are read
+ * when first asked for. */
+TS_NOINSTR void tscope__symaddr_read_all(void)
+{
+	struct find f = { 0, NULL };
+
+	dl_iterate_phdr(each_object, &f);
 }
 
 /* Objects were unloaded (dlclose): what was read of every object goes, names too. */

@@ -298,7 +298,7 @@ void tscope__writer_atfork_prepare(void);
 void tscope__writer_atfork_parent(void);
 int tscope__writer_atfork_child(void);
 int tscope__writer_retarget(const struct tscope__config *cfg);
-void tscope__writer_modules(int after_dlclose);
+void tscope__writer_modules(int after_dlclose, int unloaded);
 
 /* file.c, file-end.c: every call but tscope__file_reset() with tscope__file_lock() held */
 void tscope__file_lock(void);
@@ -346,6 +346,7 @@ int tscope__fns_exclude_hooks(void *hook);
 /* symaddr.c: the symbol of the function at an address, in any object loaded now */
 const char *tscope__symaddr(uintptr_t addr);
 void tscope__symaddr_forget(void);
+void tscope__symaddr_read_all(void);
 
 /* names.c */
 void tscope__names_write(const struct tscope__buf *b, size_t n, tscope__emit_fn emit,
@@ -367,6 +368,7 @@ void tscope__encode_atfork_child(void);
 			      scan after it times what it unloads */
 int tscope__maps_write(tscope__emit_fn emit, void *ctx, int how);
 void tscope__maps_snapshot(tscope__emit_fn emit, void *ctx);
+unsigned long long tscope__maps_unloads(void);
 
 /* selfcost.c: the cost of one event, measured at start, and its COST chunk */
 void tscope__selfcost_measure(void);

@@ -298,14 +298,15 @@ TS_NOINSTR int tscope__writer_open(const struct tscope__config *cfg, int lazy,
 	return rc;
 }
 
-/* dlclose() is about to unload objects (after_dlclose 0) or has just done so (1): bring
- * the file's list of objects up to date now, not at the writer's next wake-up. */
-TS_NOINSTR void tscope__writer_modules(int after_dlclose)
+/* dlclose() is about to unload objects (after_dlclose 0) or has just done so (1; it
+ * did unload some): bring the file's list of objects up to date now, not at the
+ * writer's next wake-up. */
+TS_NOINSTR void tscope__writer_modules(int after_dlclose, int unloaded)
 {
 	tscope__file_lock();
 	if (w.active)
 		tscope__file_scan(after_dlclose ? TS_MAPS_EXACT : 0);
-	if (after_dlclose)
+	if (unloaded)
 		tscope__filter_forget(); /* what is at those addresses now is named anew */
 	/* meanwhile the writer's scans leave unloads to this one */
 	if (after_dlclose)
