@@ -7,7 +7,6 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,17 +67,7 @@ static const char help_text[] =
 /* A percentage for --fail-above or --min-share: 0 or more, '%' allowed after it. */
 static int parse_pct(const char *s, double *out)
 {
-	char *end;
-	double v;
-
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v < 1e9))
-		return -1;
-	*out = v;
-	return 0;
+	return convert_parse_number(s, "%", 1e9, out);
 }
 
 enum { OPT_TREE = 256, OPT_FAIL, OPT_SHARE, OPT_JSON, OPT_MD, OPT_FOLDED, OPT_FLAME };

@@ -8,7 +8,6 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,22 +58,6 @@ static const char help_text[] =
     "is drawn, and stderr says what is wrong), or the output cannot be written; 2 for\n"
     "bad usage.\n";
 
-/* A number of pixels from 0 to max. */
-static int parse_px(const char *s, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0 && v <= max))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 enum { OPT_CALLS = 256, OPT_ICICLE, OPT_PER_THREAD, OPT_MIN, OPT_WIDTH, OPT_TITLE };
 
 /* flamegraph's own options (convert_options() takes the others). */
@@ -94,13 +77,14 @@ static int own(void *ctx, int opt, const char *arg)
 		o->stacks.tid = 1;
 		break;
 	case OPT_MIN:
-		if (parse_px(arg, 1000, &o->flame.min_width) < 0)
+		if (convert_parse_number(arg, NULL, 1000, &o->flame.min_width) < 0)
 			return util_usage_error(
 			    "flamegraph",
 			    "--min-width needs a number of pixels from 0 to 1000, not '%s'", arg);
 		break;
 	case OPT_WIDTH:
-		if (parse_px(arg, 100000, &width) < 0 || width < 100 || width != (unsigned)width)
+		if (convert_parse_number(arg, NULL, 100000, &width) < 0 || width < 100 ||
+		    width != (unsigned)width)
 			return util_usage_error(
 			    "flamegraph",
 			    "--width needs a whole number of pixels from 100 to 100000, not '%s'",

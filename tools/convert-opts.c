@@ -141,7 +141,7 @@ int convert_parse_time(const char *s, uint64_t *ns)
 	return 0;
 }
 
-int convert_parse_pct(const char *s, double *out)
+int convert_parse_number(const char *s, const char *suffix, double max, double *out)
 {
 	char *end;
 	double v;
@@ -150,8 +150,14 @@ int convert_parse_pct(const char *s, double *out)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v <= 100))
+	if (errno || end == s || (*end && (!suffix || strcmp(end, suffix) != 0)) ||
+	    !(v >= 0 && v <= max))
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int convert_parse_pct(const char *s, double *out)
+{
+	return convert_parse_number(s, "%", 100, out);
 }

@@ -156,10 +156,12 @@ int convert_max_frames(const char *cmd, const char *arg, unsigned *out);
 int convert_parse_time(const char *s, uint64_t *ns);
 
 /*
- * Parse a thread id for --thread, a count for --depth, a percentage for --threshold.
- * Return 0, or -1 if s is not one.
+ * Parse a thread id for --thread, a count for --depth, a percentage for --threshold
+ * (0 to 100, '%' allowed after it), a decimal number from 0 to max (suffix allowed
+ * after it, when not NULL).  Return 0, or -1 if s is not one.
  */
 int convert_parse_u32(const char *s, uint32_t *out);
 int convert_parse_pct(const char *s, double *out);
+int convert_parse_number(const char *s, const char *suffix, double max, double *out);
 
 #endif /* TSCOPE_CONVERT_H */
