@@ -30,7 +30,9 @@ strace -ff -e trace=openat,execve -o "$tmp/st" "$tscope" record --buffer 1k \
 	problem "record: $(cat "$tmp/err")"
 "$tscope" info "$tmp/fib.trace" > "$tmp/info" 2>&1 || problem "info: $(cat "$tmp/info")"
 grep -q '^lost        0$' "$tmp/info" || problem "events lost: $(cat "$tmp/info")"
-grep -q '^events      [0-9]\{7\} ' "$tmp/info" || problem "under a million events: $(cat "$tmp/info")"
+# a thousand buffers at least (gcc's fib(27) makes 1.27 million events, clang's 0.64)
+grep -q '^chunks      [0-9]* ([0-9]\{4,\} EVENTS)$' "$tmp/info" ||
+	problem "under 1000 buffers written: $(cat "$tmp/info")"
 # fib's process: the one that created its buffers' file
 f=$(grep -l 'openat(.*"/dev/shm/[^"]*", O_RDWR|O_CREAT' "$tmp"/st.* | head -n 1)
 if [ -z "$f" ]; then
@@ -47,5 +49,5 @@ for f in "$tmp"/st.*; do
 	grep -q 'openat(' "$f" && problem "a thread opened: $(grep 'openat(' "$f" | head -n 5)"
 done
 [ $threads -ge 1 ] || problem "no writer thread seen: $(ls "$tmp")"
-point "record --buffer 1k --exclude, fib(27), over a million events: the buffers' file opened once, and no open by the writer thread"
+point "record --buffer 1k --exclude, fib(27), over 1000 buffers: the buffers' file opened once, and no open by the writer thread"
 finish
