@@ -173,7 +173,8 @@ static int tree_line(struct diff *d, const struct diff_cmp *at, unsigned depth)
 		d->st[d->st_n].id = (uint32_t)d->u.nodes[ch].key;
 		d->st[d->st_n++].node = ch;
 	}
-	diff_sort(d, d->st + first, d->st_n - first);
+	if (d->st_n > first) /* (no stack at all when no node had children) */
+		diff_sort(d, d->st + first, d->st_n - first);
 	for (size_t i = first; i < d->st_n && !ferror(d->out); i++) {
 		struct diff_cmp c = d->st[i]; /* the stack may move */
 
