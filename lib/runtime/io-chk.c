@@ -70,26 +70,14 @@ WRAP int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t, con
 /* open() with flags the compiler could not see, so checked for a missing mode */
 WRAP int __open_2(const char *path, int flags)
 {
-	uint64_t s = start(), c;
-
-	if (TS_LIKELY(!s))
-		return REAL(__open_2)(path, flags);
-	c = cpu_mark();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPEN, s, path, REAL(__open_2)(path, flags), c);
+	OPEN_CALL(TSCOPE_IO_OPEN, path, REAL(__open_2)(path, flags));
 }
 
 extern __typeof__(__open_2) __open64_2 __attribute__((alias("__open_2"), visibility("default")));
 
 WRAP int __openat_2(int dir, const char *path, int flags)
 {
-	uint64_t s = start(), c;
-
-	if (TS_LIKELY(!s))
-		return REAL(__openat_2)(dir, path, flags);
-	c = cpu_mark();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(__openat_2)(dir, path, flags), c);
+	OPEN_CALL(TSCOPE_IO_OPENAT, path, REAL(__openat_2)(dir, path, flags));
 }
 
 extern __typeof__(__openat_2) __openat64_2

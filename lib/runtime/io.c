@@ -168,15 +168,9 @@ WRAP int close(int fd)
 WRAP int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	uint64_t s, c;
 
 	MODE_ARG(flags, mode);
-	s = start();
-	if (TS_LIKELY(!s))
-		return REAL(open)(path, flags, mode);
-	c = cpu_mark();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPEN, s, path, REAL(open)(path, flags, mode), c);
+	OPEN_CALL(TSCOPE_IO_OPEN, path, REAL(open)(path, flags, mode));
 }
 
 /* What a program built with _FILE_OFFSET_BITS=64 calls: open() itself on LP64. */
@@ -185,15 +179,9 @@ extern __typeof__(open) open64 __attribute__((alias("open"), visibility("default
 WRAP int openat(int dir, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	uint64_t s, c;
 
 	MODE_ARG(flags, mode);
-	s = start();
-	if (TS_LIKELY(!s))
-		return REAL(openat)(dir, path, flags, mode);
-	c = cpu_mark();
-	s = tscope_io_start();
-	return open_done(TSCOPE_IO_OPENAT, s, path, REAL(openat)(dir, path, flags, mode), c);
+	OPEN_CALL(TSCOPE_IO_OPENAT, path, REAL(openat)(dir, path, flags, mode));
 }
 
 /* And openat64(): openat() itself on LP64. */

@@ -116,4 +116,16 @@ static inline TS_NOINSTR int open_done(int op, uint64_t s, const char *path, int
 	return fd;
 }
 
+/* Pass an open of path on; when recording, as an I/O event of op with the path. */
+#define OPEN_CALL(op, path, call)                                                                  \
+	do {                                                                                       \
+		uint64_t s_ = start(), c_;                                                         \
+                                                                                                   \
+		if (TS_LIKELY(!s_))                                                                \
+			return call;                                                               \
+		c_ = cpu_mark();                                                                   \
+		s_ = tscope_io_start();                                                            \
+		return open_done(op, s_, (path), call, c_);                                        \
+	} while (0)
+
 #endif
